@@ -1,0 +1,67 @@
+#include "dialects/TileOps/TileDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace helion::tile;
+
+#include "dialects/TileOps/TileDialect.cpp.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "dialects/TileOps/TileTypes.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/TileOps/TileAttrs.cpp.inc"
+
+void TileDialect::initialize() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialects/TileOps/TileTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "dialects/TileOps/TileAttrs.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/TileOps/TileOps.cpp.inc"
+      >();
+}
+
+int64_t helion::tile::getBlockSlot(RankedTensorType type, unsigned dim) {
+  auto dims = llvm::dyn_cast_or_null<BlockDimsAttr>(type.getEncoding());
+  if (!dims || dim >= dims.getSlots().size())
+    return -1;
+  return dims.getSlots()[dim];
+}
+
+LogicalResult helion::tile::verifyDeviceTensorType(Operation *op, Type type,
+                                                   StringRef what) {
+  auto tensor = llvm::dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return success();
+  auto dims = llvm::dyn_cast_or_null<BlockDimsAttr>(tensor.getEncoding());
+  if (!dims) {
+    if (!tensor.hasStaticShape())
+      return op->emitOpError() << what << " " << type
+                               << " has dynamic dims but no #tile.dims encoding "
+                                  "naming their block-size slots";
+    return success();
+  }
+  if (dims.getSlots().size() != static_cast<size_t>(tensor.getRank()))
+    return op->emitOpError() << what << " " << type << ": #tile.dims has "
+                             << dims.getSlots().size() << " entries for rank "
+                             << tensor.getRank();
+  for (auto [i, slot] : llvm::enumerate(dims.getSlots())) {
+    bool dynamic = tensor.isDynamicDim(i);
+    if (dynamic && slot < 0)
+      return op->emitOpError() << what << " " << type << ": dynamic dim " << i
+                               << " has no block-size slot";
+    if (!dynamic && slot >= 0)
+      return op->emitOpError() << what << " " << type << ": static dim " << i
+                               << " must have slot -1, got " << slot;
+  }
+  return success();
+}

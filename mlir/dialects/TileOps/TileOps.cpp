@@ -1,0 +1,587 @@
+// Parsers, printers and verifiers of the tile dialect's operations.
+#include "dialects/TileOps/TileDialect.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/FunctionImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace helion::tile;
+
+#define GET_OP_CLASSES
+#include "dialects/TileOps/TileOps.cpp.inc"
+
+namespace {
+
+/// Two tensor dims are equal when both are the same static size or both are
+/// the same block-size slot.
+bool sameDim(RankedTensorType a, unsigned i, RankedTensorType b, unsigned j) {
+  if (a.isDynamicDim(i) != b.isDynamicDim(j))
+    return false;
+  if (!a.isDynamicDim(i))
+    return a.getDimSize(i) == b.getDimSize(j);
+  return getBlockSlot(a, i) == getBlockSlot(b, j);
+}
+
+bool sameShape(RankedTensorType a, RankedTensorType b) {
+  if (a.getRank() != b.getRank())
+    return false;
+  for (unsigned i = 0; i < a.getRank(); ++i)
+    if (!sameDim(a, i, b, i))
+      return false;
+  return true;
+}
+
+Type elementTypeOf(Type t) {
+  if (auto tensor = llvm::dyn_cast<RankedTensorType>(t))
+    return tensor.getElementType();
+  return t;
+}
+
+LogicalResult verifyResultTypes(Operation *op) {
+  for (Type t : op->getResultTypes())
+    if (failed(verifyDeviceTensorType(op, t, "result type")))
+      return failure();
+  for (Type t : op->getOperandTypes())
+    if (failed(verifyDeviceTensorType(op, t, "operand type")))
+      return failure();
+  return success();
+}
+
+//===- Loops ---------------------------------------------------------------===//
+
+/// Parses `(%t0, ...) = (%lb0, ...) to (%ub0, ...) step (%s0, ...)`.
+ParseResult parseLoopHeader(OpAsmParser &parser, OperationState &result,
+                            SmallVectorImpl<OpAsmParser::Argument> &tiles,
+                            unsigned &numDims) {
+  SmallVector<OpAsmParser::UnresolvedOperand> lbs, ubs, steps;
+  if (parser.parseArgumentList(tiles, OpAsmParser::Delimiter::Paren) ||
+      parser.parseEqual() ||
+      parser.parseOperandList(lbs, OpAsmParser::Delimiter::Paren) ||
+      parser.parseKeyword("to") ||
+      parser.parseOperandList(ubs, OpAsmParser::Delimiter::Paren) ||
+      parser.parseKeyword("step") ||
+      parser.parseOperandList(steps, OpAsmParser::Delimiter::Paren))
+    return failure();
+  numDims = tiles.size();
+  if (lbs.size() != numDims || ubs.size() != numDims || steps.size() != numDims)
+    return parser.emitError(parser.getCurrentLocation(),
+                            "expected one lower bound, upper bound and step per tile");
+  Type indexType = parser.getBuilder().getIndexType();
+  Type tileType = TileType::get(parser.getContext());
+  for (auto &t : tiles)
+    t.type = tileType;
+  if (parser.resolveOperands(lbs, indexType, result.operands) ||
+      parser.resolveOperands(ubs, indexType, result.operands) ||
+      parser.resolveOperands(steps, indexType, result.operands))
+    return failure();
+  return success();
+}
+
+void printLoopHeader(OpAsmPrinter &p, Block &body, unsigned numDims,
+                     OperandRange lbs, OperandRange ubs, OperandRange steps) {
+  p << " (";
+  llvm::interleaveComma(body.getArguments().take_front(numDims), p,
+                        [&](BlockArgument a) { p << a; });
+  p << ") = (" << lbs << ") to (" << ubs << ") step (" << steps << ")";
+}
+
+LogicalResult verifyLoopCommon(Operation *op, unsigned numDims, size_t numUbs,
+                               size_t numSteps, Block &body) {
+  if (numDims == 0)
+    return op->emitOpError("needs at least one dimension");
+  if (numUbs != numDims || numSteps != numDims)
+    return op->emitOpError("needs one lower bound, upper bound and step per dimension");
+  if (body.getNumArguments() < numDims)
+    return op->emitOpError("body must take one !tile.tile argument per dimension");
+  for (unsigned i = 0; i < numDims; ++i)
+    if (!llvm::isa<TileType>(body.getArgument(i).getType()))
+      return op->emitOpError("body argument ") << i << " must be !tile.tile";
+  if (body.empty() || !llvm::isa<YieldOp>(body.back()))
+    return op->emitOpError("body must end with tile.yield");
+  return success();
+}
+
+//===- Indexed memory access -----------------------------------------------===//
+
+/// Verifies the indices of a load/store/atomic and the type of the tile it
+/// reads or writes.
+LogicalResult verifyIndexedAccess(Operation *op, MemRefType base,
+                                  ValueRange indices, Type data, Value mask,
+                                  std::optional<ArrayRef<bool>> boundsCheck,
+                                  StringRef dataName) {
+  if (static_cast<int64_t>(indices.size()) != base.getRank())
+    return op->emitOpError() << "expected " << base.getRank()
+                             << " indices for a rank-" << base.getRank()
+                             << " tensor, got " << indices.size();
+  if (boundsCheck && boundsCheck->size() != indices.size())
+    return op->emitOpError("bounds_check needs one flag per index");
+  // Expected dims of the data: one per tile, those of each gather tensor.
+  struct ExpectedDim {
+    RankedTensorType from; // gather tensor, or null for a tile dim
+    unsigned dim;
+  };
+  SmallVector<ExpectedDim> expected;
+  for (auto [i, index] : llvm::enumerate(indices)) {
+    Type t = index.getType();
+    if (llvm::isa<TileType>(t)) {
+      expected.push_back({nullptr, 0});
+    } else if (t.isIndex() || t.isSignlessInteger()) {
+      continue;
+    } else if (auto tensor = llvm::dyn_cast<RankedTensorType>(t);
+               tensor && tensor.getElementType().isSignlessInteger()) {
+      for (unsigned d = 0; d < tensor.getRank(); ++d)
+        expected.push_back({tensor, d});
+    } else {
+      return op->emitOpError() << "index " << i << " has type " << t
+                               << "; expected !tile.tile, an integer scalar or "
+                                  "an integer tensor";
+    }
+  }
+  Type elt = base.getElementType();
+  if (expected.empty()) {
+    if (data != elt)
+      return op->emitOpError() << "indexing selects one element, so the "
+                               << dataName << " must be " << elt << ", got "
+                               << data;
+  } else {
+    auto tensor = llvm::dyn_cast<RankedTensorType>(data);
+    if (!tensor || tensor.getElementType() != elt ||
+        tensor.getRank() != static_cast<int64_t>(expected.size()))
+      return op->emitOpError() << "the " << dataName << " must be a rank-"
+                               << expected.size() << " tensor of " << elt
+                               << ", got " << data;
+    for (auto [d, e] : llvm::enumerate(expected))
+      if (e.from && !sameDim(tensor, d, e.from, e.dim))
+        return op->emitOpError() << "dim " << d << " of the " << dataName
+                                 << " does not match the gather index";
+  }
+  if (mask) {
+    Type m = mask.getType();
+    bool ok = m.isInteger(1);
+    if (auto mt = llvm::dyn_cast<RankedTensorType>(m)) {
+      auto dt = llvm::dyn_cast<RankedTensorType>(data);
+      ok = mt.getElementType().isInteger(1) && dt && sameShape(mt, dt);
+    }
+    if (!ok)
+      return op->emitOpError() << "mask must be i1 or an i1 tensor shaped like the "
+                               << dataName << ", got " << m;
+  }
+  return verifyResultTypes(op);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// KernelOp
+//===----------------------------------------------------------------------===//
+
+ParseResult KernelOp::parse(OpAsmParser &parser, OperationState &result) {
+  auto buildType = [](Builder &b, ArrayRef<Type> args, ArrayRef<Type> results,
+                      function_interface_impl::VariadicFlag, std::string &) {
+    return b.getFunctionType(args, results);
+  };
+  return function_interface_impl::parseFunctionOp(
+      parser, result, /*allowVariadic=*/false,
+      getFunctionTypeAttrName(result.name), buildType,
+      getArgAttrsAttrName(result.name), getResAttrsAttrName(result.name));
+}
+
+void KernelOp::print(OpAsmPrinter &p) {
+  function_interface_impl::printFunctionOp(
+      p, *this, /*isVariadic=*/false, getFunctionTypeAttrName(),
+      getArgAttrsAttrName(), getResAttrsAttrName());
+}
+
+LogicalResult KernelOp::verify() {
+  if (!getFunctionType().getResults().empty())
+    return emitOpError("kernels return nothing; write outputs through tensor arguments");
+  for (auto [i, t] : llvm::enumerate(getArgumentTypes())) {
+    if (auto memref = llvm::dyn_cast<MemRefType>(t)) {
+      Type elt = memref.getElementType();
+      if (!elt.isIntOrFloat())
+        return emitOpError() << "tensor argument " << i
+                             << " must have an integer or float dtype, got " << elt;
+      if (!memref.isStrided())
+        return emitOpError() << "tensor argument " << i << " must have a strided layout";
+      continue;
+    }
+    if (!t.isIntOrIndexOrFloat())
+      return emitOpError() << "argument " << i << " has type " << t
+                           << "; expected a memref or an int/float/index scalar";
+  }
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getArgumentTypes().size())
+    return emitOpError("body arguments do not match the function type");
+  for (auto [a, t] : llvm::zip(body.getArgumentTypes(), getArgumentTypes()))
+    if (a != t)
+      return emitOpError("body argument types do not match the function type");
+  if (body.empty() || !llvm::isa<ReturnOp>(body.back()))
+    return emitOpError("body must end with tile.return");
+  auto grids = body.getOps<GridOp>();
+  if (std::distance(grids.begin(), grids.end()) != 1)
+    return emitOpError("must contain exactly one tile.grid at its top level");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// BlockSizeOp, DimOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BlockSizeOp::verify() {
+  if (getSlot() < 0)
+    return emitOpError("slot must be non-negative, got ") << getSlot();
+  if (getExtent() && *getExtent() < 0)
+    return emitOpError("extent must be non-negative");
+  return success();
+}
+
+LogicalResult DimOp::verify() {
+  int64_t rank = getSource().getType().getRank();
+  if (getDim() < 0 || getDim() >= rank)
+    return emitOpError() << "dim " << getDim() << " is out of range for rank " << rank;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// GridOp
+//===----------------------------------------------------------------------===//
+
+ParseResult GridOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::Argument> tiles;
+  unsigned n;
+  if (parseLoopHeader(parser, result, tiles, n) ||
+      parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  int32_t dims = static_cast<int32_t>(n);
+  result.getOrAddProperties<Properties>().operandSegmentSizes = {dims, dims, dims};
+  return parser.parseRegion(*result.addRegion(), tiles);
+}
+
+void GridOp::print(OpAsmPrinter &p) {
+  printLoopHeader(p, getBodyBlock(), getNumDims(), getLowerBounds(),
+                  getUpperBounds(), getSteps());
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(), {"operandSegmentSizes"});
+  p << " ";
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
+}
+
+LogicalResult GridOp::verify() {
+  Block &body = getBodyBlock();
+  if (failed(verifyLoopCommon(*this, getNumDims(), getUpperBounds().size(),
+                              getSteps().size(), body)))
+    return failure();
+  if (body.getNumArguments() != getNumDims())
+    return emitOpError("body takes exactly one !tile.tile per dimension");
+  if (!llvm::isa<KernelOp>((*this)->getParentOp()))
+    return emitOpError("must be directly inside a tile.kernel");
+  if (body.back().getNumOperands() != 0)
+    return emitOpError("tile.yield of a grid carries no values");
+  if (auto order = (*this)->getAttrOfType<DenseI64ArrayAttr>("loop_order")) {
+    SmallVector<int64_t> sorted(order.asArrayRef());
+    llvm::sort(sorted);
+    for (auto [i, v] : llvm::enumerate(sorted))
+      if (v != static_cast<int64_t>(i) || sorted.size() != getNumDims())
+        return emitOpError("loop_order must be a permutation of the grid's dims");
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ForOp
+//===----------------------------------------------------------------------===//
+
+ParseResult ForOp::parse(OpAsmParser &parser, OperationState &result) {
+  SmallVector<OpAsmParser::Argument> args;
+  unsigned n;
+  if (parseLoopHeader(parser, result, args, n))
+    return failure();
+  SmallVector<OpAsmParser::Argument> iterArgs;
+  SmallVector<OpAsmParser::UnresolvedOperand> inits;
+  if (succeeded(parser.parseOptionalKeyword("iter_args"))) {
+    if (parser.parseAssignmentList(iterArgs, inits) ||
+        parser.parseArrowTypeList(result.types))
+      return failure();
+    if (iterArgs.size() != result.types.size())
+      return parser.emitError(parser.getCurrentLocation(),
+                              "expected one result type per iter_arg");
+    for (auto [arg, t] : llvm::zip(iterArgs, result.types))
+      arg.type = t;
+    if (parser.resolveOperands(inits, result.types, parser.getCurrentLocation(),
+                               result.operands))
+      return failure();
+  }
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  int32_t dims = static_cast<int32_t>(n);
+  result.getOrAddProperties<Properties>().operandSegmentSizes = {
+      dims, dims, dims, static_cast<int32_t>(inits.size())};
+  args.append(iterArgs.begin(), iterArgs.end());
+  return parser.parseRegion(*result.addRegion(), args);
+}
+
+void ForOp::print(OpAsmPrinter &p) {
+  Block &body = getBodyBlock();
+  printLoopHeader(p, body, getNumDims(), getLowerBounds(), getUpperBounds(),
+                  getSteps());
+  if (!getInits().empty()) {
+    p << " iter_args(";
+    llvm::interleaveComma(
+        llvm::zip(body.getArguments().drop_front(getNumDims()), getInits()), p,
+        [&](auto pair) { p << std::get<0>(pair) << " = " << std::get<1>(pair); });
+    p << ") -> (" << getResultTypes() << ")";
+  }
+  p.printOptionalAttrDictWithKeyword((*this)->getAttrs(), {"operandSegmentSizes"});
+  p << " ";
+  p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
+}
+
+LogicalResult ForOp::verify() {
+  Block &body = getBodyBlock();
+  if (failed(verifyLoopCommon(*this, getNumDims(), getUpperBounds().size(),
+                              getSteps().size(), body)))
+    return failure();
+  if (!(*this)->getParentOfType<GridOp>())
+    return emitOpError("must be nested inside a tile.grid");
+  if (getInits().size() != getNumResults())
+    return emitOpError("needs one iter_arg per result");
+  if (body.getNumArguments() != getNumDims() + getNumResults())
+    return emitOpError("body takes one !tile.tile per dimension then one value per iter_arg");
+  auto yield = llvm::cast<YieldOp>(body.back());
+  if (yield.getNumOperands() != getNumResults())
+    return emitOpError() << "tile.yield carries " << yield.getNumOperands()
+                         << " values; the loop has " << getNumResults() << " iter_args";
+  for (unsigned i = 0; i < getNumResults(); ++i) {
+    Type t = getResult(i).getType();
+    if (getInits()[i].getType() != t ||
+        body.getArgument(getNumDims() + i).getType() != t ||
+        yield.getOperand(i).getType() != t)
+      return emitOpError() << "iter_arg " << i
+                           << " has different types in init, body, yield or result";
+  }
+  return verifyResultTypes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// Tiles
+//===----------------------------------------------------------------------===//
+
+LogicalResult IndexOp::verify() {
+  if (getType().getRank() != 1)
+    return emitOpError("result must be a 1-d tensor");
+  return verifyResultTypes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+LogicalResult LoadOp::verify() {
+  if (failed(verifyIndexedAccess(*this, getBase().getType(), getIndices(),
+                                 getType(), getMask(), getBoundsCheck(), "result")))
+    return failure();
+  if (Value other = getOther()) {
+    Type t = other.getType();
+    if (t != getType() && t != elementTypeOf(getType()))
+      return emitOpError() << "other must be a " << elementTypeOf(getType())
+                           << " scalar or match the result type, got " << t;
+  }
+  return success();
+}
+
+LogicalResult StoreOp::verify() {
+  return verifyIndexedAccess(*this, getBase().getType(), getIndices(),
+                             getValue().getType(), getMask(), getBoundsCheck(),
+                             "stored value");
+}
+
+LogicalResult AtomicRMWOp::verify() {
+  static constexpr llvm::StringLiteral kinds[] = {"add", "max", "min", "and",
+                                                  "or",  "xor", "xchg"};
+  if (!llvm::is_contained(kinds, getKind()))
+    return emitOpError() << "unknown atomic kind '" << getKind()
+                         << "'; expected add, max, min, and, or, xor or xchg";
+  if (getResult().getType() != getValue().getType())
+    return emitOpError("result type must equal the value type");
+  return verifyIndexedAccess(*this, getBase().getType(), getIndices(),
+                             getValue().getType(), getMask(), getBoundsCheck(),
+                             "value");
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor creation and shape
+//===----------------------------------------------------------------------===//
+
+LogicalResult FullOp::verify() {
+  if (getType().getElementType() != getValue().getType())
+    return emitOpError() << "fill value of type " << getValue().getType()
+                         << " does not match the element type "
+                         << getType().getElementType();
+  return verifyResultTypes(*this);
+}
+
+LogicalResult ArangeOp::verify() {
+  auto t = getType();
+  if (t.getRank() != 1 || !t.hasStaticShape())
+    return emitOpError("result must be a static 1-d tensor");
+  if (getEnd() <= getStart())
+    return emitOpError() << "empty range [" << getStart() << ", " << getEnd() << ")";
+  if (t.getDimSize(0) != getEnd() - getStart())
+    return emitOpError() << "result has " << t.getDimSize(0)
+                         << " elements; the range has " << getEnd() - getStart();
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  if (src.getElementType() != dst.getElementType() || src.getRank() != dst.getRank())
+    return emitOpError("source and result must have the same rank and element type");
+  for (unsigned i = 0; i < src.getRank(); ++i)
+    if (!sameDim(src, i, dst, i) && src.getDimSize(i) != 1)
+      return emitOpError() << "dim " << i
+                           << " of the source must be 1 or equal the result's";
+  return verifyResultTypes(*this);
+}
+
+LogicalResult ExpandDimsOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis > src.getRank())
+    return emitOpError() << "axis " << axis << " out of range for rank " << src.getRank();
+  if (dst.getRank() != src.getRank() + 1 || dst.getDimSize(axis) != 1 ||
+      src.getElementType() != dst.getElementType())
+    return emitOpError("result must be the source with a size-1 dim inserted at axis");
+  for (int64_t i = 0, j = 0; i < dst.getRank(); ++i) {
+    if (i == axis)
+      continue;
+    if (!sameDim(src, j++, dst, i))
+      return emitOpError("result must be the source with a size-1 dim inserted at axis");
+  }
+  return verifyResultTypes(*this);
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  if (src.getElementType() != dst.getElementType())
+    return emitOpError("source and result must have the same element type");
+  auto staticCount = [](RankedTensorType t, SmallVectorImpl<int64_t> &slots) {
+    int64_t n = 1;
+    for (unsigned i = 0; i < t.getRank(); ++i) {
+      if (t.isDynamicDim(i))
+        slots.push_back(getBlockSlot(t, i));
+      else
+        n *= t.getDimSize(i);
+    }
+    llvm::sort(slots);
+    return n;
+  };
+  SmallVector<int64_t> a, b;
+  if (staticCount(src, a) != staticCount(dst, b) || a != b)
+    return emitOpError() << "cannot reshape " << src << " to " << dst
+                         << ": the element counts differ";
+  return verifyResultTypes(*this);
+}
+
+LogicalResult PermuteOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  ArrayRef<int64_t> perm = getPermutation();
+  SmallVector<bool> seen(src.getRank(), false);
+  if (static_cast<int64_t>(perm.size()) != src.getRank())
+    return emitOpError("permutation must have one entry per dim");
+  for (int64_t p : perm) {
+    if (p < 0 || p >= src.getRank() || seen[p])
+      return emitOpError("permutation must contain each dim exactly once");
+    seen[p] = true;
+  }
+  if (dst.getRank() != src.getRank() || dst.getElementType() != src.getElementType())
+    return emitOpError("result must have the rank and element type of the source");
+  for (auto [i, p] : llvm::enumerate(perm))
+    if (!sameDim(dst, i, src, p))
+      return emitOpError() << "result dim " << i << " must equal source dim " << p;
+  return verifyResultTypes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// Compute
+//===----------------------------------------------------------------------===//
+
+LogicalResult DotOp::verify() {
+  auto a = getA().getType(), b = getB().getType(), acc = getAcc().getType();
+  int64_t r = a.getRank();
+  if ((r != 2 && r != 3) || b.getRank() != r || acc.getRank() != r)
+    return emitOpError("a, b and acc must all be 2-d, or all 3-d (batched)");
+  if (getType() != acc)
+    return emitOpError("result type must equal the accumulator type");
+  if (r == 3 && !(sameDim(a, 0, b, 0) && sameDim(a, 0, acc, 0)))
+    return emitOpError("batch dims of a, b and acc differ");
+  unsigned m = r - 2, k = r - 1;
+  if (!sameDim(a, k, b, m))
+    return emitOpError("contraction dims differ: a is [.., M, K], b must be [.., K, N]");
+  if (!sameDim(a, m, acc, m) || !sameDim(b, k, acc, k))
+    return emitOpError("accumulator must be [.., M, N]");
+  Type ea = a.getElementType(), eb = b.getElementType(), ec = acc.getElementType();
+  bool fp8 = llvm::isa<Float8E4M3FNType, Float8E5M2Type>(ea) &&
+             llvm::isa<Float8E4M3FNType, Float8E5M2Type>(eb);
+  if (ea != eb && !fp8)
+    return emitOpError() << "a and b must have the same element type, got " << ea
+                         << " and " << eb;
+  if (!(ec.isF32() || ec.isF16() || ec.isInteger(32)))
+    return emitOpError() << "accumulator must be f32, f16 or i32, got " << ec;
+  StringRef p = getInputPrecision();
+  if (p != "tf32" && p != "tf32x3" && p != "ieee" && p != "bf16x3")
+    return emitOpError() << "unknown input_precision '" << p
+                         << "'; expected tf32, tf32x3, ieee or bf16x3";
+  return verifyResultTypes(*this);
+}
+
+LogicalResult ReduceOp::verify() {
+  if (getOperands().empty())
+    return emitOpError("needs at least one operand");
+  auto first = llvm::cast<RankedTensorType>(getOperands()[0].getType());
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= first.getRank())
+    return emitOpError() << "axis " << axis << " out of range for rank " << first.getRank();
+  unsigned n = getOperands().size();
+  if (getNumResults() != n)
+    return emitOpError("needs one result per operand");
+  Block &combine = getCombine().front();
+  if (combine.getNumArguments() != 2 * n)
+    return emitOpError() << "combine region must take " << 2 * n << " scalars";
+  for (unsigned i = 0; i < n; ++i) {
+    auto t = llvm::cast<RankedTensorType>(getOperands()[i].getType());
+    if (t.getRank() != first.getRank() || (i > 0 && !sameShape(t, first)))
+      return emitOpError("all operands must have the same shape");
+    Type elt = t.getElementType();
+    Type res = getResult(i).getType();
+    if (t.getRank() == 1) {
+      if (res != elt)
+        return emitOpError() << "result " << i << " must be the scalar " << elt;
+    } else {
+      auto rt = llvm::dyn_cast<RankedTensorType>(res);
+      bool ok = rt && rt.getRank() == t.getRank() - 1 && rt.getElementType() == elt;
+      for (int64_t d = 0, j = 0; ok && d < t.getRank(); ++d)
+        if (d != axis)
+          ok = sameDim(t, d, rt, j++);
+      if (!ok)
+        return emitOpError() << "result " << i
+                             << " must be the operand's shape without the reduced axis";
+    }
+    if (combine.getArgument(i).getType() != elt ||
+        combine.getArgument(n + i).getType() != elt)
+      return emitOpError() << "combine arguments " << i << " and " << n + i
+                           << " must be " << elt;
+  }
+  auto yield = llvm::dyn_cast<YieldOp>(combine.back());
+  if (!yield || yield.getNumOperands() != n)
+    return emitOpError() << "combine region must end with tile.yield of " << n << " values";
+  for (unsigned i = 0; i < n; ++i)
+    if (yield.getOperand(i).getType() != combine.getArgument(i).getType())
+      return emitOpError() << "combine region yields a " << yield.getOperand(i).getType()
+                           << " for operand " << i;
+  return verifyResultTypes(*this);
+}

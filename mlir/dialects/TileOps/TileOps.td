@@ -1,0 +1,286 @@
+#ifndef HELION_TILE_OPS
+#define HELION_TILE_OPS
+
+include "TileDialect.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/FunctionInterfaces.td"
+include "mlir/Interfaces/CallInterfaces.td"
+
+class Tile_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tile_Dialect, mnemonic, traits>;
+
+// Scalars usable as indices or extents inside a kernel.
+def Tile_Scalar : AnyTypeOf<[AnySignlessInteger, Index], "integer or index scalar">;
+def Tile_IntOrFloat : AnyTypeOf<[AnySignlessInteger, AnyFloat, Index]>;
+
+//===----------------------------------------------------------------------===//
+// Kernel structure
+//===----------------------------------------------------------------------===//
+
+def Tile_KernelOp : Tile_Op<"kernel", [IsolatedFromAbove, FunctionOpInterface]> {
+  let summary = "one GPU kernel";
+  let description = [{
+    Tensor arguments are memrefs: their type carries the dtype, rank, sizes
+    and strides, each static or `?` (symbolic). Scalar arguments are integers,
+    floats or index. The body holds exactly one `tile.grid`, the work of every
+    program, plus scalar code that every program recomputes.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<FunctionType>:$function_type,
+                       OptionalAttr<DictArrayAttr>:$arg_attrs,
+                       OptionalAttr<DictArrayAttr>:$res_attrs);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::llvm::ArrayRef<::mlir::Type> getArgumentTypes() { return getFunctionType().getInputs(); }
+    ::llvm::ArrayRef<::mlir::Type> getResultTypes() { return getFunctionType().getResults(); }
+    ::mlir::Region *getCallableRegion() { return &getBody(); }
+    bool isDeclaration() { return false; }
+  }];
+}
+
+def Tile_ReturnOp : Tile_Op<"return", [Pure, Terminator, HasParent<"KernelOp">]> {
+  let summary = "end of a kernel";
+  let assemblyFormat = "attr-dict";
+}
+
+def Tile_BlockSizeOp : Tile_Op<"block_size", [Pure]> {
+  let summary = "a block size read from slot `slot` of the Config";
+  let description = [{
+    Symbolic until apply-config replaces it by a constant. `reduction` marks a
+    slot of `Config.reduction_loops` (a full-extent dim); `extent`, when known,
+    is the size of the dimension it tiles (the autotuner bounds the slot by it).
+  }];
+  let arguments = (ins I64Attr:$slot, UnitAttr:$reduction, OptionalAttr<I64Attr>:$extent);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$slot attr-dict";
+  let hasVerifier = 1;
+}
+
+def Tile_DimOp : Tile_Op<"dim", [Pure]> {
+  let summary = "size of one dimension of a kernel tensor argument";
+  let arguments = (ins AnyMemRef:$source, I64Attr:$dim);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$source `,` $dim attr-dict `:` type($source)";
+  let hasVerifier = 1;
+}
+
+def Tile_GridOp : Tile_Op<"grid", [AttrSizedOperandSegments]> {
+  let summary = "the launch grid: one program per tile of the iteration space";
+  let description = [{
+    `tile.grid (%t0, %t1) = (%lb0, %lb1) to (%ub0, %ub1) step (%b0, %b1)`
+    runs its body once per combination of tiles. Optional attributes set by the
+    compiler: `loop_order` (which dim varies fastest across program ids, first
+    = innermost) and `l2_grouping` (tile rows grouped for L2 reuse).
+  }];
+  let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
+                       Variadic<Index>:$steps);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumDims() { return getLowerBounds().size(); }
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def Tile_ForOp : Tile_Op<"for", [AttrSizedOperandSegments]> {
+  let summary = "a loop over tiles inside one program, with loop-carried values";
+  let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
+                       Variadic<Index>:$steps, Variadic<AnyType>:$inits);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let hasCustomAssemblyFormat = 1;
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    unsigned getNumDims() { return getLowerBounds().size(); }
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def Tile_YieldOp : Tile_Op<"yield", [Pure, Terminator, ReturnLike,
+    ParentOneOf<["GridOp", "ForOp", "ReduceOp"]>]> {
+  let summary = "end of a loop body or combine region; its operands are carried";
+  let arguments = (ins Variadic<AnyType>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+  let builders = [OpBuilder<(ins), [{ }]>];
+}
+
+//===----------------------------------------------------------------------===//
+// Tiles
+//===----------------------------------------------------------------------===//
+
+class Tile_TileAttrOp<string mnemonic, string doc>
+    : Tile_Op<mnemonic, [Pure]> {
+  let summary = doc;
+  let arguments = (ins Tile_TileType:$tile);
+  let results = (outs Index:$result);
+  let assemblyFormat = "$tile attr-dict";
+}
+
+def Tile_BeginOp : Tile_TileAttrOp<"begin", "first index of a tile">;
+def Tile_EndOp : Tile_TileAttrOp<"end", "one past the last valid index of a tile (clipped to the loop bound)">;
+def Tile_BlockOp : Tile_TileAttrOp<"block", "block size of a tile">;
+
+def Tile_IndexOp : Tile_Op<"index", [Pure]> {
+  let summary = "the indices of a tile: begin + [0, block size)";
+  let arguments = (ins Tile_TileType:$tile);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = "$tile attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Memory
+//===----------------------------------------------------------------------===//
+
+def Tile_LoadOp : Tile_Op<"load", [AttrSizedOperandSegments,
+    MemoryEffects<[MemRead]>]> {
+  let summary = "read a tile of a kernel tensor";
+  let description = [{
+    One index per dimension of `base`: a `!tile.tile` contributes one result
+    dim (its block), a scalar selects one element and drops the dim, an
+    integer tensor gathers and contributes its dims. Indices past the end of a
+    tile are masked implicitly; `bounds_check` (one flag per index, default
+    all true) records which dims still need that mask. `mask` adds a user
+    mask; masked-off elements read `other` (default zero).
+  }];
+  let arguments = (ins AnyMemRef:$base, Variadic<AnyType>:$indices,
+                       Optional<AnyType>:$mask, Optional<AnyType>:$other,
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = [{
+    $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)?
+    (`other` `(` $other^ `:` type($other) `)`)? attr-dict
+    `:` type($base) `[` type($indices) `]` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_StoreOp : Tile_Op<"store", [AttrSizedOperandSegments,
+    MemoryEffects<[MemWrite]>]> {
+  let summary = "write a tile of a kernel tensor";
+  let description = [{
+    Indexing as in `tile.load`; `value` has exactly the indexed shape and the
+    element type of `base`.
+  }];
+  let arguments = (ins AnyType:$value, AnyMemRef:$base, Variadic<AnyType>:$indices,
+                       Optional<AnyType>:$mask,
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+  let assemblyFormat = [{
+    $value `,` $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict
+    `:` type($value) `,` type($base) `[` type($indices) `]`
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_AtomicRMWOp : Tile_Op<"atomic_rmw", [AttrSizedOperandSegments,
+    MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "atomic read-modify-write of a tile; returns the old values";
+  let description = [{
+    `kind` is one of add, max, min, and, or, xor, xchg. Indexing as in
+    `tile.load`.
+  }];
+  let arguments = (ins StrAttr:$kind, AnyType:$value, AnyMemRef:$base,
+                       Variadic<AnyType>:$indices, Optional<AnyType>:$mask,
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = [{
+    $kind $value `,` $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict
+    `:` type($value) `,` type($base) `[` type($indices) `]` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor creation and shape
+//===----------------------------------------------------------------------===//
+
+def Tile_FullOp : Tile_Op<"full", [Pure]> {
+  let summary = "a tensor filled with one scalar (zeros, full, splat)";
+  let arguments = (ins Tile_IntOrFloat:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($value) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_ArangeOp : Tile_Op<"arange", [Pure]> {
+  let summary = "the integers [start, end) as a 1-d tensor";
+  let arguments = (ins I64Attr:$start, I64Attr:$end);
+  let results = (outs RankedTensorOf<[I32, I64]>:$result);
+  let assemblyFormat = "$start `to` $end attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
+  let summary = "repeat size-1 dims to the result shape (same rank)";
+  let arguments = (ins AnyRankedTensor:$source);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_ExpandDimsOp : Tile_Op<"expand_dims", [Pure]> {
+  let summary = "insert a size-1 dim at `axis` (indexing with None)";
+  let arguments = (ins AnyRankedTensor:$source, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source `,` $axis attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_ReshapeOp : Tile_Op<"reshape", [Pure]> {
+  let summary = "reinterpret the elements in row-major order under a new shape";
+  let arguments = (ins AnyRankedTensor:$source);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Tile_PermuteOp : Tile_Op<"permute", [Pure]> {
+  let summary = "permute dims: result dim i is source dim permutation[i]";
+  let arguments = (ins AnyRankedTensor:$source, DenseI64ArrayAttr:$permutation);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source $permutation attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Compute
+//===----------------------------------------------------------------------===//
+
+def Tile_DotOp : Tile_Op<"dot", [Pure]> {
+  let summary = "acc + a @ b over 2-d tiles, or batched over 3-d tiles";
+  let description = [{
+    `input_precision` is tf32, tf32x3, ieee or bf16x3 and only matters for
+    fp32 inputs (default tf32, as in PyTorch's allow_tf32 matmuls).
+  }];
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b, AnyRankedTensor:$acc,
+                       DefaultValuedAttr<StrAttr, "\"tf32\"">:$input_precision);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b `,` $acc attr-dict `:` type($a) `,` type($b) `,` type($acc) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tile_ReduceOp : Tile_Op<"reduce", [RecursiveMemoryEffects]> {
+  let summary = "reduce tensors along `axis` with a combine region";
+  let description = [{
+    N operands of one shape, N results of that shape without `axis` (scalars
+    when the operands are 1-d). The combine region takes 2N scalars (the N
+    accumulated values, then the N new ones) and yields N scalars.
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$operands, I64Attr:$axis);
+  let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$combine);
+  let assemblyFormat = [{
+    `(` $operands `)` `axis` `=` $axis attr-dict `:` functional-type($operands, $results) $combine
+  }];
+  let hasVerifier = 1;
+}
+
+#endif

@@ -1,0 +1,177 @@
+// helion-apply-config: bind the numbers of a Config into the tile IR.
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace helion {
+#define GEN_PASS_DEF_APPLYCONFIG
+#include "passes/Passes.h.inc"
+} // namespace helion
+
+using namespace mlir;
+using namespace helion;
+using namespace helion::tile;
+
+namespace {
+
+struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
+  using ApplyConfigBase::ApplyConfigBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    DenseMap<int64_t, int64_t> slotValues;
+    if (failed(bindBlockSizes(module, slotValues)) ||
+        failed(staticizeTypes(module, slotValues)) ||
+        failed(recordLoopOrders(module)) || failed(recordL2Groupings(module)))
+      signalPassFailure();
+  }
+
+  /// Block ids are global; tile slots take Config.block_sizes in id order and
+  /// reduction slots take Config.reduction_loops in id order.
+  LogicalResult bindBlockSizes(ModuleOp module, DenseMap<int64_t, int64_t> &values) {
+    SmallVector<BlockSizeOp> ops;
+    module.walk([&](BlockSizeOp op) { ops.push_back(op); });
+    std::map<int64_t, bool> slots; // slot -> is reduction
+    for (BlockSizeOp op : ops) {
+      auto [it, inserted] = slots.insert({op.getSlot(), op.getReduction()});
+      if (!inserted && it->second != op.getReduction())
+        return op.emitOpError() << "slot " << op.getSlot()
+                                << " is used both as a tile and a reduction slot";
+    }
+    DenseMap<int64_t, int64_t> configIndex;
+    int64_t numTile = 0, numReduction = 0;
+    for (auto [slot, reduction] : slots)
+      configIndex[slot] = reduction ? numReduction++ : numTile++;
+    if (static_cast<int64_t>(blockSizes.size()) != numTile) {
+      module.emitError() << "the kernel has " << numTile
+                         << " tile block sizes but the Config gives "
+                         << blockSizes.size() << " (block_sizes)";
+      return failure();
+    }
+    for (BlockSizeOp op : ops) {
+      int64_t slot = op.getSlot();
+      int64_t idx = configIndex[slot];
+      int64_t value;
+      if (!op.getReduction()) {
+        value = blockSizes[idx];
+        if (value < 1 || !llvm::isPowerOf2_64(value))
+          return op.emitOpError() << "block_sizes[" << idx << "] = " << value
+                                  << " must be a power of two";
+      } else {
+        int64_t loop = idx < static_cast<int64_t>(reductionLoops.size())
+                           ? reductionLoops[idx] : 0;
+        std::optional<int64_t> extent = op.getExtent();
+        if (loop == 0 || (extent && loop >= *extent)) {
+          if (!extent)
+            return op.emitOpError("a persistent reduction needs a static extent");
+          value = static_cast<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(*extent, 1)));
+        } else {
+          return op.emitOpError() << "reduction_loops[" << idx << "] = " << loop
+                                  << ": looped reductions are not supported yet; "
+                                     "use None (persistent)";
+        }
+      }
+      values[slot] = value;
+      OpBuilder b(op);
+      Value c = b.create<arith::ConstantIndexOp>(op.getLoc(), value);
+      op.getResult().replaceAllUsesWith(c);
+      op.erase();
+    }
+    return success();
+  }
+
+  LogicalResult staticizeTypes(ModuleOp module, const DenseMap<int64_t, int64_t> &values) {
+    auto convert = [&](Operation *op, Type t) -> FailureOr<Type> {
+      auto tensor = llvm::dyn_cast<RankedTensorType>(t);
+      if (!tensor || !llvm::isa_and_nonnull<BlockDimsAttr>(tensor.getEncoding()))
+        return t;
+      SmallVector<int64_t> shape(tensor.getShape());
+      for (unsigned i = 0; i < shape.size(); ++i) {
+        if (!tensor.isDynamicDim(i))
+          continue;
+        auto it = values.find(getBlockSlot(tensor, i));
+        if (it == values.end())
+          return op->emitOpError() << "type " << t << " names block-size slot "
+                                   << getBlockSlot(tensor, i)
+                                   << " that no tile.block_size defines";
+        shape[i] = it->second;
+      }
+      return Type(RankedTensorType::get(shape, tensor.getElementType()));
+    };
+    WalkResult result = module.walk([&](Operation *op) {
+      for (OpResult r : op->getResults()) {
+        FailureOr<Type> t = convert(op, r.getType());
+        if (failed(t))
+          return WalkResult::interrupt();
+        r.setType(*t);
+      }
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          for (BlockArgument a : block.getArguments()) {
+            FailureOr<Type> t = convert(op, a.getType());
+            if (failed(t))
+              return WalkResult::interrupt();
+            a.setType(*t);
+          }
+      return WalkResult::advance();
+    });
+    return failure(result.wasInterrupted());
+  }
+
+  LogicalResult recordLoopOrders(ModuleOp module) {
+    if (loopOrders.empty())
+      return success();
+    size_t next = 0;
+    WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      unsigned n = 0;
+      if (auto grid = llvm::dyn_cast<GridOp>(op))
+        n = grid.getNumDims();
+      else if (auto loop = llvm::dyn_cast<ForOp>(op))
+        n = loop.getNumDims();
+      if (n < 2)
+        return WalkResult::advance();
+      if (next + n > loopOrders.size()) {
+        op->emitOpError("loop-orders has no permutation for this loop");
+        return WalkResult::interrupt();
+      }
+      SmallVector<int64_t> order(loopOrders.begin() + next, loopOrders.begin() + next + n);
+      next += n;
+      SmallVector<int64_t> sorted(order);
+      llvm::sort(sorted);
+      for (unsigned i = 0; i < n; ++i)
+        if (sorted[i] != i) {
+          op->emitOpError("loop order is not a permutation of the loop's dims");
+          return WalkResult::interrupt();
+        }
+      op->setAttr("loop_order", DenseI64ArrayAttr::get(op->getContext(), order));
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+    if (next != loopOrders.size())
+      return module.emitError() << "loop-orders has " << loopOrders.size()
+                                << " entries; the multi-dim loops use " << next;
+    return success();
+  }
+
+  LogicalResult recordL2Groupings(ModuleOp module) {
+    size_t next = 0;
+    WalkResult result = module.walk([&](GridOp grid) {
+      if (next >= l2Groupings.size())
+        return WalkResult::advance();
+      int64_t g = l2Groupings[next++];
+      if (g < 1) {
+        grid.emitOpError() << "l2 grouping must be >= 1, got " << g;
+        return WalkResult::interrupt();
+      }
+      if (g > 1 && grid.getNumDims() >= 2)
+        grid->setAttr("l2_grouping", IntegerAttr::get(IntegerType::get(grid.getContext(), 64), g));
+      return WalkResult::advance();
+    });
+    return failure(result.wasInterrupted());
+  }
+};
+
+} // namespace
