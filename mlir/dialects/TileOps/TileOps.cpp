@@ -212,14 +212,18 @@ LogicalResult KernelOp::verify() {
                            << "; expected a memref or an int/float/index scalar";
   }
   Block &body = getBody().front();
+  if (body.empty() || !llvm::isa<ReturnOp>(body.back()))
+    return emitOpError("body must end with tile.return");
   if (body.getNumArguments() != getArgumentTypes().size())
     return emitOpError("body arguments do not match the function type");
   for (auto [a, t] : llvm::zip(body.getArgumentTypes(), getArgumentTypes()))
     if (a != t)
       return emitOpError("body argument types do not match the function type");
-  if (body.empty() || !llvm::isa<ReturnOp>(body.back()))
-    return emitOpError("body must end with tile.return");
-  auto grids = body.getOps<GridOp>();
+  return success();
+}
+
+LogicalResult KernelOp::verifyRegions() {
+  auto grids = getBody().front().getOps<GridOp>();
   if (std::distance(grids.begin(), grids.end()) != 1)
     return emitOpError("must contain exactly one tile.grid at its top level");
   return success();
@@ -230,17 +234,19 @@ LogicalResult KernelOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult BlockSizeOp::verify() {
-  if (getSlot() < 0)
-    return emitOpError("slot must be non-negative, got ") << getSlot();
-  if (getExtent() && *getExtent() < 0)
+  if (static_cast<int64_t>(getSlot()) < 0)
+    return emitOpError("slot must be non-negative, got ")
+           << static_cast<int64_t>(getSlot());
+  if (getExtent() && static_cast<int64_t>(*getExtent()) < 0)
     return emitOpError("extent must be non-negative");
   return success();
 }
 
 LogicalResult DimOp::verify() {
   int64_t rank = getSource().getType().getRank();
-  if (getDim() < 0 || getDim() >= rank)
-    return emitOpError() << "dim " << getDim() << " is out of range for rank " << rank;
+  int64_t dim = static_cast<int64_t>(getDim());
+  if (dim < 0 || dim >= rank)
+    return emitOpError() << "dim " << dim << " is out of range for rank " << rank;
   return success();
 }
 
@@ -425,11 +431,12 @@ LogicalResult ArangeOp::verify() {
   auto t = getType();
   if (t.getRank() != 1 || !t.hasStaticShape())
     return emitOpError("result must be a static 1-d tensor");
-  if (getEnd() <= getStart())
-    return emitOpError() << "empty range [" << getStart() << ", " << getEnd() << ")";
-  if (t.getDimSize(0) != getEnd() - getStart())
+  int64_t start = static_cast<int64_t>(getStart()), end = static_cast<int64_t>(getEnd());
+  if (end <= start)
+    return emitOpError() << "empty range [" << start << ", " << end << ")";
+  if (t.getDimSize(0) != end - start)
     return emitOpError() << "result has " << t.getDimSize(0)
-                         << " elements; the range has " << getEnd() - getStart();
+                         << " elements; the range has " << end - start;
   return success();
 }
 
