@@ -25,4 +25,44 @@ def ApplyConfig : Pass<"helion-apply-config", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def ReorderLoops : Pass<"helion-reorder-loops", "mlir::ModuleOp"> {
+  let summary = "Permute the dims of multi-dim loops as their loop_order says";
+  let description = [{
+    A `loop_order` attribute (set by apply-config from Config.loop_orders)
+    lists the loop's dims in their new order. For `tile.grid` the first dim
+    varies fastest across program ids; for `tile.for` the first dim is the
+    outermost loop. The pass permutes bounds, steps and body arguments and
+    drops the attribute.
+  }];
+}
+
+def EliminateMasks : Pass<"helion-eliminate-masks", "mlir::ModuleOp"> {
+  let summary = "Drop the implicit bounds masks that can never be false";
+  let description = [{
+    A tile of a loop `lb to ub step b` needs a bounds mask only when b may not
+    divide ub - lb; a `tile.make_tile begin, bound, block` only when
+    begin + block may exceed bound. With static shapes most masks vanish.
+    The result is recorded in `bounds_check` on each load, store and atomic
+    (scalar indices never need one).
+  }];
+}
+
+def LowerGrid : Pass<"helion-lower-grid", "mlir::ModuleOp"> {
+  let summary = "Map program ids to tiles (PID mapping with optional L2 swizzling)";
+  let description = [{
+    Replaces the `tile.grid` by its body, computing each dim's tile from
+    `tile.program_id`: dim 0 varies fastest. With `l2_grouping = g` (g > 1)
+    on a grid of two or more dims, programs walk groups of g tiles of dim 0
+    for each tile of dim 1 (grouped ordering) so that neighbouring programs
+    share operands in L2. The kernel gets `tile.num_programs` when the grid
+    size is static.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def LowerTileLoops : Pass<"helion-lower-tile-loops", "mlir::ModuleOp"> {
+  let summary = "Turn tile.for into nested scf.for over block-sized steps";
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif

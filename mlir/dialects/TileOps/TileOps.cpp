@@ -224,8 +224,13 @@ LogicalResult KernelOp::verify() {
 
 LogicalResult KernelOp::verifyRegions() {
   auto grids = getBody().front().getOps<GridOp>();
-  if (std::distance(grids.begin(), grids.end()) != 1)
+  auto pids = getBody().front().getOps<ProgramIdOp>();
+  int64_t numGrids = std::distance(grids.begin(), grids.end());
+  bool lowered = !pids.empty();
+  if (numGrids > 1 || (numGrids == 0 && !lowered))
     return emitOpError("must contain exactly one tile.grid at its top level");
+  if (numGrids == 1 && lowered)
+    return emitOpError("cannot mix tile.grid and tile.program_id");
   return success();
 }
 
@@ -348,7 +353,9 @@ LogicalResult ForOp::verify() {
   if (failed(verifyLoopCommon(*this, getNumDims(), getUpperBounds().size(),
                               getSteps().size(), body)))
     return failure();
-  if (!(*this)->getParentOfType<GridOp>())
+  auto kernel = (*this)->getParentOfType<KernelOp>();
+  bool kernelHasGrid = kernel && !kernel.getBody().front().getOps<GridOp>().empty();
+  if (!kernel || (kernelHasGrid && !(*this)->getParentOfType<GridOp>()))
     return emitOpError("must be nested inside a tile.grid");
   if (getInits().size() != getNumResults())
     return emitOpError("needs one iter_arg per result");
@@ -372,6 +379,12 @@ LogicalResult ForOp::verify() {
 //===----------------------------------------------------------------------===//
 // Tiles
 //===----------------------------------------------------------------------===//
+
+LogicalResult ProgramIdOp::verify() {
+  if ((*this)->getParentOfType<GridOp>())
+    return emitOpError("is only valid after lower-grid, outside any tile.grid");
+  return success();
+}
 
 LogicalResult IndexOp::verify() {
   if (getType().getRank() != 1)

@@ -25,8 +25,9 @@ def Tile_KernelOp : Tile_Op<"kernel", [IsolatedFromAbove, FunctionOpInterface]> 
   let description = [{
     Tensor arguments are memrefs: their type carries the dtype, rank, sizes
     and strides, each static or `?` (symbolic). Scalar arguments are integers,
-    floats or index. The body holds exactly one `tile.grid`, the work of every
-    program, plus scalar code that every program recomputes.
+    floats or index. The body holds one `tile.grid` (the work of every
+    program) plus scalar code that every program recomputes; after the
+    lower-grid pass the grid is gone and `tile.program_id` selects the tiles.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
                        TypeAttrOf<FunctionType>:$function_type,
@@ -126,6 +127,26 @@ class Tile_TileAttrOp<string mnemonic, string doc>
 def Tile_BeginOp : Tile_TileAttrOp<"begin", "first index of a tile">;
 def Tile_EndOp : Tile_TileAttrOp<"end", "one past the last valid index of a tile (clipped to the loop bound)">;
 def Tile_BlockOp : Tile_TileAttrOp<"block", "block size of a tile">;
+
+def Tile_MakeTileOp : Tile_Op<"make_tile", [Pure]> {
+  let summary = "the tile [begin, min(begin + block, bound)) of a dimension";
+  let description = [{
+    Tiles come from loop bodies; `tile.make_tile` makes one explicitly: for a
+    full slice `x[tile, :]` (begin 0, bound = the extent, block = a reduction
+    block size), and when lower-grid / lower-tile-loops turn loops into
+    program ids and scf.for.
+  }];
+  let arguments = (ins Index:$begin, Index:$bound, Index:$block);
+  let results = (outs Tile_TileType:$result);
+  let assemblyFormat = "$begin `,` $bound `,` $block attr-dict";
+}
+
+def Tile_ProgramIdOp : Tile_Op<"program_id", [Pure]> {
+  let summary = "the linear id of the running program (after lower-grid)";
+  let results = (outs Index:$result);
+  let assemblyFormat = "attr-dict";
+  let hasVerifier = 1;
+}
 
 def Tile_IndexOp : Tile_Op<"index", [Pure]> {
   let summary = "the indices of a tile: begin + [0, block size)";
