@@ -1,6 +1,7 @@
 #include "Registration.h"
 
 
+#include "conversion/TileToTriton/TileToTriton.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -17,6 +18,7 @@ void helion::registerDialects(mlir::DialectRegistry &registry) {
 
 void helion::registerPasses() {
   registerHelionPasses();
+  registerTileToTritonPasses();
 
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
