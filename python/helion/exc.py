@@ -35,5 +35,9 @@ class CpuExecutionError(Base):
     """Executing compiled TTIR on the CPU failed: out-of-bounds access, unknown op."""
 
 
+class NotInsideKernel(Base):
+    """A helion.language function was called from ordinary Python."""
+
+
 class NoGPU(Base):
     """A GPU was required but none is available."""

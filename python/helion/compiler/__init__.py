@@ -1,0 +1,1 @@
+"""Compiler driver: Config -> pass pipeline -> TTIR -> Triton."""

@@ -1,0 +1,1 @@
+"""Frontend: Python kernel source -> tile IR (host/device split, tracing)."""

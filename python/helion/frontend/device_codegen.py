@@ -1,0 +1,910 @@
+"""Trace the device loop of a kernel into tile IR.
+
+Host values the loop reads are known at this point (the kernel specializes
+on them): tensors become memref arguments (dtype, shape, strides), floats
+become scalar arguments, ints/bools/dtypes are baked in as constants.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import dataclasses
+import math
+import operator
+
+import torch
+
+from .. import _mlir as ir
+from .. import exc
+from .. import language as hl
+from .device_ops import DeviceOps, broadcast_dims, promote
+from .host_split import SplitKernel
+from .ir_builder import IRBuilder
+from .values import BlockSize, DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype, tensor_type
+
+_BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.FloorDiv: "floordiv",
+           ast.Mod: "mod", ast.Pow: "pow", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor"}
+_CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
+_UNARY_FNS = ("exp", "exp2", "log", "log2", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu", "erf",
+              "floor", "ceil", "abs")
+
+
+@dataclasses.dataclass
+class SlotInfo:
+    slot: int
+    reduction: bool
+    extent: int | None
+    in_grid: bool
+    min_size: int = 1  # dot operands need >= 16
+
+
+@dataclasses.dataclass
+class RuntimeArg:
+    index: int  # position in the launch call's values
+    kind: str  # "tensor" or "float"
+
+
+@dataclasses.dataclass
+class TracedKernel:
+    name: str
+    module: object  # ir.Module with one tile.kernel
+    slots: list[SlotInfo]
+    runtime_args: list[RuntimeArg]
+    multi_dim_loops: list[int]  # dim counts of loops that take a loop_order, in program order
+    num_grids: int
+
+    @property
+    def tile_slots(self) -> list[SlotInfo]:
+        return [s for s in self.slots if not s.reduction]
+
+    @property
+    def reduction_slots(self) -> list[SlotInfo]:
+        return [s for s in self.slots if s.reduction]
+
+
+class _Method:
+    """A bound method of a device value, e.g. `x.to`."""
+
+    def __init__(self, obj, name):
+        self.obj, self.name = obj, name
+
+
+class DeviceCodegen:
+    def __init__(self, split: SplitKernel, values: tuple) -> None:
+        self.split = split
+        self.values = values
+        self.ctx = ir.Context()
+        self.b = IRBuilder(self.ctx, split.filename)
+        self.ops = DeviceOps(self.b)
+        self.slots: list[SlotInfo] = []
+        self.reduction_slot_by_extent: dict[int, int] = {}
+        self.multi_dim_loops: list[int] = []
+        self.anchor = None  # first op of the kernel body: slots are created before it
+        self.env: dict[str, object] = {}
+
+    # ------------------------------------------------------------------ entry
+    def build(self) -> TracedKernel:
+        try:
+            return self._build()
+        except exc.Base:
+            raise
+        except Exception as e:  # a bug of ours: report it at the user's line
+            raise exc.CompilationError(f"{self.b.where()}: internal error while compiling device code: {e!r}") from e
+
+    def _build(self) -> TracedKernel:
+        split = self.split
+        arg_types, arg_attrs, runtime_args, bindings = [], [], [], []
+        for i, (name, v) in enumerate(zip(split.captured, self.values)):
+            if isinstance(v, torch.Tensor):
+                if v.dim() == 0:
+                    raise exc.NotSupported(f"0-dim tensor argument {name!r}; pass a Python number", location=self._loop_where())
+                elt = mlir_dtype(v.dtype, self._loop_where())
+                shape = "x".join(str(s) for s in v.shape)
+                strides = ", ".join(str(s) for s in v.stride())
+                arg_types.append(f"memref<{shape}x{elt}, strided<[{strides}]>>")
+                arg_attrs.append("{tile.aligned}" if v.data_ptr() % 16 == 0 else "{}")
+                runtime_args.append(RuntimeArg(i, "tensor"))
+                bindings.append((name, "tensor", v))
+            elif isinstance(v, float):
+                arg_types.append("f32")
+                arg_attrs.append("{}")
+                runtime_args.append(RuntimeArg(i, "float"))
+                bindings.append((name, "float", v))
+            else:
+                self.env[name] = v  # baked in
+        module = self.ctx.create_module()
+        fn_type = self.ctx.parse_type(f"({', '.join(arg_types)}) -> ()")
+        self.b.block = module.body
+        kernel = self.b.op("tile.kernel", attributes={
+            "sym_name": split.fn_name, "function_type": fn_type,
+            "arg_attrs": self.ctx.parse_attr(f"[{', '.join(arg_attrs)}]")}, regions=1)
+        body = kernel.regions[0].add_block([self.b.type(t) for t in arg_types])
+        self.b.block = body
+        for (name, kind, v), arg in zip(bindings, body.arguments):
+            if kind == "tensor":
+                self.env[name] = TensorArg(arg, name, v.dtype, tuple(v.shape), tuple(v.stride()))
+            else:
+                self.env[name] = Scalar(arg, torch.float32)
+        self.anchor = self.b.op("arith.constant", [], ["index"], {"value": self.ctx.parse_attr("0 : index")})
+        self.zero_index = self.anchor.result()
+        self._visit_loop(split.device_loop, top=True)
+        self.b.op("tile.return")
+        try:
+            module.verify()
+        except ir.MLIRError as e:
+            raise exc.CompilationError(f"generated tile IR does not verify: {e}") from None
+        return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1)
+
+    def _loop_where(self) -> str:
+        return f"{self.split.filename}:{self.split.device_loop.lineno}"
+
+    def where(self) -> str:
+        return self.b.where()
+
+    def _at(self, node: ast.AST) -> None:
+        if hasattr(node, "lineno"):
+            self.b.loc = (self.split.filename, node.lineno, node.col_offset + 1)
+
+    # ------------------------------------------------------------ block sizes
+    def _new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
+        slot = len(self.slots)
+        self.slots.append(SlotInfo(slot, reduction, extent if isinstance(extent, int) else None, in_grid))
+        attrs = {"slot": slot}
+        if reduction:
+            attrs["reduction"] = True
+        if isinstance(extent, int):
+            attrs["extent"] = extent
+        b = ir.Builder.before(self.anchor)
+        op = b.create("tile.block_size", results=[self.b.type("index")], attributes=attrs, loc=self.b.loc)
+        self.slot_values = getattr(self, "slot_values", {})
+        self.slot_values[slot] = op.result()
+        return slot
+
+    def _reduction_slot(self, extent: int) -> int:
+        if extent not in self.reduction_slot_by_extent:
+            self.reduction_slot_by_extent[extent] = self._new_slot(True, extent, False)
+        return self.reduction_slot_by_extent[extent]
+
+    def _index(self, x):
+        """A Python int, index Scalar or integer Scalar as an index value."""
+        if isinstance(x, bool) or not isinstance(x, (int, Scalar, Tile)):
+            raise exc.TypeError_(f"expected an integer, got {self._describe(x)}", location=self.where())
+        if isinstance(x, int):
+            return self.b.index_const(x)
+        if isinstance(x, Tile):
+            return self._tile_begin(x)
+        if x.is_index:
+            return x.value
+        if x.dtype.is_floating_point:
+            raise exc.TypeError_(f"expected an integer, got a {x.dtype} value", location=self.where())
+        return self.b.op1("arith.index_cast", [x.value], "index")
+
+    # ------------------------------------------------------------------ loops
+    def _loop_spec(self, call: ast.Call):
+        fn = self.eval(call.func)
+        is_grid = fn is hl.grid
+        args = [self.eval(a) for a in call.args]
+        kwargs = {k.arg: self.eval(k.value) for k in call.keywords}
+        block_size = kwargs.pop("block_size", None)
+        if kwargs:
+            raise exc.NotSupported(f"hl.{'grid' if is_grid else 'tile'}() got unexpected arguments {sorted(kwargs)}", location=self.where())
+        if len(args) == 1:
+            begins, ends = None, args[0]
+        elif len(args) == 2:
+            begins, ends = args
+        else:
+            raise exc.TypeError_("hl.tile() takes (end) or (begin, end)", location=self.where())
+        multi = isinstance(ends, (list, tuple))
+        ends = list(ends) if multi else [ends]
+        begins = [0] * len(ends) if begins is None else (list(begins) if isinstance(begins, (list, tuple)) else [begins])
+        if len(begins) != len(ends):
+            raise exc.TypeError_("hl.tile() begins and ends differ in length", location=self.where())
+        if block_size is not None and not isinstance(block_size, (list, tuple)):
+            block_size = [block_size]
+        if block_size is not None and len(block_size) != len(ends):
+            raise exc.TypeError_("block_size must give one size per dimension", location=self.where())
+        if is_grid and block_size is not None:
+            raise exc.TypeError_("hl.grid() has no block_size (it is always 1)", location=self.where())
+        return is_grid, multi, begins, ends, block_size
+
+    def _visit_loop(self, node: ast.For, top: bool) -> None:
+        self._at(node)
+        if not (isinstance(node.iter, ast.Call) and self._is_loop_fn(node.iter.func)):
+            raise exc.NotSupported("only `for ... in hl.tile(...)` / `hl.grid(...)` loops are supported in device code", location=self.where())
+        if node.orelse:
+            raise exc.NotSupported("for-else in device code", location=self.where())
+        is_grid, multi, begins, ends, block_sizes = self._loop_spec(node.iter)
+        n = len(ends)
+        targets = node.target.elts if isinstance(node.target, (ast.Tuple, ast.List)) else [node.target]
+        if multi and (len(targets) != n or not isinstance(node.target, (ast.Tuple, ast.List))):
+            if not (n == 1 and len(targets) == 1):
+                raise exc.TypeError_(f"the loop has {n} dimensions; unpack them as `for {', '.join('t%d' % i for i in range(n))} in ...`", location=self.where())
+        if not all(isinstance(t, ast.Name) for t in targets):
+            raise exc.NotSupported("loop targets must be plain names", location=self.where())
+        lbs, ubs, steps, blocks = [], [], [], []
+        for d in range(n):
+            lb, ub = begins[d], ends[d]
+            extent = ub - lb if isinstance(lb, int) and isinstance(ub, int) else None
+            lbs.append(self._index(lb))
+            ubs.append(self._index(ub))
+            if is_grid:
+                steps.append(self.b.index_const(1))
+                blocks.append(1)
+                continue
+            bs = block_sizes[d] if block_sizes is not None else None
+            if isinstance(bs, int):
+                if bs < 1 or bs & (bs - 1):
+                    raise exc.TypeError_(f"block_size {bs} must be a power of two", location=self.where())
+                steps.append(self.b.index_const(bs))
+                blocks.append(bs)
+            elif isinstance(bs, BlockSize):
+                steps.append(bs.value)
+                blocks.append(Sym(bs.slot))
+            elif bs is None:
+                slot = self._new_slot(False, extent, top)
+                steps.append(self.slot_values[slot])
+                blocks.append(Sym(slot))
+            else:
+                raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {self._describe(bs)}", location=self.where())
+        if n > 1:
+            self.multi_dim_loops.append(n)
+        seg = self.ctx.parse_attr
+        if top:
+            grid = self.b.op("tile.grid", lbs + ubs + steps,
+                             attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}>")}, regions=1)
+            block = grid.regions[0].add_block([self.b.type("!tile.tile")] * n)
+            saved_block, saved_env = self.b.block, dict(self.env)
+            self.b.block = block
+            for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
+                self.env[t.id] = Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None)
+            self._visit_body(node.body)
+            self._at(node)
+            self.b.op("tile.yield")
+            self.b.block, self.env = saved_block, saved_env
+            return
+        # Inner loop: values assigned in the body that exist before it are carried.
+        assigned = _assigned_names(node.body)
+        carried = [name for name in assigned if isinstance(self.env.get(name), (DTensor, Scalar))]
+        inits = []
+        for name in carried:
+            v = self.env[name]
+            inits.append(v)
+        init_values = [v.value for v in inits]
+        result_types = [self._type_of(v) for v in inits]
+        loop = self.b.op("tile.for", lbs + ubs + steps + init_values, result_types,
+                         attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}, {len(inits)}>")}, regions=1)
+        block = loop.regions[0].add_block([self.b.type("!tile.tile")] * n + result_types)
+        saved_block, saved_env = self.b.block, dict(self.env)
+        self.b.block = block
+        args = block.arguments
+        for t, arg, blk, ub in zip(targets, args[:n], blocks, ends):
+            self.env[t.id] = Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None)
+        for name, init, arg in zip(carried, inits, args[n:]):
+            self.env[name] = _rebind(init, arg)
+        self._visit_body(node.body)
+        self._at(node)
+        yields = []
+        for name, init in zip(carried, inits):
+            v = self.env[name]
+            if isinstance(v, (int, float, bool)):
+                v = self.ops.to_tensor(v, init.dtype, init.dims) if isinstance(init, DTensor) else self.ops.scalar(v, init.dtype)
+            if isinstance(init, DTensor):
+                if not isinstance(v, DTensor) or v.ndim != init.ndim:
+                    raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+                v = self.ops.to_tensor(v, init.dtype, init.dims)
+            else:
+                v = self.ops.cast(v, init.dtype) if not init.is_index else v
+            yields.append(v.value)
+        self.b.op("tile.yield", yields)
+        self.b.block, self.env = saved_block, saved_env
+        for name, init, i in zip(carried, inits, range(len(carried))):
+            self.env[name] = _rebind(init, loop.result(i))
+
+    def _is_loop_fn(self, func: ast.AST) -> bool:
+        try:
+            fn = self.eval(func)
+        except exc.Base:
+            return False
+        return fn is hl.tile or fn is hl.grid
+
+    def _type_of(self, v):
+        if isinstance(v, DTensor):
+            return self.b.type(v.type)
+        if isinstance(v, Scalar):
+            return self.b.type("index" if v.is_index else mlir_dtype(v.dtype))
+        raise exc.TypeError_(f"cannot carry {self._describe(v)} through a loop", location=self.where())
+
+    # ------------------------------------------------------------- statements
+    def _visit_body(self, stmts) -> None:
+        for stmt in stmts:
+            self._at(stmt)
+            self._visit_stmt(stmt)
+
+    def _visit_stmt(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, ast.Assign):
+            value = self.eval(stmt.value)
+            for target in stmt.targets:
+                self._assign(target, value)
+        elif isinstance(stmt, ast.AnnAssign):
+            if stmt.value is not None:
+                self._assign(stmt.target, self.eval(stmt.value))
+        elif isinstance(stmt, ast.AugAssign):
+            op = _BINOPS.get(type(stmt.op))
+            if op is None:
+                raise exc.NotSupported(f"augmented operator {type(stmt.op).__name__}", location=self.where())
+            if isinstance(stmt.target, ast.Name):
+                cur = self._lookup(stmt.target.id)
+                self.env[stmt.target.id] = self._binary(op, cur, self.eval(stmt.value))
+            elif isinstance(stmt.target, ast.Subscript):
+                base = self.eval(stmt.target.value)
+                index = self._subscript_items(stmt.target.slice)
+                cur = self._load(base, index)
+                self._store(base, index, self._binary(op, cur, self.eval(stmt.value)))
+            else:
+                raise exc.NotSupported("augmented assignment target", location=self.where())
+        elif isinstance(stmt, ast.Expr):
+            if isinstance(stmt.value, ast.Constant):
+                return  # docstring or bare constant
+            self.eval(stmt.value)
+        elif isinstance(stmt, ast.For):
+            self._visit_loop(stmt, top=False)
+        elif isinstance(stmt, ast.If):
+            cond = self.eval(stmt.test)
+            if isinstance(cond, (bool, int)) and not isinstance(cond, Scalar):
+                self._visit_body(stmt.body if cond else stmt.orelse)
+            else:
+                raise exc.NotSupported("`if` on a device value; use torch.where(cond, a, b)", location=self.where())
+        elif isinstance(stmt, ast.Pass):
+            return
+        else:
+            raise exc.NotSupported(f"statement `{type(stmt).__name__}` in device code", location=self.where())
+
+    def _assign(self, target: ast.AST, value) -> None:
+        if isinstance(target, ast.Name):
+            self.env[target.id] = value
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
+                raise exc.TypeError_(f"cannot unpack {self._describe(value)} into {len(target.elts)} names", location=self.where())
+            for t, v in zip(target.elts, value):
+                self._assign(t, v)
+        elif isinstance(target, ast.Subscript):
+            base = self.eval(target.value)
+            self._store(base, self._subscript_items(target.slice), value)
+        else:
+            raise exc.NotSupported(f"assignment to {type(target).__name__}", location=self.where())
+
+    # ------------------------------------------------------------ expressions
+    def _lookup(self, name: str):
+        if name in self.env:
+            return self.env[name]
+        if name in self.split.globals:
+            return self.split.globals[name]
+        if hasattr(builtins, name):
+            return getattr(builtins, name)
+        raise exc.NotSupported(f"name {name!r} is not defined", location=self.where())
+
+    def eval(self, node: ast.AST):
+        self._at(node)
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            return self._lookup(node.id)
+        if isinstance(node, ast.Attribute):
+            return self._attribute(self.eval(node.value), node.attr)
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return [self.eval(e) for e in node.elts] if isinstance(node, ast.List) else tuple(self.eval(e) for e in node.elts)
+        if isinstance(node, ast.BinOp):
+            left, right = self.eval(node.left), self.eval(node.right)
+            self._at(node)
+            if isinstance(node.op, ast.MatMult):
+                return self._matmul(left, right)
+            op = _BINOPS.get(type(node.op))
+            if op is None:
+                raise exc.NotSupported(f"operator {type(node.op).__name__}", location=self.where())
+            return self._binary(op, left, right)
+        if isinstance(node, ast.UnaryOp):
+            v = self.eval(node.operand)
+            if isinstance(node.op, ast.USub):
+                return self.ops.neg(self._value(v))
+            if isinstance(node.op, ast.UAdd):
+                return v
+            if isinstance(node.op, ast.Not):
+                if isinstance(v, (bool, int)):
+                    return not v
+                return self.ops.binary("xor", self.ops.cast(self._value(v), torch.bool), True)
+            if isinstance(node.op, ast.Invert):
+                if isinstance(v, int):
+                    return ~v
+                v = self._value(v)
+                return self.ops.binary("xor", v, True if v.dtype == torch.bool else -1)
+        if isinstance(node, ast.Compare):
+            result = None
+            left = self.eval(node.left)
+            for op, comp in zip(node.ops, node.comparators):
+                right = self.eval(comp)
+                if isinstance(op, (ast.Is, ast.IsNot)):
+                    r = (left is right) == isinstance(op, ast.Is)
+                elif isinstance(op, (ast.In, ast.NotIn)):
+                    r = (left in right) == isinstance(op, ast.In)
+                else:
+                    r = self._binary(_CMPOPS[type(op)], left, right)
+                result = r if result is None else self._binary("and", result, r)
+                left = right
+            return result
+        if isinstance(node, ast.BoolOp):
+            values = [self.eval(v) for v in node.values]
+            if all(isinstance(v, (bool, int)) for v in values):
+                return all(values) if isinstance(node.op, ast.And) else any(values)
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            result = self.ops.cast(self._value(values[0]), torch.bool)
+            for v in values[1:]:
+                result = self.ops.binary(op, result, self.ops.cast(self._value(v), torch.bool))
+            return result
+        if isinstance(node, ast.IfExp):
+            cond = self.eval(node.test)
+            if isinstance(cond, (bool, int)):
+                return self.eval(node.body if cond else node.orelse)
+            return self.ops.where(self._value(cond), self._value(self.eval(node.body)), self._value(self.eval(node.orelse)))
+        if isinstance(node, ast.Subscript):
+            base = self.eval(node.value)
+            items = self._subscript_items(node.slice)
+            self._at(node)
+            return self._load(base, items)
+        if isinstance(node, ast.Call):
+            fn = self.eval(node.func)
+            args = []
+            for a in node.args:
+                if isinstance(a, ast.Starred):
+                    args.extend(self.eval(a.value))
+                else:
+                    args.append(self.eval(a))
+            kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
+            self._at(node)
+            return self._call(fn, args, kwargs)
+        if isinstance(node, ast.Slice):
+            return slice(*(self.eval(x) if x is not None else None for x in (node.lower, node.upper, node.step)))
+        raise exc.NotSupported(f"expression `{type(node).__name__}` in device code", location=self.where())
+
+    def _value(self, v):
+        """Device operands: grid indices act as index scalars."""
+        if isinstance(v, Tile):
+            if v.scalar:
+                return Scalar(self._tile_begin(v), torch.int64, is_index=True)
+            raise exc.TypeError_("a tile is not a value; use tile.index for its indices", location=self.where())
+        if isinstance(v, (DTensor, Scalar, bool, int, float)):
+            return v
+        raise exc.TypeError_(f"expected a tensor or number, got {self._describe(v)}", location=self.where())
+
+    def _binary(self, op, a, b):
+        if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+            raise exc.TypeError_(f"operator {op} on a sequence", location=self.where())
+        a, b = self._value(a), self._value(b)
+        if isinstance(a, Scalar) and a.is_index and isinstance(b, (int, Scalar)) and (not isinstance(b, Scalar) or b.is_index) and op in ("add", "sub", "mul", "floordiv", "mod"):
+            names = {"add": "arith.addi", "sub": "arith.subi", "mul": "arith.muli", "floordiv": "arith.floordivsi", "mod": "arith.remsi"}
+            return Scalar(self.b.op1(names[op], [a.value, self._index(b)], "index"), torch.int64, is_index=True)
+        if isinstance(b, Scalar) and b.is_index and isinstance(a, int) and op in ("add", "mul"):
+            return self._binary(op, b, a)
+        return self.ops.binary(op, a, b)
+
+    def _describe(self, v) -> str:
+        if isinstance(v, DTensor):
+            return f"a {v.dtype} tensor of shape {v.dims}"
+        if isinstance(v, Scalar):
+            return f"a {v.dtype} scalar"
+        if isinstance(v, Tile):
+            return "a tile"
+        if isinstance(v, TensorArg):
+            return f"tensor {v.name!r}"
+        return type(v).__name__
+
+    # ------------------------------------------------------------- attributes
+    def _tile_begin(self, t: Tile):
+        return self.b.op1("tile.begin", [t.value], "index")
+
+    def _attribute(self, obj, name: str):
+        if isinstance(obj, Tile):
+            if name == "begin":
+                return Scalar(self._tile_begin(obj), torch.int64, is_index=True)
+            if name == "end":
+                return Scalar(self.b.op1("tile.end", [obj.value], "index"), torch.int64, is_index=True)
+            if name == "block_size":
+                if isinstance(obj.block, int):
+                    return obj.block
+                return Scalar(self.b.op1("tile.block", [obj.value], "index"), torch.int64, is_index=True)
+            if name == "index":
+                dims = [obj.block]
+                return DTensor(self.b.op1("tile.index", [obj.value], tensor_type(dims, torch.int32)), torch.int32, dims)
+            if name == "id":
+                return self._binary("floordiv", Scalar(self._tile_begin(obj), torch.int64, True),
+                                    self._attribute(obj, "block_size"))
+            raise exc.NotSupported(f"tile attribute {name!r} (have begin, end, block_size, index, id)", location=self.where())
+        if isinstance(obj, TensorArg):
+            if name == "shape":
+                return list(obj.shape)
+            if name == "dtype":
+                return obj.dtype
+            if name == "ndim":
+                return obj.ndim
+            if name in ("size", "stride", "dim", "numel"):
+                return _Method(obj, name)
+            raise exc.NotSupported(f"attribute {name!r} of tensor argument {obj.name!r} in device code", location=self.where())
+        if isinstance(obj, DTensor):
+            if name == "dtype":
+                return obj.dtype
+            if name == "shape":
+                return list(obj.dims)
+            if name == "ndim":
+                return obj.ndim
+            if name == "T":
+                return self._permute(obj, list(range(obj.ndim))[::-1])
+            return _Method(obj, name)
+        if isinstance(obj, Scalar):
+            if name == "dtype":
+                return obj.dtype
+            return _Method(obj, name)
+        try:
+            return getattr(obj, name)
+        except AttributeError:
+            raise exc.NotSupported(f"attribute {name!r} of {self._describe(obj)}", location=self.where()) from None
+
+    # ---------------------------------------------------------- indexing
+    def _subscript_items(self, node: ast.AST) -> list:
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        out = []
+        for it in items:
+            if isinstance(it, ast.Slice):
+                if it.lower is not None or it.upper is not None or it.step is not None:
+                    raise exc.NotSupported("slices with bounds in device code; use hl.tile(begin, end)", location=self.where())
+                out.append(slice(None))
+            else:
+                out.append(self.eval(it))
+        return out
+
+    def _index_operands(self, base: TensorArg, items: list, for_store: bool):
+        """Index operands of a load/store and the result dims (None = expand)."""
+        if any(it is Ellipsis for it in items):
+            raise exc.NotSupported("`...` in tensor indexing", location=self.where())
+        real = [it for it in items if it is not None]
+        if len(real) > base.ndim:
+            raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
+        items = items + [slice(None)] * (base.ndim - len(real))
+        operands, dims, expand_at = [], [], []
+        d = 0
+        for it in items:
+            if it is None:
+                if for_store:
+                    raise exc.TypeError_("None is not allowed when storing", location=self.where())
+                expand_at.append(len(dims))
+                dims.append(None)
+                continue
+            size = base.shape[d]
+            if isinstance(it, Tile) and not it.scalar:
+                operands.append(it.value)
+                dims.append(it.block)
+            elif isinstance(it, slice):
+                slot = self._reduction_slot(size)
+                tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                operands.append(tile)
+                dims.append(Sym(slot))
+            elif isinstance(it, DTensor):
+                if it.dtype.is_floating_point or it.dtype == torch.bool:
+                    raise exc.TypeError_(f"tensor index must be integer, got {it.dtype}", location=self.where())
+                operands.append(it.value)
+                dims.extend(it.dims)
+            elif isinstance(it, int) and not isinstance(it, bool):
+                if not -size <= it < size:
+                    raise exc.TypeError_(f"index {it} out of range for dim {d} of size {size}", location=self.where())
+                operands.append(self.b.index_const(it % size))
+            elif isinstance(it, (Scalar, Tile)):
+                operands.append(self._index(it))
+            else:
+                raise exc.TypeError_(f"cannot index tensor {base.name!r} with {self._describe(it)}", location=self.where())
+            d += 1
+        return operands, dims, expand_at
+
+    def _load(self, base, items):
+        if isinstance(base, (list, tuple)):
+            if len(items) != 1:
+                raise exc.TypeError_("sequences take one index", location=self.where())
+            return base[items[0]]
+        if isinstance(base, DTensor):
+            return self._index_dtensor(base, items)
+        if not isinstance(base, TensorArg):
+            raise exc.TypeError_(f"cannot index {self._describe(base)}", location=self.where())
+        operands, dims, expand_at = self._index_operands(base, items, for_store=False)
+        load_dims = [x for x in dims if x is not None]
+        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, 0, 0>")
+        if not load_dims:
+            result = Scalar(self.b.op1("tile.load", [base.value] + operands, mlir_dtype(base.dtype), {"operandSegmentSizes": seg}), base.dtype)
+            if expand_at:
+                raise exc.NotSupported("None on a scalar load", location=self.where())
+            return result
+        v = DTensor(self.b.op1("tile.load", [base.value] + operands, tensor_type(load_dims, base.dtype),
+                               {"operandSegmentSizes": seg}), base.dtype, load_dims)
+        for axis in expand_at:
+            v = self.ops.expand_dims(v, axis)
+        return v
+
+    def _index_dtensor(self, x: DTensor, items):
+        """`v[:, None]`-style indexing of a device tensor."""
+        out = x
+        axis = 0
+        for it in items:
+            if it is None:
+                out = self.ops.expand_dims(out, axis)
+                axis += 1
+            elif isinstance(it, slice):
+                axis += 1
+            else:
+                raise exc.NotSupported("indexing a device tensor with anything but `:` and None", location=self.where())
+        return out
+
+    def _store(self, base, items, value) -> None:
+        if not isinstance(base, TensorArg):
+            raise exc.TypeError_(f"cannot store into {self._describe(base)}; only kernel tensor arguments are writable", location=self.where())
+        operands, dims, _ = self._index_operands(base, items, for_store=True)
+        value = self._value(value)
+        if dims:
+            if isinstance(value, DTensor) and value.ndim > len(dims):
+                raise exc.TypeError_(f"cannot store {self._describe(value)} into a tile of shape {dims}", location=self.where())
+            if isinstance(value, DTensor):
+                broadcast_dims(value.dims, dims, self.where())
+            v = self.ops.to_tensor(value, base.dtype, dims)
+        else:
+            if isinstance(value, DTensor):
+                raise exc.TypeError_(f"cannot store {self._describe(value)} into one element", location=self.where())
+            v = self.ops.scalar(value, base.dtype)
+        seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, 0>")
+        self.b.op("tile.store", [v.value, base.value] + operands, attributes={"operandSegmentSizes": seg})
+
+    # ------------------------------------------------------------------ calls
+    def _call(self, fn, args, kwargs):
+        if isinstance(fn, _Method):
+            return self._method(fn.obj, fn.name, args, kwargs)
+        if fn is hl.zeros or fn is hl.full:
+            if fn is hl.zeros:
+                shape = args[0] if args else kwargs.pop("shape")
+                value = 0
+            else:
+                shape, value = (list(args) + [None, None])[:2]
+                shape = shape if shape is not None else kwargs.pop("shape")
+                value = value if value is not None else kwargs.pop("value")
+            dtype = kwargs.pop("dtype", None) or torch.float32
+            return self.ops.to_tensor(value, dtype, self._shape_dims(shape))
+        if fn is hl.dot:
+            return self._dot_call(*args, **kwargs)
+        if fn is hl.register_block_size:
+            extent = args[0]
+            slot = self._new_slot(False, extent, False)
+            return BlockSize(self.slot_values[slot], slot)
+        if fn is hl.specialize:
+            return args[0]
+        if fn is hl.arange:
+            start, end = (0, args[0]) if len(args) == 1 else args[:2]
+            dtype = kwargs.get("dtype") or torch.int32
+            n = end - start
+            if n < 1 or n & (n - 1):
+                raise exc.TypeError_(f"hl.arange size {n} must be a power of two", location=self.where())
+            v = DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end}), torch.int32, [n])
+            return self.ops.cast(v, dtype)
+        if fn in (hl.tile, hl.grid):
+            raise exc.NotSupported("hl.tile()/hl.grid() outside a for loop header", location=self.where())
+        if fn in _TORCH_BINARY:
+            out = self._binary(_TORCH_BINARY[fn], args[0], args[1])
+            if "alpha" in kwargs:
+                raise exc.NotSupported("alpha= in device code", location=self.where())
+            return out
+        if fn in _TORCH_UNARY:
+            return self.ops.unary(_TORCH_UNARY[fn], self._value(args[0]))
+        if fn is torch.nn.functional.gelu:
+            approx = kwargs.get("approximate", "none")
+            return self.ops.unary("gelu_tanh" if approx == "tanh" else "gelu", self._value(args[0]))
+        if fn is torch.where:
+            return self.ops.where(*(self._value(a) for a in args))
+        if fn is torch.clamp:
+            lo = args[1] if len(args) > 1 else kwargs.get("min")
+            hi = args[2] if len(args) > 2 else kwargs.get("max")
+            return self.ops.clamp(self._value(args[0]), lo, hi)
+        if fn is torch.neg:
+            return self.ops.neg(self._value(args[0]))
+        if fn in (torch.matmul, torch.mm, torch.bmm):
+            return self._matmul(*args)
+        if fn in (torch.addmm, torch.baddbmm):
+            if kwargs.get("alpha", 1) != 1 or kwargs.get("beta", 1) != 1:
+                raise exc.NotSupported("alpha/beta of addmm in device code", location=self.where())
+            return self._addmm(*args)
+        if fn in (torch.zeros_like, torch.ones_like, torch.full_like):
+            x = self._value(args[0])
+            value = {torch.zeros_like: 0, torch.ones_like: 1}.get(fn, args[1] if len(args) > 1 else kwargs.get("fill_value"))
+            dtype = kwargs.get("dtype") or x.dtype
+            return self.ops.to_tensor(value, dtype, x.dims)
+        if fn is builtins.min or fn is builtins.max:
+            if all(isinstance(a, (int, float)) for a in args):
+                return fn(*args)
+            return self._binary("minimum" if fn is builtins.min else "maximum", args[0], args[1])
+        if fn in (builtins.len, builtins.int, builtins.float, builtins.abs, builtins.range, math.sqrt, math.log, math.exp, math.log2):
+            if all(isinstance(a, (int, float, list, tuple)) for a in args):
+                return fn(*args)
+        if callable(fn) and getattr(fn, "__module__", "") in ("math", "operator"):
+            return fn(*args, **kwargs)
+        name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
+        module = getattr(fn, "__module__", None)
+        raise exc.NotSupported(f"call to {module + '.' if module else ''}{name} in device code", location=self.where())
+
+    def _method(self, obj, name, args, kwargs):
+        if isinstance(obj, TensorArg):
+            if name == "size":
+                return obj.shape[args[0]] if args else list(obj.shape)
+            if name == "stride":
+                return obj.strides[args[0]] if args else list(obj.strides)
+            if name == "dim":
+                return obj.ndim
+            if name == "numel":
+                return math.prod(obj.shape)
+        x = obj
+        casts = {"float": torch.float32, "half": torch.float16, "bfloat16": torch.bfloat16, "int": torch.int32,
+                 "long": torch.int64, "bool": torch.bool, "double": torch.float64}
+        if name == "to":
+            dtype = args[0] if args else kwargs.get("dtype")
+            if not isinstance(dtype, torch.dtype):
+                raise exc.NotSupported(".to() in device code takes a dtype", location=self.where())
+            return self.ops.cast(x, dtype)
+        if name in casts:
+            return self.ops.cast(x, casts[name])
+        if name in _UNARY_FNS or name in ("silu", "relu"):
+            return self.ops.unary(name, x)
+        if name in ("add", "sub", "mul", "div", "maximum", "minimum", "pow"):
+            return self._binary({"div": "truediv"}.get(name, name), x, args[0])
+        if name == "clamp":
+            return self.ops.clamp(x, args[0] if args else kwargs.get("min"), args[1] if len(args) > 1 else kwargs.get("max"))
+        if name == "neg":
+            return self.ops.neg(x)
+        if isinstance(x, DTensor):
+            if name == "size":
+                return x.dims[args[0]] if args else list(x.dims)
+            if name == "dim":
+                return x.ndim
+            if name in ("t",):
+                return self._permute(x, [1, 0])
+            if name == "permute":
+                perm = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+                return self._permute(x, perm)
+            if name == "transpose":
+                perm = list(range(x.ndim))
+                a, b = (d % x.ndim for d in args)
+                perm[a], perm[b] = perm[b], perm[a]
+                return self._permute(x, perm)
+            if name == "unsqueeze":
+                return self.ops.expand_dims(x, args[0] % (x.ndim + 1))
+            if name in ("reshape", "view"):
+                shape = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+                return self._reshape(x, shape)
+            if name == "expand":
+                shape = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
+                return self.ops.broadcast_to(x, self._shape_dims(shape, like=x))
+        raise exc.NotSupported(f"method .{name}() of {self._describe(obj)} in device code", location=self.where())
+
+    def _shape_dims(self, shape, like: DTensor | None = None) -> list:
+        if not isinstance(shape, (list, tuple)):
+            shape = [shape]
+        dims = []
+        for i, s in enumerate(shape):
+            if isinstance(s, Tile):
+                dims.append(1 if s.scalar else s.block)
+            elif isinstance(s, BlockSize):
+                dims.append(Sym(s.slot))
+            elif isinstance(s, Sym):
+                dims.append(s)
+            elif isinstance(s, int) and not isinstance(s, bool):
+                if s == -1 and like is not None:
+                    dims.append(like.dims[i])
+                else:
+                    dims.append(s)
+            else:
+                raise exc.TypeError_(f"shape entries must be tiles or ints, got {self._describe(s)}", location=self.where())
+        return dims
+
+    def _permute(self, x: DTensor, perm: list) -> DTensor:
+        perm = [p % x.ndim for p in perm]
+        dims = [x.dims[p] for p in perm]
+        v = self.b.op1("tile.permute", [x.value], tensor_type(dims, x.dtype), {"permutation": perm})
+        return DTensor(v, x.dtype, dims)
+
+    def _reshape(self, x: DTensor, shape: list) -> DTensor:
+        dims = self._shape_dims(shape)
+        known = math.prod(d for d in x.dims if isinstance(d, int))
+        if -1 in dims:
+            rest = math.prod(d for d in dims if isinstance(d, int) and d != -1)
+            dims[dims.index(-1)] = known // max(rest, 1)
+        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
+        return DTensor(v, x.dtype, dims)
+
+    # --------------------------------------------------------------- matmul
+    def _mark_dot_dims(self, *dims_lists):
+        for dims in dims_lists:
+            for d in dims[-2:]:
+                if isinstance(d, Sym):
+                    self.slots[d.slot].min_size = 16
+
+    def _dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
+        if not isinstance(a, DTensor) or not isinstance(b, DTensor):
+            raise exc.TypeError_("matmul operands must be device tensors", location=self.where())
+        if a.ndim not in (2, 3) or b.ndim != a.ndim:
+            raise exc.TypeError_(f"matmul needs two 2-d (or two 3-d) tiles, got shapes {a.dims} and {b.dims}", location=self.where())
+        if a.dims[-1] != b.dims[-2]:
+            raise exc.TypeError_(f"matmul contraction dims differ: {a.dims} @ {b.dims}", location=self.where())
+        fp8 = (torch.float8_e4m3fn, torch.float8_e5m2)
+        if a.dtype != b.dtype and not (a.dtype in fp8 and b.dtype in fp8):
+            common = promote(a, b)
+            a, b = self.ops.cast(a, common), self.ops.cast(b, common)
+        dims = a.dims[:-1] + [b.dims[-1]]
+        if a.ndim == 3:
+            dims = [a.dims[0], a.dims[1], b.dims[2]]
+        integer = not a.dtype.is_floating_point
+        acc_dtype = torch.int32 if integer else torch.float32
+        self._mark_dot_dims(a.dims, b.dims)
+        if acc is None or acc.dtype != acc_dtype:
+            base = self.ops.to_tensor(0, acc_dtype, dims)
+        else:
+            base = self.ops.to_tensor(acc, acc_dtype, dims)
+        precision = "tf32" if a.dtype == torch.float32 else "ieee"
+        r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
+        result = DTensor(r, acc_dtype, dims)
+        if acc is not None and acc.dtype != acc_dtype:
+            result = self.ops.binary("add", self.ops.cast(result, acc.dtype), acc)
+        if out_dtype is not None:
+            result = self.ops.cast(result, out_dtype)
+        return result
+
+    def _matmul(self, a, b):
+        a, b = self._value(a), self._value(b)
+        out = promote(a, b)
+        return self._dot(a, b, None, out)
+
+    def _addmm(self, acc, a, b):
+        acc, a, b = self._value(acc), self._value(a), self._value(b)
+        return self._dot(a, b, acc, None)
+
+    def _dot_call(self, a, b, acc=None, out_dtype=None):
+        a, b = self._value(a), self._value(b)
+        if acc is not None:
+            acc = self._value(acc)
+        r = self._dot(a, b, acc, out_dtype)
+        return r
+
+
+_TORCH_BINARY = {
+    torch.add: "add", torch.sub: "sub", torch.mul: "mul", torch.div: "truediv", torch.true_divide: "truediv",
+    torch.maximum: "maximum", torch.minimum: "minimum", torch.pow: "pow", torch.remainder: "mod",
+    torch.floor_divide: "floordiv", torch.eq: "eq", torch.ne: "ne", torch.lt: "lt", torch.le: "le", torch.gt: "gt",
+    torch.ge: "ge", torch.logical_and: "and", torch.logical_or: "or", torch.bitwise_and: "and", torch.bitwise_or: "or",
+    torch.bitwise_xor: "xor", operator.add: "add", operator.mul: "mul", operator.sub: "sub",
+}
+_TORCH_UNARY = {
+    torch.exp: "exp", torch.exp2: "exp2", torch.log: "log", torch.log2: "log2", torch.sqrt: "sqrt", torch.rsqrt: "rsqrt",
+    torch.sin: "sin", torch.cos: "cos", torch.tanh: "tanh", torch.sigmoid: "sigmoid", torch.relu: "relu",
+    torch.abs: "abs", torch.erf: "erf", torch.floor: "floor", torch.ceil: "ceil",
+    torch.nn.functional.relu: "relu", torch.nn.functional.silu: "silu", torch.nn.functional.sigmoid: "sigmoid",
+    torch.nn.functional.tanh: "tanh",
+}
+
+
+def _assigned_names(stmts) -> list[str]:
+    names: dict[str, None] = {}
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                names.setdefault(n.id, None)
+            elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                names.setdefault(n.target.id, None)
+    return list(names)
+
+
+def _rebind(like, value):
+    if isinstance(like, DTensor):
+        return DTensor(value, like.dtype, list(like.dims))
+    return Scalar(value, like.dtype, like.is_index)
+
+
+def trace(split: SplitKernel, values: tuple) -> TracedKernel:
+    return DeviceCodegen(split, values).build()

@@ -1,0 +1,294 @@
+"""PyTorch semantics for device code: type promotion, broadcasting, casts,
+elementwise arithmetic and math, lowered to arith/math/tile ops."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .. import exc
+from .ir_builder import IRBuilder
+from .values import DTensor, Scalar, Sym, mlir_dtype, tensor_type
+
+CMPI = {"eq": 0, "ne": 1, "lt": 2, "le": 3, "gt": 4, "ge": 5}
+CMPI_UNSIGNED = {"lt": 6, "le": 7, "gt": 8, "ge": 9}
+CMPF = {"eq": 1, "gt": 2, "ge": 3, "lt": 4, "le": 5, "ne": 13}
+UNSIGNED = (torch.uint8, torch.bool)
+
+Operand = "DTensor | Scalar | int | float | bool"
+
+
+def _proxy(x):
+    if isinstance(x, DTensor):
+        return torch.empty(1, dtype=x.dtype)
+    if isinstance(x, Scalar):
+        return torch.empty((), dtype=x.dtype)
+    return x
+
+
+def promote(*xs) -> torch.dtype:
+    """torch's result dtype for an elementwise op on these operands."""
+    proxies = [_proxy(x) for x in xs]
+    r = proxies[0]
+    for p in proxies[1:]:
+        if not isinstance(r, torch.Tensor) and not isinstance(p, torch.Tensor):
+            r = torch.tensor(r)
+        dtype = torch.result_type(r, p)
+        has_dim = any(isinstance(q, torch.Tensor) and q.dim() > 0 for q in (r, p))
+        r = torch.empty(1 if has_dim else (), dtype=dtype)
+    return r.dtype if isinstance(r, torch.Tensor) else torch.tensor(r).dtype
+
+
+def broadcast_dims(a: list, b: list, where: str) -> list:
+    out = []
+    for i in range(max(len(a), len(b))):
+        da = a[len(a) - 1 - i] if i < len(a) else 1
+        db = b[len(b) - 1 - i] if i < len(b) else 1
+        if da == db or db == 1:
+            out.append(da)
+        elif da == 1:
+            out.append(db)
+        else:
+            raise exc.TypeError_(f"shapes {a} and {b} cannot be broadcast together (dim {da} vs {db})", location=where)
+    return out[::-1]
+
+
+class DeviceOps:
+    def __init__(self, b: IRBuilder) -> None:
+        self.b = b
+
+    # -- conversion --------------------------------------------------------
+    def scalar(self, x, dtype: torch.dtype) -> Scalar:
+        """A Python number or Scalar as a Scalar of `dtype`."""
+        if isinstance(x, Scalar):
+            return self.cast(x, dtype)
+        if isinstance(x, (bool, int, float)):
+            return self.b.scalar_const(x, dtype)
+        raise exc.TypeError_(f"expected a scalar, got {type(x).__name__}", location=self.b.where())
+
+    def cast(self, x, dtype: torch.dtype):
+        if isinstance(x, (bool, int, float)):
+            return self.b.scalar_const(x, dtype)
+        if x.dtype == dtype and not (isinstance(x, Scalar) and x.is_index):
+            return x
+        src = x.dtype
+        is_tensor = isinstance(x, DTensor)
+        rt = tensor_type(x.dims, dtype) if is_tensor else mlir_dtype(dtype, self.b.where())
+        v = x.value
+        if isinstance(x, Scalar) and x.is_index:
+            if dtype.is_floating_point or dtype == torch.bool:
+                v = self.b.op1("arith.index_cast", [v], "i64")
+                return self.cast(Scalar(v, torch.int64), dtype)
+            return Scalar(self.b.op1("arith.index_cast", [v], rt), dtype)
+        wrap = (lambda val: DTensor(val, dtype, list(x.dims))) if is_tensor else (lambda val: Scalar(val, dtype))
+        if dtype == torch.bool:
+            zero = self._like(x, 0)
+            return self.compare("ne", x, zero)
+        if src.is_floating_point and dtype.is_floating_point:
+            sw, dw = src.itemsize, dtype.itemsize
+            if sw == dw:  # f16 <-> bf16 through f32
+                return self.cast(self.cast(x, torch.float32), dtype)
+            name = "arith.extf" if dw > sw else "arith.truncf"
+            return wrap(self.b.op1(name, [v], rt))
+        if src.is_floating_point:
+            name = "arith.fptoui" if dtype in UNSIGNED else "arith.fptosi"
+            return wrap(self.b.op1(name, [v], rt))
+        if dtype.is_floating_point:
+            name = "arith.uitofp" if src in UNSIGNED else "arith.sitofp"
+            return wrap(self.b.op1(name, [v], rt))
+        sw, dw = src.itemsize if src != torch.bool else 0, dtype.itemsize
+        if sw == dw:
+            return wrap(v)
+        if dw > sw:
+            name = "arith.extui" if src in UNSIGNED else "arith.extsi"
+        else:
+            name = "arith.trunci"
+        return wrap(self.b.op1(name, [v], rt))
+
+    def _like(self, x, value):
+        return self.b.scalar_const(value, x.dtype)
+
+    def to_tensor(self, x, dtype: torch.dtype, dims: list) -> DTensor:
+        """Cast and broadcast any operand to a DTensor of `dims`."""
+        if not isinstance(x, DTensor):
+            return self.b.full(self.scalar(x, dtype), dims)
+        x = self.cast(x, dtype)
+        return self.broadcast_to(x, dims)
+
+    def broadcast_to(self, x: DTensor, dims: list) -> DTensor:
+        if x.dims == dims:
+            return x
+        if x.ndim > len(dims):
+            raise exc.TypeError_(f"cannot broadcast shape {x.dims} to {dims}", location=self.b.where())
+        while x.ndim < len(dims):
+            x = self.expand_dims(x, 0)
+        broadcast_dims(x.dims, dims, self.b.where())
+        return DTensor(self.b.op1("tile.broadcast", [x.value], tensor_type(dims, x.dtype)), x.dtype, list(dims))
+
+    def expand_dims(self, x: DTensor, axis: int) -> DTensor:
+        dims = list(x.dims)
+        dims.insert(axis, 1)
+        v = self.b.op1("tile.expand_dims", [x.value], tensor_type(dims, x.dtype), {"axis": axis})
+        return DTensor(v, x.dtype, dims)
+
+    def common(self, xs, dtype: torch.dtype):
+        """Cast operands to dtype and broadcast them to one shape."""
+        tensors = [x for x in xs if isinstance(x, DTensor)]
+        if not tensors:
+            return [self.scalar(x, dtype) for x in xs], None
+        dims = tensors[0].dims
+        for t in tensors[1:]:
+            dims = broadcast_dims(dims, t.dims, self.b.where())
+        return [self.to_tensor(x, dtype, dims) for x in xs], dims
+
+    def _make(self, name: str, operands, dtype: torch.dtype, dims, attributes=None):
+        rt = tensor_type(dims, dtype) if dims is not None else mlir_dtype(dtype, self.b.where())
+        v = self.b.op1(name, [o.value for o in operands], rt, attributes)
+        return DTensor(v, dtype, list(dims)) if dims is not None else Scalar(v, dtype)
+
+    # -- elementwise ----------------------------------------------------------
+    def binary(self, op: str, a, b):
+        if all(isinstance(x, (bool, int, float)) for x in (a, b)):
+            return _python_binary(op, a, b)
+        if op in CMPI:
+            return self.compare(op, a, b)
+        dtype = promote(a, b)
+        if op == "truediv" and not dtype.is_floating_point:
+            dtype = torch.get_default_dtype()
+        if op == "pow":
+            return self.pow(a, b, dtype)
+        (x, y), dims = self.common([a, b], dtype)
+        f = dtype.is_floating_point
+        if op in ("and", "or", "xor"):
+            if f:
+                raise exc.TypeError_(f"bitwise {op} needs integer or bool operands, got {dtype}", location=self.b.where())
+            return self._make(f"arith.{op}i", [x, y], dtype, dims)
+        if op in ("add", "sub", "mul"):
+            return self._make(f"arith.{op}{'f' if f else 'i'}", [x, y], dtype, dims)
+        if op == "truediv":
+            return self._make("arith.divf", [x, y], dtype, dims)
+        if op in ("maximum", "minimum"):
+            if f:
+                return self._make(f"arith.{op}f", [x, y], dtype, dims)
+            kind = "u" if dtype in UNSIGNED else "s"
+            return self._make(f"arith.{op[:3]}{kind}i", [x, y], dtype, dims)
+        if op == "floordiv":
+            if f:
+                q = self._make("arith.divf", [x, y], dtype, dims)
+                return self._make("math.floor", [q], dtype, dims)
+            return self._make("arith.floordivsi" if dtype not in UNSIGNED else "arith.divui", [x, y], dtype, dims)
+        if op == "mod":
+            if f:
+                q = self._make("math.floor", [self._make("arith.divf", [x, y], dtype, dims)], dtype, dims)
+                return self._make("arith.subf", [x, self._make("arith.mulf", [q, y], dtype, dims)], dtype, dims)
+            if dtype in UNSIGNED:
+                return self._make("arith.remui", [x, y], dtype, dims)
+            # Python/torch remainder takes the sign of the divisor.
+            r = self._make("arith.remsi", [x, y], dtype, dims)
+            zero = self.to_tensor(0, dtype, dims) if dims is not None else self.scalar(0, dtype)
+            fix = self.binary("and", self.compare("ne", r, zero),
+                              self.compare("ne", self.compare("lt", r, zero), self.compare("lt", y, zero)))
+            return self.where(fix, self._make("arith.addi", [r, y], dtype, dims), r)
+        raise exc.NotSupported(f"operator {op}", location=self.b.where())
+
+    def compare(self, op: str, a, b):
+        dtype = promote(a, b)
+        (x, y), dims = self.common([a, b], dtype)
+        if dtype.is_floating_point:
+            name, pred = "arith.cmpf", CMPF[op]
+        else:
+            name = "arith.cmpi"
+            pred = CMPI_UNSIGNED.get(op, CMPI[op]) if dtype in UNSIGNED else CMPI[op]
+        return self._make(name, [x, y], torch.bool, dims, {"predicate": pred})
+
+    def where(self, cond, a, b):
+        dtype = promote(a, b)
+        tensors = [x for x in (cond, a, b) if isinstance(x, DTensor)]
+        if tensors:
+            dims = tensors[0].dims
+            for t in tensors[1:]:
+                dims = broadcast_dims(dims, t.dims, self.b.where())
+            c = self.to_tensor(cond, torch.bool, dims)
+            x = self.to_tensor(a, dtype, dims)
+            y = self.to_tensor(b, dtype, dims)
+        else:
+            dims = None
+            c, x, y = self.scalar(cond, torch.bool), self.scalar(a, dtype), self.scalar(b, dtype)
+        return self._make("arith.select", [c, x, y], dtype, dims)
+
+    def pow(self, a, b, dtype):
+        if isinstance(b, (int, float)) and float(b).is_integer() and 0 <= b <= 4:
+            result = 1
+            for _ in range(int(b)):
+                result = a if result == 1 else self.binary("mul", result, a)
+            return self.cast(result, dtype) if not isinstance(result, int) else self.to_tensor(1, dtype, a.dims)
+        if isinstance(b, (int, float)) and b == 0.5:
+            return self.unary("sqrt", a)
+        # a ** b = exp2(b * log2(a)) for a > 0.
+        return self.unary("exp2", self.binary("mul", b, self.unary("log2", a)))
+
+    def neg(self, x):
+        if isinstance(x, (int, float)):
+            return -x
+        if x.dtype.is_floating_point:
+            return self._make("arith.negf", [x], x.dtype, getattr(x, "dims", None))
+        return self.binary("sub", 0, x)
+
+    def unary(self, fn: str, x):
+        """Math functions; half types compute in float32 and round back."""
+        if isinstance(x, (int, float)):
+            return getattr(math, {"rsqrt": "sqrt"}.get(fn, fn))(x) ** (-1 if fn == "rsqrt" else 1)
+        if fn == "abs":
+            name = "math.absf" if x.dtype.is_floating_point else "math.absi"
+            return self._make(name, [x], x.dtype, getattr(x, "dims", None))
+        out_dtype = x.dtype if x.dtype.is_floating_point else torch.get_default_dtype()
+        compute = torch.float32 if out_dtype in (torch.float16, torch.bfloat16) else out_dtype
+        y = self.cast(x, compute)
+        dims = getattr(y, "dims", None)
+        if fn in ("exp", "exp2", "log", "log2", "sqrt", "rsqrt", "sin", "cos", "erf", "floor", "ceil"):
+            r = self._make(f"math.{fn}", [y], compute, dims)
+        elif fn == "sigmoid":
+            r = self._sigmoid(y)
+        elif fn == "tanh":
+            # tanh(x) = 2 * sigmoid(2x) - 1, exact in float32 range.
+            r = self.binary("sub", self.binary("mul", 2.0, self._sigmoid(self.binary("mul", 2.0, y))), 1.0)
+        elif fn == "relu":
+            r = self.binary("maximum", y, 0.0)
+        elif fn == "silu":
+            r = self.binary("mul", y, self._sigmoid(y))
+        elif fn == "gelu":
+            erf = self._make("math.erf", [self.binary("mul", y, 1 / math.sqrt(2.0))], compute, dims)
+            r = self.binary("mul", self.binary("mul", y, 0.5), self.binary("add", erf, 1.0))
+        elif fn == "gelu_tanh":
+            inner = self.binary("mul", math.sqrt(2 / math.pi),
+                                self.binary("add", y, self.binary("mul", 0.044715, self.binary("mul", y, self.binary("mul", y, y)))))
+            t = self.unary("tanh", inner)
+            r = self.binary("mul", self.binary("mul", y, 0.5), self.binary("add", t, 1.0))
+        else:
+            raise exc.NotSupported(f"torch.{fn} in device code", location=self.b.where())
+        if fn == "relu" and not x.dtype.is_floating_point:
+            return self.binary("maximum", x, 0)
+        return self.cast(r, out_dtype)
+
+    def _sigmoid(self, y):
+        e = self._make("math.exp", [self.neg(y)], y.dtype, getattr(y, "dims", None))
+        return self.binary("truediv", 1.0, self.binary("add", e, 1.0))
+
+    def clamp(self, x, lo=None, hi=None):
+        if lo is not None:
+            x = self.binary("maximum", x, lo)
+        if hi is not None:
+            x = self.binary("minimum", x, hi)
+        return x
+
+
+def _python_binary(op, a, b):
+    import operator
+
+    table = {
+        "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
+        "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow, "and": operator.and_,
+        "or": operator.or_, "xor": operator.xor, "maximum": max, "minimum": min,
+        "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
+    }
+    return table[op](a, b)

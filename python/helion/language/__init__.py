@@ -1,0 +1,65 @@
+"""The device-code language (`import helion.language as hl`).
+
+These functions only have meaning inside a `@helion.kernel` function, where
+the compiler reads them from the source; calling them from ordinary Python
+raises `helion.exc.NotInsideKernel`.
+"""
+from __future__ import annotations
+
+from .. import exc
+
+__all__ = ["tile", "grid", "zeros", "full", "dot", "register_block_size", "specialize", "constexpr", "arange"]
+
+
+def _outside(name: str):
+    raise exc.NotInsideKernel(f"hl.{name}() can only be used inside a @helion.kernel function")
+
+
+def tile(begin_or_end, end_or_none=None, /, block_size=None):
+    """Iterate over tiles of one or more dimensions: `for t in hl.tile(n)`,
+    `hl.tile(begin, end)`, `hl.tile([m, n])`. The outermost loop becomes the
+    launch grid; nested loops run inside each program. Block sizes come from
+    the Config unless `block_size=` fixes them."""
+    _outside("tile")
+
+
+def grid(begin_or_end, end_or_none=None, /):
+    """Like `hl.tile` with block size 1: the loop variables are scalar indices."""
+    _outside("grid")
+
+
+def zeros(shape, dtype=None):
+    """A device tensor of zeros; `shape` lists tiles and ints."""
+    _outside("zeros")
+
+
+def full(shape, value, dtype=None):
+    """A device tensor filled with `value`."""
+    _outside("full")
+
+
+def arange(*args, dtype=None):
+    """The integers [start, end) as a device tensor (end - start a power of two)."""
+    _outside("arange")
+
+
+def dot(a, b, acc=None, out_dtype=None):
+    """Matrix product of two tiles (2-d, or 3-d batched), accumulated into acc."""
+    _outside("dot")
+
+
+def register_block_size(extent):
+    """A tunable block size for `extent`, usable as `hl.tile(n, block_size=bs)`."""
+    _outside("register_block_size")
+
+
+def specialize(value):
+    """Bake a host value (a size) into the kernel as a constant."""
+    _outside("specialize")
+
+
+class constexpr:  # noqa: N801 - matches the public API name
+    """Annotation for kernel arguments that are compile-time constants."""
+
+    def __init__(self, value=None):
+        self.value = value
