@@ -226,7 +226,8 @@ LogicalResult KernelOp::verifyRegions() {
   auto grids = getBody().front().getOps<GridOp>();
   auto pids = getBody().front().getOps<ProgramIdOp>();
   int64_t numGrids = std::distance(grids.begin(), grids.end());
-  bool lowered = !pids.empty();
+  // lower-grid records the launch size; the program id may then fold away.
+  bool lowered = !pids.empty() || (*this)->hasAttr("tile.num_programs");
   if (numGrids > 1 || (numGrids == 0 && !lowered))
     return emitOpError("must contain exactly one tile.grid at its top level");
   if (numGrids == 1 && lowered)

@@ -79,6 +79,8 @@ class DeviceCodegen:
         self.slots: list[SlotInfo] = []
         self.reduction_slot_by_extent: dict[int, int] = {}
         self.multi_dim_loops: list[int] = []
+        self.multi_dim_seen: set[int] = set()
+        self.slot_by_loop: dict[tuple, int] = {}
         self.anchor = None  # first op of the kernel body: slots are created before it
         self.env: dict[str, object] = {}
 
@@ -241,12 +243,16 @@ class DeviceCodegen:
                 steps.append(bs.value)
                 blocks.append(Sym(bs.slot))
             elif bs is None:
-                slot = self._new_slot(False, extent, top)
+                memo = (id(node), d)
+                slot = self.slot_by_loop.get(memo)
+                if slot is None:
+                    slot = self.slot_by_loop[memo] = self._new_slot(False, extent, top)
                 steps.append(self.slot_values[slot])
                 blocks.append(Sym(slot))
             else:
                 raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {self._describe(bs)}", location=self.where())
-        if n > 1:
+        if n > 1 and id(node) not in self.multi_dim_seen:
+            self.multi_dim_seen.add(id(node))
             self.multi_dim_loops.append(n)
         seg = self.ctx.parse_attr
         if top:
@@ -265,10 +271,33 @@ class DeviceCodegen:
         # Inner loop: values assigned in the body that exist before it are carried.
         assigned = _assigned_names(node.body)
         carried = [name for name in assigned if isinstance(self.env.get(name), (DTensor, Scalar))]
-        inits = []
-        for name in carried:
-            v = self.env[name]
-            inits.append(v)
+        inits = [self.env[name] for name in carried]
+        for _attempt in range(4):
+            loop, finals = self._trace_inner_loop(node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits)
+            # A carried tensor that broadcasts to a larger shape in the body
+            # (acc [m, n] + batched [b, m, n]) is re-traced at that shape.
+            widen = {}
+            for i, (init, v) in enumerate(zip(inits, finals)):
+                if isinstance(init, DTensor) and isinstance(v, DTensor) and v.dims != init.dims:
+                    try:
+                        dims = broadcast_dims(init.dims, v.dims, self.where())
+                    except exc.Base:
+                        continue
+                    if dims != init.dims:
+                        widen[i] = dims
+            if not widen:
+                break
+            _, saved_block, saved_env = self._pending_yield
+            self.b.block, self.env = saved_block, saved_env
+            loop.erase()
+            for i, dims in widen.items():
+                inits[i] = self.ops.broadcast_to(inits[i], dims)
+        self._yield_carried(carried, inits, finals)
+        for i, (name, init) in enumerate(zip(carried, inits)):
+            self.env[name] = _rebind(init, loop.result(i))
+
+    def _trace_inner_loop(self, node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits):
+        seg = self.ctx.parse_attr
         init_values = [v.value for v in inits]
         result_types = [self._type_of(v) for v in inits]
         loop = self.b.op("tile.for", lbs + ubs + steps + init_values, result_types,
@@ -283,22 +312,29 @@ class DeviceCodegen:
             self.env[name] = _rebind(init, arg)
         self._visit_body(node.body)
         self._at(node)
+        finals = [self.env[name] for name in carried]
+        self._pending_yield = (block, saved_block, saved_env)
+        return loop, finals
+
+    def _yield_carried(self, carried, inits, finals) -> None:
+        block, saved_block, saved_env = self._pending_yield
         yields = []
-        for name, init in zip(carried, inits):
-            v = self.env[name]
+        for name, init, v in zip(carried, inits, finals):
             if isinstance(v, (int, float, bool)):
                 v = self.ops.to_tensor(v, init.dtype, init.dims) if isinstance(init, DTensor) else self.ops.scalar(v, init.dtype)
+            if isinstance(v, Tile):
+                v = self._value(v)
             if isinstance(init, DTensor):
-                if not isinstance(v, DTensor) or v.ndim != init.ndim:
+                if not isinstance(v, DTensor) or v.ndim > init.ndim:
                     raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
                 v = self.ops.to_tensor(v, init.dtype, init.dims)
-            else:
-                v = self.ops.cast(v, init.dtype) if not init.is_index else v
+            elif not isinstance(v, Scalar):
+                raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+            elif not init.is_index:
+                v = self.ops.cast(v, init.dtype)
             yields.append(v.value)
         self.b.op("tile.yield", yields)
         self.b.block, self.env = saved_block, saved_env
-        for name, init, i in zip(carried, inits, range(len(carried))):
-            self.env[name] = _rebind(init, loop.result(i))
 
     def _is_loop_fn(self, func: ast.AST) -> bool:
         try:

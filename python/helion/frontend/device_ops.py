@@ -231,7 +231,8 @@ class DeviceOps:
         if isinstance(x, (int, float)):
             return -x
         if x.dtype.is_floating_point:
-            return self._make("arith.negf", [x], x.dtype, getattr(x, "dims", None))
+            # Triton has no arith.negf lowering; -0.0 - x negates exactly (signed zeros too).
+            return self.binary("sub", -0.0, x)
         return self.binary("sub", 0, x)
 
     def unary(self, fn: str, x):

@@ -1,0 +1,235 @@
+"""Kernels of the end-to-end issue, shared by the CPU and GPU tests.
+
+Each entry of CASES: (name, kernel, make_inputs(device, dtype), reference,
+configs). Configs include block sizes that do not divide the extents.
+"""
+from __future__ import annotations
+
+import torch
+
+import helion
+import helion.language as hl
+
+
+@helion.kernel()
+def readme_matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, k = x.size()
+    k, n = y.size()
+    out = torch.empty([m, n], dtype=x.dtype, device=x.device)
+    for tile_m, tile_n in hl.tile([m, n]):
+        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(k):
+            acc = torch.addmm(acc, x[tile_m, tile_k], y[tile_k, tile_n])
+        out[tile_m, tile_n] = acc
+    return out
+
+
+@helion.kernel()
+def matmul_ops(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """The matmul family in one kernel: @, torch.mm, torch.matmul, hl.dot."""
+    m, k = x.size()
+    _, n = y.size()
+    out = torch.empty([m, n], dtype=x.dtype, device=x.device)
+    for tile_m, tile_n in hl.tile([m, n]):
+        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(k):
+            a = x[tile_m, tile_k]
+            b = y[tile_k, tile_n]
+            acc = hl.dot(a, b, acc=acc)
+            acc += (a @ b).float() + torch.mm(a, b).float() - torch.matmul(a, b).float()
+        out[tile_m, tile_n] = acc
+    return out
+
+
+@helion.kernel()
+def add_const(x: torch.Tensor) -> torch.Tensor:  # puzzle 1
+    TILE_RANGE = x.size()
+    out = torch.empty_like(x)
+    for tile_n in hl.tile(TILE_RANGE):
+        x_tile = x[tile_n]
+        out[tile_n] = x_tile + 10.0
+    return out
+
+
+@helion.kernel()
+def broadcast_add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # puzzle 2
+    n0 = x.size(0)
+    n1 = y.size(0)
+    out = x.new_empty(n1, n0)
+    for tile_i, tile_j in hl.tile([n1, n0]):
+        y_tile = y[tile_i]
+        x_tile = x[tile_j]
+        out[tile_i, tile_j] = y_tile[:, None] + x_tile[None, :]
+    return out
+
+
+@helion.kernel()
+def mul_relu(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # puzzle 3
+    n0 = x.size(0)
+    n1 = y.size(0)
+    out = torch.empty([n1, n0], dtype=x.dtype, device=x.device)
+    for tile_i, tile_j in hl.tile([n1, n0]):
+        y_tile = y[tile_i]
+        x_tile = x[tile_j]
+        out[tile_i, tile_j] = torch.relu(y_tile[:, None] * x_tile[None, :])
+    return out
+
+
+@helion.kernel()
+def batched_dot(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # puzzle 11
+    batch, m, k = x.size()
+    _, k, n = y.size()
+    out = torch.empty([batch, m, n], dtype=x.dtype, device=x.device)
+    for tile_batch in hl.tile(batch):
+        for tile_m, tile_n in hl.tile([m, n]):
+            acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+            for tile_k in hl.tile(k):
+                x_tile = x[tile_batch, tile_m, tile_k]
+                y_tile = y[tile_batch, tile_k, tile_n]
+                acc = acc + torch.matmul(x_tile, y_tile)
+            out[tile_batch, tile_m, tile_n] = acc
+    return out
+
+
+@helion.kernel()
+def grid_add(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:  # hl.grid, scalar indices
+    result = torch.zeros_like(a)
+    for i in hl.grid(a.size(0)):
+        result[i] = a[i] + b[i]
+    return result
+
+
+SCALE = 0.5
+
+
+@helion.kernel()
+def pointwise_zoo(x: torch.Tensor, y: torch.Tensor, alpha: float) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tile_m, tile_n in hl.tile([m, n]):
+        a = x[tile_m, tile_n].float()
+        b = y[tile_m, tile_n].float()
+        v = torch.sigmoid(a) + torch.tanh(b) * alpha + torch.nn.functional.silu(a) - torch.nn.functional.gelu(b)
+        v = v + torch.exp(a * 0.1) + torch.log(torch.abs(b) + 1.0) + torch.sqrt(torch.abs(a)) * torch.rsqrt(b * b + 1.0)
+        v = v + torch.sin(a) * torch.cos(b) + torch.exp2(a * 0.1) + torch.log2(torch.abs(a) + 2.0)
+        v = torch.where(a > b, v, -v) + torch.clamp(a, -0.5, 0.5) + torch.maximum(a, b) - torch.minimum(a, b)
+        v = v + ((a >= 0) & (b < 0)).float() + (a != b).to(torch.float32) * SCALE + a // 1.0 + a % 0.75
+        out[tile_m, tile_n] = v
+    return out
+
+
+@helion.kernel()
+def bmm_kernel(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    b, m, k = x.size()
+    _, _, n = y.size()
+    out = torch.empty([b, m, n], dtype=x.dtype, device=x.device)
+    for tile_b, tile_m, tile_n in hl.tile([b, m, n]):
+        acc = hl.zeros([tile_b, tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(k):
+            acc = torch.baddbmm(acc, x[tile_b, tile_m, tile_k], y[tile_b, tile_k, tile_n])
+        out[tile_b, tile_m, tile_n] = acc
+    return out
+
+
+def _randn(*shape, device, dtype):
+    return torch.randn(*shape, device=device, dtype=dtype)
+
+
+C = helion.Config
+CASES = {
+    "readme_matmul": (
+        readme_matmul,
+        lambda dev, dt: (_randn(100, 70, device=dev, dtype=dt), _randn(70, 50, device=dev, dtype=dt)),
+        lambda x, y: (x.double() @ y.double()),
+        [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 64, 16], num_warps=8), C(block_sizes=[64, 16, 32], loop_orders=[[1, 0]]),
+         C(block_sizes=[128, 64, 64], l2_groupings=[4]), C(block_sizes=[16, 32, 64], num_stages=3),
+         C(block_sizes=[64, 64, 16], loop_orders=[[1, 0]], l2_groupings=[2]), C(block_sizes=[32, 32, 32], num_warps=2),
+         C(block_sizes=[16, 128, 16]), C(block_sizes=[128, 16, 128], num_stages=1), C(block_sizes=[64, 32, 16], l2_groupings=[8])],
+    ),
+    "matmul_ops": (
+        matmul_ops,
+        lambda dev, dt: (_randn(64, 48, device=dev, dtype=dt), _randn(48, 40, device=dev, dtype=dt)),
+        lambda x, y: 2 * (x.double() @ y.double()),
+        [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 32, 16]), C(block_sizes=[64, 64, 64]), C(block_sizes=[16, 64, 32]),
+         C(block_sizes=[32, 16, 16], loop_orders=[[1, 0]]), C(block_sizes=[64, 16, 16], l2_groupings=[2]),
+         C(block_sizes=[16, 32, 64], num_warps=2), C(block_sizes=[32, 64, 32], num_stages=3), C(block_sizes=[64, 32, 16], num_warps=8),
+         C(block_sizes=[16, 16, 64])],
+    ),
+    "add_const": (
+        add_const,
+        lambda dev, dt: (_randn(1000, device=dev, dtype=dt),),
+        lambda x: x.double() + 10.0,
+        [C(block_sizes=[b]) for b in (1, 2, 16, 32, 64, 128, 256, 512, 1024, 2048)],
+    ),
+    "broadcast_add": (
+        broadcast_add,
+        lambda dev, dt: (_randn(1142, device=dev, dtype=dt), _randn(500, device=dev, dtype=dt)),
+        lambda x, y: x.double()[None, :] + y.double()[:, None],
+        [C(block_sizes=[32, 32]), C(block_sizes=[8, 128]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[1, 256]),
+         C(block_sizes=[16, 64], l2_groupings=[4]), C(block_sizes=[128, 8]), C(block_sizes=[32, 32], loop_orders=[[1, 0]], l2_groupings=[2]),
+         C(block_sizes=[4, 4]), C(block_sizes=[256, 2], num_warps=8), C(block_sizes=[64, 64], num_warps=2)],
+    ),
+    "mul_relu": (
+        mul_relu,
+        lambda dev, dt: (_randn(517, device=dev, dtype=dt), _randn(259, device=dev, dtype=dt)),
+        lambda x, y: torch.relu(x.double()[None, :] * y.double()[:, None]),
+        [C(block_sizes=[32, 32]), C(block_sizes=[16, 64]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
+         C(block_sizes=[8, 32], l2_groupings=[8]), C(block_sizes=[1, 512]), C(block_sizes=[512, 1]), C(block_sizes=[32, 8], num_warps=2),
+         C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[16, 16], num_stages=3)],
+    ),
+    "batched_dot": (
+        batched_dot,
+        lambda dev, dt: (_randn(3, 40, 24, device=dev, dtype=dt), _randn(3, 24, 36, device=dev, dtype=dt)),
+        lambda x, y: x.double() @ y.double(),
+        [C(block_sizes=[1, 16, 16, 16]), C(block_sizes=[2, 16, 32, 16]), C(block_sizes=[4, 32, 16, 32], loop_orders=[[1, 0]]),
+         C(block_sizes=[1, 64, 64, 16]), C(block_sizes=[2, 32, 32, 32]), C(block_sizes=[1, 16, 64, 32], loop_orders=[[1, 0]]),
+         C(block_sizes=[8, 16, 16, 16]), C(block_sizes=[1, 32, 16, 64]), C(block_sizes=[2, 64, 16, 16]), C(block_sizes=[4, 16, 16, 64])],
+    ),
+    "grid_add": (
+        grid_add,
+        lambda dev, dt: (_randn(37, device=dev, dtype=dt), _randn(37, device=dev, dtype=dt)),
+        lambda a, b: a.double() + b.double(),
+        [C(), C(num_warps=1), C(num_warps=2), C(num_warps=4), C(num_warps=8), C(num_stages=1), C(num_stages=3),
+         C(num_warps=2, num_stages=2), C(num_warps=1, num_stages=4), C(num_warps=8, num_stages=1)],
+    ),
+    "pointwise_zoo": (
+        pointwise_zoo,
+        lambda dev, dt: (_randn(67, 45, device=dev, dtype=dt), _randn(67, 45, device=dev, dtype=dt), 0.75),
+        None,  # reference below
+        [C(block_sizes=[16, 16]), C(block_sizes=[32, 64]), C(block_sizes=[64, 8], loop_orders=[[1, 0]]), C(block_sizes=[1, 128]),
+         C(block_sizes=[128, 1]), C(block_sizes=[8, 8], l2_groupings=[2]), C(block_sizes=[32, 32], num_warps=8),
+         C(block_sizes=[4, 64], num_stages=1), C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[2, 16])],
+    ),
+    "bmm_kernel": (
+        bmm_kernel,
+        lambda dev, dt: (_randn(3, 33, 40, device=dev, dtype=dt), _randn(3, 40, 20, device=dev, dtype=dt)),
+        lambda x, y: x.double() @ y.double(),
+        [C(block_sizes=[1, 16, 16, 16]), C(block_sizes=[2, 32, 16, 16]), C(block_sizes=[4, 16, 32, 32], loop_orders=[[2, 1, 0]]),
+         C(block_sizes=[1, 64, 32, 16]), C(block_sizes=[2, 16, 16, 64]), C(block_sizes=[1, 32, 32, 32], loop_orders=[[1, 0, 2]]),
+         C(block_sizes=[4, 16, 16, 16], l2_groupings=[2]), C(block_sizes=[1, 16, 64, 16]), C(block_sizes=[2, 64, 16, 32]),
+         C(block_sizes=[1, 32, 16, 16], num_warps=8)],
+    ),
+}
+
+
+def pointwise_zoo_reference(x, y, alpha):
+    a, b = x.double(), y.double()
+    v = torch.sigmoid(a) + torch.tanh(b) * alpha + torch.nn.functional.silu(a) - torch.nn.functional.gelu(b)
+    v = v + torch.exp(a * 0.1) + torch.log(torch.abs(b) + 1.0) + torch.sqrt(torch.abs(a)) * torch.rsqrt(b * b + 1.0)
+    v = v + torch.sin(a) * torch.cos(b) + torch.exp2(a * 0.1) + torch.log2(torch.abs(a) + 2.0)
+    v = torch.where(a > b, v, -v) + torch.clamp(a, -0.5, 0.5) + torch.maximum(a, b) - torch.minimum(a, b)
+    v = v + ((a >= 0) & (b < 0)).double() + (a != b).double() * SCALE + a // 1.0 + a % 0.75
+    return v
+
+
+def reference(name, *args):
+    if name == "pointwise_zoo":
+        return pointwise_zoo_reference(*args)
+    return CASES[name][2](*args)
+
+
+def tolerance(dtype, name=""):
+    if dtype == torch.float32:
+        # fp32 matmuls run in tf32, as PyTorch does with allow_tf32.
+        return (2e-2, 2e-2) if "matmul" in name or "dot" in name or "bmm" in name else (1e-4, 1e-4)
+    return (1e-1, 5e-2)
