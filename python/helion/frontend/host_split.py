@@ -108,4 +108,4 @@ def make_host_fn(split: SplitKernel, launcher):
     ns = dict(namespace)
     ns[LAUNCH_NAME] = launcher
     exec(code, ns)  # noqa: S102 - the user's own kernel source
-    return ns[name]
+    return ns[name], ns

@@ -22,7 +22,6 @@ range. Masked-off lanes never touch memory.
 from __future__ import annotations
 
 import ast
-import math
 import re
 from collections import OrderedDict
 from typing import Any, Callable, Sequence
@@ -1095,14 +1094,15 @@ def _f_store(o):
 
 @_fn("tt.descriptor_load", pure=False)
 def _f_descriptor_load(o):
-    desc = o.desc
+    desc, shape = o.desc, o.out.shape
     o.ins.insert(0, 0)
 
     def load(st, d, *idx):
         bp, pad_nan = d
+        # TMA semantics: every out-of-bounds element (any dimension) reads the padding.
         off, mask = _block_addresses(bp, [int(i) for i in idx], set(range(len(bp.block))))
         other = torch.tensor(float("nan") if pad_nan else 0, dtype=bp.buf.flat.dtype)
-        return _gather(st, desc, _Ptr(bp.buf, off), mask, other)
+        return _gather(st, desc, _Ptr(bp.buf, off), mask, other).reshape(shape)
     return load
 
 
@@ -1114,7 +1114,7 @@ def _f_descriptor_store(o):
     def store(st, d, src, *idx):
         bp, _ = d
         off, mask = _block_addresses(bp, [int(i) for i in idx], set(range(len(bp.block))))
-        _scatter(st, desc, _Ptr(bp.buf, off), src, mask)
+        _scatter(st, desc, _Ptr(bp.buf, off), src.reshape(bp.block), mask)  # out-of-bounds elements are dropped
     return store
 
 
@@ -1541,17 +1541,17 @@ class _FunctionCompiler:
                 term = [self.slot(v) for v in op.operands]
                 term_name = name
                 continue
+            if name not in _FN and name not in _STEP:
+                raise CpuExecutionError(
+                    f"kernel '{self.kernel}': unsupported op '{name}' at {op.location} (the CPU executor "
+                    f"does not know how to run it)")
             o = _Op(self, op, name)
             if name in _FN:
                 fn = _FN[name](o)
                 step = _mk_step(fn, o.ins, o.outs, o.desc)
-            elif name in _STEP:
+            else:
                 step = _STEP[name](o)
                 step.desc = o.desc
-            else:
-                raise CpuExecutionError(
-                    f"kernel '{self.kernel}': unsupported op '{name}' at {o.loc} (the CPU executor "
-                    f"does not know how to run it)")
             if self.hoist and name in _PURE and all(i in self.invariant for i in o.ins):
                 # Depends only on constants and arguments: compute once per launch.
                 self.invariant.update(o.outs)
@@ -1573,9 +1573,11 @@ def _bind_arg(i, info, a, kernel):
     """A launch argument as an executor value."""
     if info.kind == "ptr":
         if not isinstance(a, torch.Tensor):
-            raise CpuExecutionError(f"kernel '{kernel}': argument #{i} ({info.text}) needs a tensor, got {type(a).__name__}")
+            raise CpuExecutionError(
+                f"kernel '{kernel}': argument #{i} ({info.text}) needs a tensor, got {type(a).__name__}")
         if a.device.type != "cpu":
-            raise CpuExecutionError(f"kernel '{kernel}': argument #{i} is on {a.device}, the CPU executor needs CPU tensors")
+            raise CpuExecutionError(
+                f"kernel '{kernel}': argument #{i} is on {a.device}, the CPU executor needs CPU tensors")
         esize = torch.empty(0, dtype=info.dtype).element_size()
         byte_off = a.storage_offset() * a.element_size()
         if byte_off % esize:

@@ -66,6 +66,17 @@ class CompiledEntry:
         else:
             raise exc.NotSupported(f"device {device} (CUDA and CPU are supported)")
 
+    def launch_tuple(self) -> tuple:
+        """(run, grid, stream_fn, function, packed, runtime positions) for the
+        generated fast launcher; the CPU path mimics CompiledKernel.run."""
+        if self.device.type == "cuda":
+            return (self._run, self.grid, self._stream, self._function, self._packed)
+        return (self._cpu_run, self.grid, _no_stream, None, None)
+
+    def _cpu_run(self, gx, gy, gz, stream, function, packed, m, h1, h2, *args) -> None:
+        if gx:
+            self._executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
+
     def _launch_cuda(self, values: tuple) -> None:
         if self.grid == 0:
             return
@@ -77,6 +88,45 @@ class CompiledEntry:
             return
         args = [values[i] for i in self.arg_index]
         self._executor.run_ttir(self.ttir.text, (self.grid, 1, 1), args, kernel_name=self.traced.name)
+
+
+def _no_stream() -> None:
+    return None
+
+
+def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache: dict):
+    """Generate `launch(v0, v1, ...)` for this arity and these argument kinds:
+    a flat specialization key, one dict lookup, and CompiledKernel.run with
+    the runtime arguments; anything unexpected falls back to `slow`."""
+    names = [f"v{i}" for i in range(len(values))]
+    parts = []
+    first_tensor = True
+    for n, v in zip(names, values):
+        if isinstance(v, torch.Tensor):
+            # One device check suffices: mixed devices are rejected at compile time.
+            parts.append(f"{n}.dtype, {n}.shape, {n}.stride(), {n}.data_ptr() & 15" + (f", {n}.is_cuda" if first_tensor else ""))
+            first_tensor = False
+        else:
+            parts.append(f"type({n}), {n}" if type(v) is not float else f"type({n})")
+    key_expr = f"({', '.join(parts)},)"
+    runtime = ", ".join(names[i] for i in runtime_positions)
+    sig = ", ".join(names)
+    src = f"""
+def flat_key({sig}):
+    return {key_expr}
+
+def launch({sig}):
+    try:
+        e = cache_get({key_expr})
+    except Exception:
+        e = None
+    if e is None:
+        return slow({sig})
+    e[0](e[1], 1, 1, e[2](), e[3], e[4], None, None, None{', ' + runtime if runtime else ''})
+"""
+    ns = {"cache_get": cache.get, "slow": slow}
+    exec(src, ns)  # noqa: S102 - generated from argument kinds only
+    return ns["flat_key"], ns["launch"]
 
 
 class _Specialization:
@@ -103,7 +153,9 @@ class Kernel:
         self._specs: dict[tuple, _Specialization] = {}
         self._warned_default = False
         self._capture: list | None = None
-        self._host = host_split.make_host_fn(self._split, self._launch)
+        self._fast_cache: dict = {}
+        self._flat_key = None
+        self._host, self._host_globals = host_split.make_host_fn(self._split, self._launch)
         functools.update_wrapper(self, fn)
 
     # -- public API --------------------------------------------------------
@@ -122,10 +174,13 @@ class Kernel:
         BoundKernel for that specialization (nothing is launched)."""
         args = self.normalize_args(*args) if not isinstance(args, tuple) or len(args) != len(self.signature.parameters) else args
         self._capture = []
+        fast = self._host_globals[host_split.LAUNCH_NAME]
+        self._host_globals[host_split.LAUNCH_NAME] = self._launch
         try:
             self._host(*args)
         finally:
             captured, self._capture = self._capture, None
+            self._host_globals[host_split.LAUNCH_NAME] = fast
         if not captured:
             raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop")
         return BoundKernel(self, captured[0])
@@ -136,6 +191,7 @@ class Kernel:
 
     def reset(self) -> None:
         self._specs.clear()
+        self._fast_cache.clear()
 
     def autotune(self, args, *, force: bool = True, **options):
         bound = self.bind(tuple(args))
@@ -151,6 +207,16 @@ class Kernel:
         if spec is None or spec.best is None:
             spec = self._prepare(values, key)
         spec.best.launch(values)
+        self._install_fast_path(values, spec.best)
+
+    def _install_fast_path(self, values: tuple, entry: CompiledEntry) -> None:
+        if self._flat_key is None:
+            self._flat_key, fast = _make_fast_launcher(values, entry.arg_index, self._launch, self._fast_cache)
+            self._host_globals[host_split.LAUNCH_NAME] = fast
+        try:
+            self._fast_cache[self._flat_key(*values)] = entry.launch_tuple()
+        except Exception:
+            pass  # argument kinds differ from the first call: the slow path serves them
 
     def _specialize(self, values: tuple, key: tuple) -> _Specialization:
         spec = self._specs.get(key)
@@ -227,6 +293,7 @@ class BoundKernel:
 
     def set_config(self, config: Config | dict) -> None:
         self.spec.best = self.compile_config(config)
+        self.kernel._fast_cache.clear()
 
     def autotune(self, args, *, force: bool = True, **options) -> Config:
         raise exc.NotSupported("the autotuner is not implemented yet; pass config= or configs=[...]")
