@@ -1,0 +1,30 @@
+// RUN: helion-opt %s --helion-eliminate-masks | FileCheck %s
+
+// Dim 0: 128 / 64 divides -> no mask. Dim 1: 100 / 32 does not -> mask kept.
+// Scalar indices never need one. A make_tile that ends inside its bound needs
+// none; one that may run past it keeps its mask.
+// CHECK-LABEL: tile.kernel @k
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, true>}
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, false>}
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, true>}
+// CHECK: tile.store {{.*}} {bounds_check = array<i1: false, true>}
+tile.kernel @k(%x: memref<128x100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c3 = arith.constant 3 : index
+  %m = arith.constant 128 : index
+  %n = arith.constant 100 : index
+  %c64 = arith.constant 64 : index
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  tile.grid (%i, %j) = (%c0, %c0) to (%m, %n) step (%c64, %c32) {
+    %v = tile.load %x[%i, %j] : memref<128x100xf32>[!tile.tile, !tile.tile] -> tensor<64x32xf32>
+    %s = tile.load %x[%i, %c3] : memref<128x100xf32>[!tile.tile, index] -> tensor<64xf32>
+    %inside = tile.make_tile %c0, %n, %c32
+    %w = tile.load %x[%i, %inside] : memref<128x100xf32>[!tile.tile, !tile.tile] -> tensor<64x32xf32>
+    %past = tile.make_tile %c0, %n, %c128
+    %u = tile.load %x[%i, %past] : memref<128x100xf32>[!tile.tile, !tile.tile] -> tensor<64x128xf32>
+    tile.store %v, %x[%i, %j] : tensor<64x32xf32>, memref<128x100xf32>[!tile.tile, !tile.tile]
+    tile.yield
+  }
+  tile.return
+}
