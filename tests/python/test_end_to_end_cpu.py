@@ -56,3 +56,49 @@ def test_non_contiguous_inputs_on_cpu():
     y = torch.randn(40, 50).t()  # 50x40
     kernels.readme_matmul.bind((x, y)).set_config(helion.Config(block_sizes=[32, 16, 16]))
     torch.testing.assert_close(kernels.readme_matmul(x, y).double(), x.double() @ y.double(), atol=2e-2, rtol=2e-2)
+
+
+
+def _ragged_add_ttir(drop_masks: bool):
+    import dataclasses
+    import re
+
+    from helion import _mlir as ir
+    from helion.compiler import pipeline
+
+    x = torch.randn(1000)
+    traced = kernels.add_const.bind((x,)).spec.traced
+    config = pipeline.check_config(traced, helion.Config(block_sizes=[128]))
+    if drop_masks:
+        # Simulate a masking-elimination bug: claim no tile needs its mask.
+        text = re.sub(r"(tile\.(?:load|store) [^:]*\])", r"\1 {bounds_check = array<i1: false>}", str(traced.module))
+        traced = dataclasses.replace(traced, module=ir.Context().parse_module(text))
+    return x, pipeline.lower_to_ttir(traced, config)
+
+
+def test_executor_catches_a_dropped_mask():
+    from helion.runtime import cpu_executor
+
+    x, good = _ragged_add_ttir(drop_masks=False)
+    out = torch.full_like(x, float("nan"))
+    cpu_executor.run_ttir(good.text, (good.num_programs, 1, 1), [x, out], kernel_name="add_const")
+    torch.testing.assert_close(out, x + 10)
+    _, bad = _ragged_add_ttir(drop_masks=True)
+    assert bad.text.count("array<i32: 1, 0, 0>") == 1  # the load lost its mask
+    with pytest.raises(helion.exc.CpuExecutionError, match=r"add_const.*program.*\(7, 0, 0\).*tt\.(load|store)"):
+        cpu_executor.run_ttir(bad.text, (bad.num_programs, 1, 1), [x, torch.empty_like(x)], kernel_name="add_const")
+
+
+def test_executor_catches_an_off_by_one_offset():
+    from helion.runtime import cpu_executor
+
+    x, good = _ragged_add_ttir(drop_masks=False)
+    shifted = good.text.replace("{end = 128 : i32, start = 0 : i32}", "{end = 129 : i32, start = 1 : i32}")
+    assert shifted != good.text
+    out = torch.full_like(x, float("nan"))
+    try:
+        cpu_executor.run_ttir(shifted, (good.num_programs, 1, 1), [x, out], kernel_name="add_const")
+    except helion.exc.CpuExecutionError:
+        return  # caught as an out-of-bounds access
+    with pytest.raises(AssertionError):
+        torch.testing.assert_close(out, x + 10)
