@@ -58,7 +58,13 @@ void record(Operation *op, ValueRange indices) {
 
 struct EliminateMasksPass : public helion::impl::EliminateMasksBase<EliminateMasksPass> {
   void runOnOperation() override {
-    getOperation().walk([](Operation *op) {
+    SmallVector<MaskOp> fullMasks;
+    getOperation().walk([&](Operation *op) {
+      if (auto mask = llvm::dyn_cast<MaskOp>(op)) {
+        if (!tileNeedsMask(mask.getTile()) && mask.getType().hasStaticShape())
+          fullMasks.push_back(mask);
+        return;
+      }
       if (auto load = llvm::dyn_cast<LoadOp>(op))
         record(op, load.getIndices());
       else if (auto store = llvm::dyn_cast<StoreOp>(op))
@@ -66,6 +72,13 @@ struct EliminateMasksPass : public helion::impl::EliminateMasksBase<EliminateMas
       else if (auto atomic = llvm::dyn_cast<AtomicRMWOp>(op))
         record(op, atomic.getIndices());
     });
+    // A tile that is always full has every lane valid.
+    for (MaskOp mask : fullMasks) {
+      OpBuilder b(mask);
+      auto attr = DenseElementsAttr::get(mask.getType(), true);
+      mask.getResult().replaceAllUsesWith(b.create<arith::ConstantOp>(mask.getLoc(), attr));
+      mask.erase();
+    }
   }
 };
 

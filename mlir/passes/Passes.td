@@ -43,8 +43,10 @@ def EliminateMasks : Pass<"helion-eliminate-masks", "mlir::ModuleOp"> {
     divide ub - lb; a `tile.make_tile begin, bound, block` only when
     begin + block may exceed bound. With static shapes most masks vanish.
     The result is recorded in `bounds_check` on each load, store and atomic
-    (scalar indices never need one).
+    (scalar indices never need one). `tile.mask` of a full tile becomes a
+    constant all-true tensor.
   }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 def LowerGrid : Pass<"helion-lower-grid", "mlir::ModuleOp"> {

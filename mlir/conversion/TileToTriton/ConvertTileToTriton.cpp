@@ -339,6 +339,15 @@ LogicalResult Converter::convertOp(Operation *op) {
         map.map(o.getResult(), tileIndices(loc, *t, o.getType().getElementType()));
         return success();
       })
+      .Case([&](MaskOp o) -> LogicalResult {
+        FailureOr<TileInfo> t = tileOf(o, o.getTile());
+        if (failed(t))
+          return failure();
+        Value idx = tileIndices(loc, *t, b.getI32Type());
+        Value bound = splat(loc, castInt(loc, t->bound, b.getI32Type()), {t->block});
+        map.map(o.getResult(), b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, idx, bound));
+        return success();
+      })
       .Case([&](DimOp o) -> LogicalResult {
         int64_t size = o.getSource().getType().getDimSize(o.getDim());
         if (ShapedType::isDynamic(size))
@@ -435,8 +444,8 @@ LogicalResult Converter::convertOp(Operation *op) {
         return success();
       })
       .Case([&](ReshapeOp o) -> LogicalResult {
-        map.map(o.getResult(), tt(loc, "tt.reshape", lookup(o.getSource()), convertType(o.getType()),
-                                  {attr("allow_reorder", b.getBoolAttr(false))})->getResult(0));
+        // No allow_reorder: element order is preserved, as torch's reshape requires.
+        map.map(o.getResult(), tt(loc, "tt.reshape", lookup(o.getSource()), convertType(o.getType()))->getResult(0));
         return success();
       })
       .Case([&](PermuteOp o) -> LogicalResult {

@@ -1,5 +1,6 @@
 #include "dialects/TileOps/TileDialect.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -28,6 +29,13 @@ void TileDialect::initialize() {
 #define GET_OP_LIST
 #include "dialects/TileOps/TileOps.cpp.inc"
       >();
+}
+
+Operation *TileDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                           Type type, Location loc) {
+  if (arith::ConstantOp::isBuildableWith(value, type))
+    return builder.create<arith::ConstantOp>(loc, type, llvm::cast<TypedAttr>(value));
+  return nullptr;
 }
 
 int64_t helion::tile::getBlockSlot(RankedTensorType type, unsigned dim) {

@@ -387,6 +387,12 @@ LogicalResult ProgramIdOp::verify() {
   return success();
 }
 
+LogicalResult MaskOp::verify() {
+  if (getType().getRank() != 1)
+    return emitOpError("result must be a 1-d tensor");
+  return verifyResultTypes(*this);
+}
+
 LogicalResult IndexOp::verify() {
   if (getType().getRank() != 1)
     return emitOpError("result must be a 1-d tensor");
@@ -525,6 +531,49 @@ LogicalResult PermuteOp::verify() {
     if (!sameDim(dst, i, src, p))
       return emitOpError() << "result dim " << i << " must equal source dim " << p;
   return verifyResultTypes(*this);
+}
+
+//===----------------------------------------------------------------------===//
+// Folders: shape ops of splat constants are splat constants, so masks that
+// eliminate-masks proves all-true fold away through broadcasts.
+//===----------------------------------------------------------------------===//
+
+static OpFoldResult foldSplat(Attribute operand, Type resultType) {
+  auto splat = llvm::dyn_cast_or_null<SplatElementsAttr>(operand);
+  auto type = llvm::dyn_cast<RankedTensorType>(resultType);
+  if (!splat || !type || !type.hasStaticShape() || type.getEncoding())
+    return {};
+  return SplatElementsAttr::get(type, splat.getSplatValue<Attribute>());
+}
+
+OpFoldResult FullOp::fold(FoldAdaptor adaptor) {
+  auto type = getType();
+  Attribute value = adaptor.getValue();
+  if (!value || !type.hasStaticShape() || type.getEncoding() || type.getElementType().isIndex())
+    return {};
+  if (!llvm::isa<IntegerAttr, FloatAttr>(value))
+    return {};
+  return SplatElementsAttr::get(type, value);
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  if (getSource().getType() == getType())
+    return getSource();
+  return foldSplat(adaptor.getSource(), getType());
+}
+
+OpFoldResult ExpandDimsOp::fold(FoldAdaptor adaptor) {
+  return foldSplat(adaptor.getSource(), getType());
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getSource().getType() == getType())
+    return getSource();
+  return foldSplat(adaptor.getSource(), getType());
+}
+
+OpFoldResult PermuteOp::fold(FoldAdaptor adaptor) {
+  return foldSplat(adaptor.getSource(), getType());
 }
 
 //===----------------------------------------------------------------------===//

@@ -156,6 +156,19 @@ def Tile_IndexOp : Tile_Op<"index", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tile_MaskOp : Tile_Op<"mask", [Pure]> {
+  let summary = "which lanes of a tile lie before its bound (index < bound)";
+  let description = [{
+    Reductions select their identity on lanes past a tile's bound.
+    helion-eliminate-masks folds the mask to all-true when the tile is
+    always full.
+  }];
+  let arguments = (ins Tile_TileType:$tile);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = "$tile attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Memory
 //===----------------------------------------------------------------------===//
@@ -228,6 +241,7 @@ def Tile_FullOp : Tile_Op<"full", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$value attr-dict `:` type($value) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Tile_ArangeOp : Tile_Op<"arange", [Pure]> {
@@ -244,6 +258,7 @@ def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Tile_ExpandDimsOp : Tile_Op<"expand_dims", [Pure]> {
@@ -252,6 +267,7 @@ def Tile_ExpandDimsOp : Tile_Op<"expand_dims", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$source `,` $axis attr-dict `:` type($source) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Tile_ReshapeOp : Tile_Op<"reshape", [Pure]> {
@@ -260,6 +276,7 @@ def Tile_ReshapeOp : Tile_Op<"reshape", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Tile_PermuteOp : Tile_Op<"permute", [Pure]> {
@@ -268,6 +285,7 @@ def Tile_PermuteOp : Tile_Op<"permute", [Pure]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$source $permutation attr-dict `:` type($source) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

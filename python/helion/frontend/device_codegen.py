@@ -81,6 +81,8 @@ class DeviceCodegen:
         self.multi_dim_loops: list[int] = []
         self.multi_dim_seen: set[int] = set()
         self.slot_by_loop: dict[tuple, int] = {}
+        self.tile_of_slot: dict[int, Tile] = {}
+        self.loop_stack: list[ast.For] = []
         self.anchor = None  # first op of the kernel body: slots are created before it
         self.env: dict[str, object] = {}
 
@@ -210,6 +212,13 @@ class DeviceCodegen:
         return is_grid, multi, begins, ends, block_size
 
     def _visit_loop(self, node: ast.For, top: bool) -> None:
+        self.loop_stack.append(node)
+        try:
+            self._visit_loop_inner(node, top)
+        finally:
+            self.loop_stack.pop()
+
+    def _visit_loop_inner(self, node: ast.For, top: bool) -> None:
         self._at(node)
         if not (isinstance(node.iter, ast.Call) and self._is_loop_fn(node.iter.func)):
             raise exc.NotSupported("only `for ... in hl.tile(...)` / `hl.grid(...)` loops are supported in device code", location=self.where())
@@ -243,7 +252,10 @@ class DeviceCodegen:
                 steps.append(bs.value)
                 blocks.append(Sym(bs.slot))
             elif bs is None:
-                memo = (id(node), d)
+                # Sibling loops over the same range share a block size (three-pass
+                # softmax: one block size for the seq dim), as do re-traces.
+                parent = self.loop_stack[-2] if len(self.loop_stack) > 1 else None
+                memo = (id(parent), lb, ub) if isinstance(lb, int) and isinstance(ub, int) and not top else (id(node), d)
                 slot = self.slot_by_loop.get(memo)
                 if slot is None:
                     slot = self.slot_by_loop[memo] = self._new_slot(False, extent, top)
@@ -262,7 +274,7 @@ class DeviceCodegen:
             saved_block, saved_env = self.b.block, dict(self.env)
             self.b.block = block
             for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
-                self.env[t.id] = Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None)
+                self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
             self._visit_body(node.body)
             self._at(node)
             self.b.op("tile.yield")
@@ -307,7 +319,7 @@ class DeviceCodegen:
         self.b.block = block
         args = block.arguments
         for t, arg, blk, ub in zip(targets, args[:n], blocks, ends):
-            self.env[t.id] = Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None)
+            self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
         for name, init, arg in zip(carried, inits, args[n:]):
             self.env[name] = _rebind(init, arg)
         self._visit_body(node.body)
@@ -335,6 +347,13 @@ class DeviceCodegen:
             yields.append(v.value)
         self.b.op("tile.yield", yields)
         self.b.block, self.env = saved_block, saved_env
+
+    def _bind_tile(self, tile: Tile) -> Tile:
+        """Remember the tile behind each block-size slot: reductions over that
+        dim mask the lanes past its bound."""
+        if isinstance(tile.block, Sym):
+            self.tile_of_slot[tile.block.slot] = tile
+        return tile
 
     def _is_loop_fn(self, func: ast.AST) -> bool:
         try:
@@ -620,6 +639,7 @@ class DeviceCodegen:
             elif isinstance(it, slice):
                 slot = self._reduction_slot(size)
                 tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                self._bind_tile(Tile(tile, Sym(slot), False, size))
                 operands.append(tile)
                 dims.append(Sym(slot))
             elif isinstance(it, DTensor):
@@ -725,6 +745,10 @@ class DeviceCodegen:
             return self.ops.cast(v, dtype)
         if fn in (hl.tile, hl.grid):
             raise exc.NotSupported("hl.tile()/hl.grid() outside a for loop header", location=self.where())
+        if fn in _TORCH_REDUCTIONS:
+            if fn in (torch.max, torch.min) and len(args) > 1 and not isinstance(args[1], int):
+                return self._binary("maximum" if fn is torch.max else "minimum", args[0], args[1])
+            return self._reduction(_TORCH_REDUCTIONS[fn], self._value(args[0]), list(args[1:]), kwargs)
         if fn in _TORCH_BINARY:
             out = self._binary(_TORCH_BINARY[fn], args[0], args[1])
             if "alpha" in kwargs:
@@ -750,6 +774,9 @@ class DeviceCodegen:
                 raise exc.NotSupported("alpha/beta of addmm in device code", location=self.where())
             return self._addmm(*args)
         if fn in (torch.zeros_like, torch.ones_like, torch.full_like):
+            if isinstance(args[0], Tile):  # a tensor shaped like the tile's indices
+                t = args[0]
+                args = [DTensor(None, torch.int32, [1 if t.scalar else t.block])] + list(args[1:])
             x = self._value(args[0])
             value = {torch.zeros_like: 0, torch.ones_like: 1}.get(fn, args[1] if len(args) > 1 else kwargs.get("fill_value"))
             dtype = kwargs.get("dtype") or x.dtype
@@ -759,7 +786,7 @@ class DeviceCodegen:
                 return fn(*args)
             return self._binary("minimum" if fn is builtins.min else "maximum", args[0], args[1])
         if fn in (builtins.len, builtins.int, builtins.float, builtins.abs, builtins.range, math.sqrt, math.log, math.exp, math.log2):
-            if all(isinstance(a, (int, float, list, tuple)) for a in args):
+            if all(isinstance(a, (int, float, str, list, tuple)) for a in args):
                 return fn(*args)
         if callable(fn) and getattr(fn, "__module__", "") in ("math", "operator"):
             return fn(*args, **kwargs)
@@ -787,6 +814,10 @@ class DeviceCodegen:
             return self.ops.cast(x, dtype)
         if name in casts:
             return self.ops.cast(x, casts[name])
+        if name in _REDUCTION_METHODS and isinstance(x, DTensor):
+            if name in ("max", "min") and args and not isinstance(args[0], int):
+                return self._binary("maximum" if name == "max" else "minimum", x, args[0])
+            return self._reduction(name, x, list(args), kwargs)
         if name in _UNARY_FNS or name in ("silu", "relu"):
             return self.ops.unary(name, x)
         if name in ("add", "sub", "mul", "div", "maximum", "minimum", "pow"):
@@ -854,6 +885,176 @@ class DeviceCodegen:
             dims[dims.index(-1)] = known // max(rest, 1)
         v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
         return DTensor(v, x.dtype, dims)
+
+    # ------------------------------------------------------------ reductions
+    def _reduction(self, kind: str, x, args: list, kwargs: dict):
+        if not isinstance(x, DTensor):
+            raise exc.TypeError_(f"{kind}() needs a device tensor, got {self._describe(x)}", location=self.where())
+        dim = args[0] if args else kwargs.get("dim")
+        keepdim = args[1] if len(args) > 1 and isinstance(args[1], bool) else kwargs.get("keepdim", False)
+        if kind in ("softmax", "log_softmax"):
+            if dim is None:
+                raise exc.TypeError_(f"{kind}() needs dim=", location=self.where())
+            axis = dim % x.ndim
+            if "dtype" in kwargs and kwargs["dtype"] is not None:
+                x = self.ops.cast(x, kwargs["dtype"])
+            m = self._reduce_axis("max", x, axis, keepdim=True)
+            shifted = self.ops.binary("sub", x, m)
+            e = self.ops.unary("exp", shifted)
+            total = self._reduce_axis("sum", e, axis, keepdim=True)
+            if kind == "softmax":
+                return self.ops.binary("truediv", e, total)
+            return self.ops.binary("sub", shifted, self.ops.unary("log", total))
+        if dim is None:
+            if kind in ("max", "min") and not args:
+                kind = "amax" if kind == "max" else "amin"
+            axes = list(range(x.ndim))
+        else:
+            axes = [d % x.ndim for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
+        if kind in ("max", "min") and dim is not None:
+            if len(axes) != 1:
+                raise exc.TypeError_(f"{kind}(dim) takes one dim", location=self.where())
+            values = self._reduce_axis(kind, x, axes[0], keepdim)
+            indices = self._reduce_axis("argmax" if kind == "max" else "argmin", x, axes[0], keepdim)
+            return (values, indices)
+        if kind in ("argmax", "argmin"):
+            if dim is None:
+                raise exc.NotSupported(f"{kind}() without dim in device code", location=self.where())
+            return self._reduce_axis(kind, x, axes[0], keepdim)
+        if kind in ("mean", "var", "std"):
+            src = x if x.dtype.is_floating_point else self.ops.cast(x, torch.float32)
+            total, count = src, None
+            for axis in sorted(axes, reverse=True):
+                n = self._valid_count(total, axis)
+                count = n if count is None else self.ops.binary("mul", count, n)
+                total = self._reduce_axis("sum", total, axis, True)
+            mean = self.ops.binary("truediv", total, count)
+            if kind == "mean":
+                return self._squeeze(mean, axes, keepdim)
+            correction = kwargs.get("correction", 0 if kwargs.get("unbiased", True) is False else 1)
+            if len(args) > 1 and isinstance(args[1], bool) and "keepdim" not in kwargs:
+                correction = 1 if args[1] else 0
+                keepdim = kwargs.get("keepdim", False)
+            sq = self.ops.binary("pow", self.ops.binary("sub", src, mean), 2)
+            for axis in sorted(axes, reverse=True):
+                sq = self._reduce_axis("sum", sq, axis, True)
+            var = self.ops.binary("truediv", sq, self.ops.binary("sub", count, correction))
+            out = var if kind == "var" else self.ops.unary("sqrt", var)
+            return self._squeeze(out, axes, keepdim)
+        if kind == "logsumexp":
+            m = x
+            for axis in sorted(axes, reverse=True):
+                m = self._reduce_axis("max", m, axis, True)
+            s = self.ops.unary("exp", self.ops.binary("sub", x, m))
+            for axis in sorted(axes, reverse=True):
+                s = self._reduce_axis("sum", s, axis, True)
+            return self._squeeze(self.ops.binary("add", m, self.ops.unary("log", s)), axes, keepdim)
+        base = {"amax": "max", "amin": "min"}.get(kind, kind)
+        out = x
+        for axis in sorted(axes, reverse=True):
+            out = self._reduce_axis(base, out, axis, keepdim)
+        return out
+
+    def _squeeze(self, x, axes, keepdim):
+        if keepdim or not isinstance(x, DTensor):
+            return x
+        dims = [d for i, d in enumerate(x.dims) if i not in axes]
+        if not dims:
+            # Every dim reduced: a scalar.
+            flat = self.b.op1("tile.reshape", [x.value], tensor_type([1], x.dtype))
+            return self._make_reduce("sum", DTensor(flat, x.dtype, [1]), 0)
+        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
+        return DTensor(v, x.dtype, dims)
+
+    def _lane_mask(self, x: DTensor, axis: int):
+        """An i1 tensor shaped like x: false on lanes past the reduced tile's bound."""
+        d = x.dims[axis]
+        if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
+            return None
+        tile = self.tile_of_slot[d.slot]
+        m = DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
+        for _ in range(axis):
+            m = self.ops.expand_dims(m, 0)
+        while m.ndim < x.ndim:
+            m = self.ops.expand_dims(m, m.ndim)
+        return self.ops.broadcast_to(m, x.dims)
+
+    def _valid_count(self, x: DTensor, axis: int):
+        d = x.dims[axis]
+        mask = self._lane_mask(x, axis)
+        if mask is None:
+            return float(d)
+        ones = self.ops.cast(mask, torch.float32)
+        return self._make_reduce("sum", ones, axis, keepdim=True)
+
+    def _reduce_axis(self, kind: str, x: DTensor, axis: int, keepdim: bool):
+        out_dtype = x.dtype
+        if kind in ("sum", "prod") and (not x.dtype.is_floating_point):
+            out_dtype = torch.int64
+        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) and kind in ("sum", "prod") else out_dtype
+        if kind in ("argmax", "argmin"):
+            compute = x.dtype
+        x = self.ops.cast(x, compute)
+        mask = self._lane_mask(x, axis)
+        if mask is not None:
+            x = self.ops.where(mask, x, _identity(kind, compute))
+        r = self._make_reduce(kind, x, axis, keepdim)
+        if kind in ("argmax", "argmin"):
+            return r
+        return self.ops.cast(r, out_dtype)
+
+    def _make_reduce(self, kind: str, x: DTensor, axis: int, keepdim: bool = False):
+        dims = [d for i, d in enumerate(x.dims) if i != axis]
+        operands = [x]
+        if kind in ("argmax", "argmin"):
+            d = x.dims[axis]
+            if isinstance(d, Sym) and d.slot in self.tile_of_slot:
+                tile = self.tile_of_slot[d.slot]
+                idx = DTensor(self.b.op1("tile.index", [tile.value], tensor_type([d], torch.int32)), torch.int32, [d])
+                begin = self.ops.cast(Scalar(self._tile_begin(tile), torch.int64, True), torch.int32)
+                idx = self.ops.binary("sub", idx, begin)
+            elif isinstance(d, int) and d & (d - 1) == 0:
+                idx = DTensor(self.b.op1("tile.arange", [], tensor_type([d], torch.int32), {"start": 0, "end": d}), torch.int32, [d])
+            else:
+                raise exc.NotSupported(f"{kind} over a dim of size {d}", location=self.where())
+            for _ in range(axis):
+                idx = self.ops.expand_dims(idx, 0)
+            while idx.ndim < x.ndim:
+                idx = self.ops.expand_dims(idx, idx.ndim)
+            operands.append(self.ops.broadcast_to(idx, x.dims))
+        result_types = [tensor_type(dims, o.dtype) if dims else mlir_dtype(o.dtype) for o in operands]
+        op = self.b.op("tile.reduce", [o.value for o in operands], result_types, {"axis": axis}, regions=1)
+        scalar_types = [self.b.type(mlir_dtype(o.dtype)) for o in operands]
+        block = op.regions[0].add_block(scalar_types * 2)
+        saved = self.b.block
+        self.b.block = block
+        n = len(operands)
+        acc = [Scalar(v, o.dtype) for v, o in zip(block.arguments[:n], operands)]
+        new = [Scalar(v, o.dtype) for v, o in zip(block.arguments[n:], operands)]
+        if kind == "sum":
+            out = [self.ops.binary("add", acc[0], new[0])]
+        elif kind == "prod":
+            out = [self.ops.binary("mul", acc[0], new[0])]
+        elif kind in ("max", "min"):
+            out = [self.ops.binary("maximum" if kind == "max" else "minimum", acc[0], new[0])]
+        else:  # argmax / argmin: prefer the better value, then the lower index
+            better = self.ops.compare("gt" if kind == "argmax" else "lt", new[0], acc[0])
+            tie = self.ops.binary("and", self.ops.compare("eq", new[0], acc[0]), self.ops.compare("lt", new[1], acc[1]))
+            take = self.ops.binary("or", better, tie)
+            out = [self.ops.where(take, new[0], acc[0]), self.ops.where(take, new[1], acc[1])]
+        self.b.op("tile.yield", [o.value for o in out])
+        self.b.block = saved
+        results = [DTensor(op.result(i), o.dtype, list(dims)) if dims else Scalar(op.result(i), o.dtype)
+                   for i, o in enumerate(operands)]
+        r = results[-1] if kind in ("argmax", "argmin") else results[0]
+        if kind in ("argmax", "argmin"):
+            r = self.ops.cast(r, torch.int64)
+        if keepdim:
+            if isinstance(r, Scalar):
+                r = self.b.full(r, [1] * x.ndim)
+            else:
+                r = self.ops.expand_dims(r, axis)
+        return r
 
     # --------------------------------------------------------------- matmul
     def _mark_dot_dims(self, *dims_lists):
@@ -923,6 +1124,22 @@ _TORCH_UNARY = {
     torch.nn.functional.relu: "relu", torch.nn.functional.silu: "silu", torch.nn.functional.sigmoid: "sigmoid",
     torch.nn.functional.tanh: "tanh",
 }
+
+
+_TORCH_REDUCTIONS = {
+    torch.sum: "sum", torch.mean: "mean", torch.amax: "amax", torch.amin: "amin", torch.max: "max",
+    torch.min: "min", torch.prod: "prod", torch.argmax: "argmax", torch.argmin: "argmin", torch.var: "var",
+    torch.std: "std", torch.logsumexp: "logsumexp", torch.softmax: "softmax", torch.log_softmax: "log_softmax",
+    torch.nn.functional.softmax: "softmax", torch.nn.functional.log_softmax: "log_softmax",
+}
+_REDUCTION_METHODS = {"sum", "mean", "amax", "amin", "max", "min", "prod", "argmax", "argmin", "var", "std",
+                      "logsumexp", "softmax", "log_softmax"}
+
+
+def _identity(kind: str, dtype: torch.dtype):
+    big = math.inf if dtype.is_floating_point else (True if dtype == torch.bool else torch.iinfo(dtype).max)
+    small = -math.inf if dtype.is_floating_point else (False if dtype == torch.bool else torch.iinfo(dtype).min)
+    return {"sum": 0, "prod": 1, "max": small, "argmax": small, "min": big, "argmin": big}[kind]
 
 
 def _assigned_names(stmts) -> list[str]:

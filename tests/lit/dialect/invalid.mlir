@@ -890,3 +890,27 @@ tile.kernel @k(%x: memref<8xf32>) {
   }
   tile.return
 }
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
+    // expected-error @+1 {{result must be a 1-d tensor}}
+    %m = tile.mask %t : tensor<4x4xi1>
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
+    // expected-error @+1 {{is only valid after lower-grid, outside any tile.grid}}
+    %p = tile.program_id
+    tile.yield
+  }
+  tile.return
+}

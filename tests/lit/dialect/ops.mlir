@@ -65,6 +65,8 @@ tile.kernel @matmul(%x: memref<128x128xbf16>, %y: memref<128x64xbf16, strided<[1
 // CHECK: tile.end
 // CHECK: tile.block
 // CHECK: tile.index %{{.*}} : tensor<?xi32, #tile.dims<[0]>>
+// CHECK: tile.mask %{{.*}} : tensor<?xi1, #tile.dims<[0]>>
+// CHECK: tile.make_tile %{{.*}}, %{{.*}}, %{{.*}}
 // CHECK: tile.arange 0 to 16 : tensor<16xi32>
 // CHECK: tile.expand_dims %{{.*}}, 1 : tensor<?xi32, #tile.dims<[0]>> -> tensor<?x1xi32, #tile.dims<[0, -1]>>
 // CHECK: tile.broadcast %{{.*}} : tensor<?x1xi32, #tile.dims<[0, -1]>> -> tensor<?x16xi32, #tile.dims<[0, -1]>>
@@ -79,6 +81,8 @@ tile.kernel @tiles_and_shapes(%x: memref<64xi32>) {
     %end = tile.end %t
     %bs = tile.block %t
     %i = tile.index %t : tensor<?xi32, #tile.dims<[0]>>
+    %valid = tile.mask %t : tensor<?xi1, #tile.dims<[0]>>
+    %t2 = tile.make_tile %c0, %c64, %b
     %r = tile.arange 0 to 16 : tensor<16xi32>
     %e = tile.expand_dims %i, 1 : tensor<?xi32, #tile.dims<[0]>> -> tensor<?x1xi32, #tile.dims<[0, -1]>>
     %bc = tile.broadcast %e : tensor<?x1xi32, #tile.dims<[0, -1]>> -> tensor<?x16xi32, #tile.dims<[0, -1]>>

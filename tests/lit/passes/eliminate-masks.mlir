@@ -7,6 +7,10 @@
 // CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, true>}
 // CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, false>}
 // CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, true>}
+// CHECK: %[[TRUE:.*]] = arith.constant dense<true> : tensor<64xi1>
+// CHECK: %[[KEPT:.*]] = tile.mask %{{.*}} : tensor<32xi1>
+// CHECK: arith.select %[[TRUE]]
+// CHECK: arith.select %[[KEPT]]
 // CHECK: tile.store {{.*}} {bounds_check = array<i1: false, true>}
 tile.kernel @k(%x: memref<128x100xf32>) {
   %c0 = arith.constant 0 : index
@@ -23,6 +27,12 @@ tile.kernel @k(%x: memref<128x100xf32>) {
     %w = tile.load %x[%i, %inside] : memref<128x100xf32>[!tile.tile, !tile.tile] -> tensor<64x32xf32>
     %past = tile.make_tile %c0, %n, %c128
     %u = tile.load %x[%i, %past] : memref<128x100xf32>[!tile.tile, !tile.tile] -> tensor<64x128xf32>
+    %full = tile.mask %i : tensor<64xi1>
+    %part = tile.mask %j : tensor<32xi1>
+    %z64 = arith.constant dense<0.0> : tensor<64xf32>
+    %z32 = arith.constant dense<0.0> : tensor<32xf32>
+    %s1 = arith.select %full, %s, %z64 : tensor<64xi1>, tensor<64xf32>
+    %s2 = arith.select %part, %z32, %z32 : tensor<32xi1>, tensor<32xf32>
     tile.store %v, %x[%i, %j] : tensor<64x32xf32>, memref<128x100xf32>[!tile.tile, !tile.tile]
     tile.yield
   }

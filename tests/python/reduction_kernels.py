@@ -1,0 +1,209 @@
+"""Reduction kernels (puzzles 7-9, softmax, norms), shared by CPU and GPU tests."""
+from __future__ import annotations
+
+import torch
+
+import helion
+import helion.language as hl
+
+
+@helion.kernel()
+def row_sum(x: torch.Tensor) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty([m], dtype=x.dtype, device=x.device)
+    for tile_m in hl.tile(m):
+        out[tile_m] = x[tile_m, :].sum(-1)
+    return out
+
+
+@helion.kernel()
+def long_sum(x: torch.Tensor) -> torch.Tensor:  # puzzle 7
+    batch, seq_len = x.size()
+    out = torch.empty(batch, dtype=x.dtype, device=x.device)
+    for tile_batch in hl.tile(batch):
+        acc = torch.zeros_like(tile_batch, dtype=torch.float32)
+        for tile_seq in hl.tile(seq_len):
+            chunk = x[tile_batch, tile_seq]
+            acc += torch.sum(chunk, dim=1)
+        out[tile_batch] = acc
+    return out
+
+
+@helion.kernel()
+def softmax(x: torch.Tensor) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tile_m in hl.tile(m):
+        out[tile_m, :] = torch.nn.functional.softmax(x[tile_m, :].float(), dim=1)
+    return out
+
+
+@helion.kernel()
+def softmax_three_pass(x: torch.Tensor) -> torch.Tensor:  # puzzle 8
+    batch, seq_len = x.size()
+    out = torch.empty_like(x)
+    for tile_batch in hl.tile(batch):
+        max_vals = torch.full_like(tile_batch, float("-inf"), dtype=torch.float32)
+        for tile_seq in hl.tile(seq_len):
+            chunk = x[tile_batch, tile_seq]
+            max_vals = torch.maximum(max_vals, torch.max(chunk, dim=1)[0])
+        sum_exp = torch.zeros_like(tile_batch, dtype=torch.float32)
+        for tile_seq in hl.tile(seq_len):
+            chunk = x[tile_batch, tile_seq]
+            exp_vals = torch.exp(chunk - max_vals[:, None])
+            sum_exp += torch.sum(exp_vals, dim=1)
+        for tile_seq in hl.tile(seq_len):
+            chunk = x[tile_batch, tile_seq]
+            exp_vals = torch.exp(chunk - max_vals[:, None])
+            out[tile_batch, tile_seq] = exp_vals / sum_exp[:, None]
+    return out
+
+
+@helion.kernel()
+def softmax_online(x: torch.Tensor) -> torch.Tensor:
+    batch, n = x.size()
+    out = torch.empty_like(x)
+    for tile_b in hl.tile(batch):
+        mi = hl.full([tile_b], float("-inf"), dtype=torch.float32)
+        di = hl.zeros([tile_b], dtype=torch.float32)
+        for tile_n in hl.tile(n):
+            values = x[tile_b, tile_n].float()
+            local_max = torch.maximum(mi, torch.amax(values, dim=1))
+            di = di * torch.exp(mi - local_max) + torch.exp(values - local_max[:, None]).sum(dim=1)
+            mi = local_max
+        for tile_n in hl.tile(n):
+            values = x[tile_b, tile_n].float()
+            out[tile_b, tile_n] = torch.exp(values - mi[:, None]) / di[:, None]
+    return out
+
+
+@helion.kernel()
+def flash_scalar(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # puzzle 9
+    seq_len = q.size(0)
+    out = torch.empty_like(q)
+    for tile_q in hl.tile(seq_len):
+        q_tile = q[tile_q]
+        max_val = torch.full_like(q_tile, float("-inf"))
+        sum_exp = torch.zeros_like(q_tile)
+        weighted_sum = torch.zeros_like(q_tile)
+        for tile_kv in hl.tile(seq_len):
+            k_tile = k[tile_kv]
+            v_tile = v[tile_kv]
+            scores = q_tile[:, None] * k_tile[None, :]
+            batch_max = torch.max(scores, dim=1)[0]
+            new_max = torch.maximum(max_val, batch_max)
+            scale_factor = torch.exp(max_val - new_max)
+            sum_exp = sum_exp * scale_factor
+            weighted_sum = weighted_sum * scale_factor
+            exp_scores = torch.exp(scores - new_max[:, None])
+            sum_exp = sum_exp + torch.sum(exp_scores, dim=1)
+            weighted_sum = weighted_sum + torch.sum(exp_scores * v_tile[None, :], dim=1)
+            max_val = new_max
+        out[tile_q] = weighted_sum / sum_exp
+    return out
+
+
+@helion.kernel()
+def layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tile_m in hl.tile(m):
+        row = x[tile_m, :].float()
+        mean = row.mean(dim=-1, keepdim=True)
+        var = torch.var(row, dim=-1, keepdim=True, correction=0)
+        normed = (row - mean) * torch.rsqrt(var + eps)
+        out[tile_m, :] = normed * weight[:].float() + bias[:].float()
+    return out
+
+
+@helion.kernel()
+def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tile_m in hl.tile(m):
+        row = x[tile_m, :].float()
+        inv = torch.rsqrt(torch.mean(row * row, dim=-1, keepdim=True) + eps)
+        out[tile_m, :] = row * inv * weight[:].float()
+    return out
+
+
+@helion.kernel()
+def row_stats(x: torch.Tensor) -> torch.Tensor:
+    """max, min, argmax, argmin, prod, std, logsumexp of each row: one column each."""
+    m, n = x.size()
+    out = torch.empty([m, 7], dtype=torch.float32, device=x.device)
+    for tile_m in hl.tile(m):
+        row = x[tile_m, :].float()
+        values, indices = torch.max(row, dim=1)
+        out[tile_m, 0] = values
+        out[tile_m, 1] = torch.amin(row, dim=1)
+        out[tile_m, 2] = indices.float()
+        out[tile_m, 3] = torch.argmin(row, dim=1).float()
+        out[tile_m, 4] = torch.prod(row * 0.1 + 1.0, dim=1)
+        out[tile_m, 5] = torch.std(row, dim=1)
+        out[tile_m, 6] = torch.logsumexp(row, dim=1)
+    return out
+
+
+def row_stats_reference(x):
+    r = x.double()
+    v, i = torch.max(r, dim=1)
+    return torch.stack([v, r.amin(1), i.double(), r.argmin(1).double(), torch.prod(r * 0.1 + 1.0, 1), r.std(1),
+                        torch.logsumexp(r, 1)], dim=1)
+
+
+C = helion.Config
+
+
+def _softmax_ref(x):
+    return torch.softmax(x.double(), dim=1)
+
+
+CASES = {
+    "row_sum": (row_sum, lambda d, t: (torch.randn(37, 1000, device=d, dtype=t),), lambda x: x.double().sum(-1),
+                [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[16], num_warps=8), C(block_sizes=[2], num_warps=2),
+                 C(block_sizes=[8], num_stages=1), C(block_sizes=[32]), C(block_sizes=[64]), C(block_sizes=[1], num_warps=8),
+                 C(block_sizes=[4], num_warps=1), C(block_sizes=[16], num_stages=3)]),
+    "long_sum": (long_sum, lambda d, t: (torch.randn(4, 2000, device=d, dtype=t),), lambda x: x.double().sum(1),
+                 [C(block_sizes=[1, 256]), C(block_sizes=[2, 512]), C(block_sizes=[4, 128]), C(block_sizes=[1, 1024]),
+                  C(block_sizes=[8, 64]), C(block_sizes=[2, 2048]), C(block_sizes=[4, 32], num_warps=2),
+                  C(block_sizes=[1, 100 * 0 + 16]), C(block_sizes=[2, 256], num_stages=3), C(block_sizes=[4, 512], num_warps=8)]),
+    "softmax": (softmax, lambda d, t: (torch.randn(33, 1000, device=d, dtype=t),), _softmax_ref,
+                [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], num_warps=8), C(block_sizes=[8]),
+                 C(block_sizes=[1], num_warps=2), C(block_sizes=[16]), C(block_sizes=[2], num_stages=1),
+                 C(block_sizes=[4], num_warps=1), C(block_sizes=[32]), C(block_sizes=[1], num_warps=16)]),
+    "softmax_three_pass": (softmax_three_pass, lambda d, t: (torch.randn(4, 200, device=d, dtype=t),), _softmax_ref,
+                           [C(block_sizes=[1, 64]), C(block_sizes=[2, 32]), C(block_sizes=[4, 128]), C(block_sizes=[1, 256]),
+                            C(block_sizes=[4, 16]), C(block_sizes=[2, 64], num_warps=2), C(block_sizes=[1, 32]),
+                            C(block_sizes=[4, 64], num_stages=3), C(block_sizes=[2, 128]), C(block_sizes=[1, 16])]),
+    "softmax_online": (softmax_online, lambda d, t: (torch.randn(6, 3000, device=d, dtype=t),), _softmax_ref,
+                       [C(block_sizes=[1, 512]), C(block_sizes=[2, 256]), C(block_sizes=[4, 1024]), C(block_sizes=[1, 128]),
+                        C(block_sizes=[8, 64]), C(block_sizes=[2, 2048]), C(block_sizes=[1, 4096]), C(block_sizes=[4, 256], num_warps=8),
+                        C(block_sizes=[2, 512], num_stages=3), C(block_sizes=[1, 32])]),
+    "flash_scalar": (flash_scalar, lambda d, t: tuple(torch.randn(200, device=d, dtype=t) for _ in range(3)),
+                     lambda q, k, v: (v.double()[None, :] * torch.softmax(q.double()[:, None] * k.double()[None, :], 1)).sum(1),
+                     [C(block_sizes=[16, 16]), C(block_sizes=[32, 64]), C(block_sizes=[64, 32]), C(block_sizes=[8, 128]),
+                      C(block_sizes=[128, 8]), C(block_sizes=[16, 256]), C(block_sizes=[256, 16]), C(block_sizes=[32, 32], num_warps=2),
+                      C(block_sizes=[4, 64]), C(block_sizes=[64, 64], num_warps=8)]),
+    "layer_norm": (layer_norm, lambda d, t: (torch.randn(30, 700, device=d, dtype=t), torch.randn(700, device=d, dtype=t),
+                                             torch.randn(700, device=d, dtype=t), 1e-5),
+                   lambda x, w, b, eps: torch.nn.functional.layer_norm(x.double(), (x.shape[1],), w.double(), b.double(), eps),
+                   [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], num_warps=8), C(block_sizes=[8]),
+                    C(block_sizes=[16]), C(block_sizes=[1], num_warps=2), C(block_sizes=[2], num_stages=1), C(block_sizes=[32]),
+                    C(block_sizes=[4], num_warps=1), C(block_sizes=[1], num_warps=16)]),
+    "rms_norm": (rms_norm, lambda d, t: (torch.randn(30, 700, device=d, dtype=t), torch.randn(700, device=d, dtype=t), 1e-6),
+                 lambda x, w, eps: x.double() * torch.rsqrt((x.double() ** 2).mean(-1, keepdim=True) + eps) * w.double(),
+                 [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], num_warps=8), C(block_sizes=[8]),
+                  C(block_sizes=[16]), C(block_sizes=[1], num_warps=2), C(block_sizes=[2], num_stages=1), C(block_sizes=[32]),
+                  C(block_sizes=[4], num_warps=1), C(block_sizes=[1], num_warps=16)]),
+    "row_stats": (row_stats, lambda d, t: (torch.randn(19, 300, device=d, dtype=t),), row_stats_reference,
+                  [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4]), C(block_sizes=[8]), C(block_sizes=[16]),
+                   C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2), C(block_sizes=[32]),
+                   C(block_sizes=[4], num_stages=1), C(block_sizes=[8], num_warps=1)]),
+}
+
+
+def tolerance(dtype, name=""):
+    if dtype == torch.float32:
+        return (1e-3, 1e-3) if name == "row_stats" else (1e-4, 1e-4)
+    return (5e-2, 5e-2) if name != "row_stats" else (2e-1, 5e-2)
