@@ -637,11 +637,17 @@ class DeviceCodegen:
                 operands.append(it.value)
                 dims.append(it.block)
             elif isinstance(it, slice):
-                slot = self._reduction_slot(size)
-                tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
-                self._bind_tile(Tile(tile, Sym(slot), False, size))
-                operands.append(tile)
-                dims.append(Sym(slot))
+                if size & (size - 1) == 0:
+                    # A power-of-two extent is one full, unmasked block of static size.
+                    tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.b.index_const(size)], "!tile.tile")
+                    operands.append(tile)
+                    dims.append(size)
+                else:
+                    slot = self._reduction_slot(size)
+                    tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                    self._bind_tile(Tile(tile, Sym(slot), False, size))
+                    operands.append(tile)
+                    dims.append(Sym(slot))
             elif isinstance(it, DTensor):
                 if it.dtype.is_floating_point or it.dtype == torch.bool:
                     raise exc.TypeError_(f"tensor index must be integer, got {it.dtype}", location=self.where())
