@@ -9,7 +9,8 @@ import torch
 import helion
 import kernels
 
-ALL = [(name, i) for name, case in kernels.CASES.items() for i in range(len(case[3]))]
+ALL = [(name, i, torch.float32) for name, case in kernels.CASES.items() for i in range(len(case[3]))]
+ALL += [(name, 0, dt) for name in kernels.CASES for dt in (torch.bfloat16, torch.float16)]
 
 
 @pytest.fixture(scope="module")
@@ -19,13 +20,13 @@ def sm90():
     return GPUTarget("cuda", 90, 32)
 
 
-@pytest.mark.parametrize("name,index", ALL, ids=[f"{n}-{i}" for n, i in ALL])
-def test_compiles_to_sm90_cubin(name, index, sm90, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name,index,dtype", ALL, ids=[f"{n}-{i}-{str(d)[6:]}" for n, i, d in ALL])
+def test_compiles_to_sm90_cubin(name, index, dtype, sm90, tmp_path, monkeypatch):
     from helion.compiler import pipeline
 
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
     kernel, make, _, configs = kernels.CASES[name]
-    bound = kernel.bind(make("cpu", torch.float32))
+    bound = kernel.bind(make("cpu", dtype))
     config = pipeline.check_config(bound.spec.traced, configs[index])
     ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
     ck = pipeline.compile_ttir(ttir, config, target=sm90)

@@ -5,18 +5,19 @@ import torch
 
 import reduction_kernels as rk
 
-ALL = [(name, i) for name, case in rk.CASES.items() for i in range(len(case[3]))]
+ALL = [(name, i, torch.float32) for name, case in rk.CASES.items() for i in range(len(case[3]))]
+ALL += [(name, 0, dt) for name in rk.CASES for dt in (torch.bfloat16, torch.float16)]
 
 
-@pytest.mark.parametrize("name,index", ALL, ids=[f"{n}-{i}" for n, i in ALL])
-def test_compiles_to_sm90_cubin(name, index, tmp_path, monkeypatch):
+@pytest.mark.parametrize("name,index,dtype", ALL, ids=[f"{n}-{i}-{str(d)[6:]}" for n, i, d in ALL])
+def test_compiles_to_sm90_cubin(name, index, dtype, tmp_path, monkeypatch):
     from triton.backends.compiler import GPUTarget
 
     from helion.compiler import pipeline
 
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
     kernel, make, _, configs = rk.CASES[name]
-    bound = kernel.bind(make("cpu", torch.float32))
+    bound = kernel.bind(make("cpu", dtype))
     config = pipeline.check_config(bound.spec.traced, configs[index])
     ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
     assert '"tt.reduce"' in ttir.text

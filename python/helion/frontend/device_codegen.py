@@ -997,8 +997,10 @@ class DeviceCodegen:
         out_dtype = x.dtype
         if kind in ("sum", "prod") and (not x.dtype.is_floating_point):
             out_dtype = torch.int64
-        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) and kind in ("sum", "prod") else out_dtype
-        if kind in ("argmax", "argmin"):
+        # Half-precision values reduce in float32 (exact for max/min/arg*; Triton
+        # cannot lower every half-precision combine region).
+        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else out_dtype
+        if kind in ("argmax", "argmin") and not x.dtype.is_floating_point:
             compute = x.dtype
         x = self.ops.cast(x, compute)
         mask = self._lane_mask(x, axis)
@@ -1091,8 +1093,15 @@ class DeviceCodegen:
         else:
             base = self.ops.to_tensor(acc, acc_dtype, dims)
         precision = "tf32" if a.dtype == torch.float32 else "ieee"
-        r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
-        result = DTensor(r, acc_dtype, dims)
+        if a.ndim == 3 and a.dims[0] == 1 and b.dims[0] == 1:
+            # A batch of one is a plain 2-d dot: Triton maps those to tensor cores.
+            a2, b2, base2 = (self._reshape(t, t.dims[1:]) for t in (a, b, base))
+            r = self.b.op1("tile.dot", [a2.value, b2.value, base2.value], tensor_type(base2.dims, acc_dtype),
+                           {"input_precision": precision})
+            result = self._reshape(DTensor(r, acc_dtype, base2.dims), dims)
+        else:
+            r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
+            result = DTensor(r, acc_dtype, dims)
         if acc is not None and acc.dtype != acc_dtype:
             result = self.ops.binary("add", self.ops.cast(result, acc.dtype), acc)
         if out_dtype is not None:

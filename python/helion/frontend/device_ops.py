@@ -165,9 +165,15 @@ class DeviceOps:
             return self._make(f"arith.{op}i", [x, y], dtype, dims)
         if op in ("add", "sub", "mul"):
             return self._make(f"arith.{op}{'f' if f else 'i'}", [x, y], dtype, dims)
+        if op in ("truediv", "floordiv", "mod") and dtype in (torch.float16, torch.bfloat16):
+            # Triton cannot lower half-precision division; torch also divides in float32.
+            return self.cast(self.binary(op, self.cast(x, torch.float32), self.cast(y, torch.float32)), dtype)
         if op == "truediv":
             return self._make("arith.divf", [x, y], dtype, dims)
         if op in ("maximum", "minimum"):
+            if dtype in (torch.float16, torch.bfloat16):  # exact in float32
+                x32, y32 = self.cast(x, torch.float32), self.cast(y, torch.float32)
+                return self.cast(self._make(f"arith.{op}f", [x32, y32], torch.float32, dims), dtype)
             if f:
                 return self._make(f"arith.{op}f", [x, y], dtype, dims)
             kind = "u" if dtype in UNSIGNED else "s"
