@@ -1098,7 +1098,7 @@ class DeviceCodegen:
             a2, b2, base2 = (self._reshape(t, t.dims[1:]) for t in (a, b, base))
             r = self.b.op1("tile.dot", [a2.value, b2.value, base2.value], tensor_type(base2.dims, acc_dtype),
                            {"input_precision": precision})
-            result = self._reshape(DTensor(r, acc_dtype, base2.dims), dims)
+            result = self.ops.expand_dims(DTensor(r, acc_dtype, base2.dims), 0)
         else:
             r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
             result = DTensor(r, acc_dtype, dims)
