@@ -215,32 +215,32 @@ def tolerance(dtype, name=""):
 
 @helion.kernel()
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, causal: bool) -> torch.Tensor:
-    """Flash attention over [batch*heads, seq, head_dim]; online softmax in exp2."""
+    """Flash attention over [batch*heads, seq, head_dim]; online softmax in exp2.
+    Each program takes one (batch*head) row, indexed by a scalar, so every
+    tensor in the loop is 2-d and both products are plain tensor-core dots."""
     bh, m, d = q.size()
     n = k.size(1)
     out = torch.empty_like(q)
     qk_scale = 1.4426950408889634 / d ** 0.5
     for tile_b, tile_m in hl.tile([bh, m], block_size=[1, None]):
-        m_i = hl.full([tile_b, tile_m], float("-inf"), dtype=torch.float32)
-        l_i = hl.zeros([tile_b, tile_m], dtype=torch.float32)
-        acc = hl.zeros([tile_b, tile_m, d], dtype=torch.float32)
-        q_i = q[tile_b, tile_m, :]
+        b = tile_b.begin
+        m_i = hl.full([tile_m], float("-inf"), dtype=torch.float32)
+        l_i = hl.zeros([tile_m], dtype=torch.float32)
+        acc = hl.zeros([tile_m, d], dtype=torch.float32)
+        q_i = q[b, tile_m, :]
         end = tile_m.end if causal else n
         for tile_n in hl.tile(0, end):
-            k_j = k[tile_b, tile_n, :]
-            qk = torch.bmm(q_i, k_j.transpose(1, 2))
+            k_j = k[b, tile_n, :]
+            qk = hl.dot(q_i, k_j.T)
             if causal:
-                keep = tile_m.index[:, None] >= tile_n.index[None, :]
-                qk = torch.where(keep[None, :, :], qk, float("-inf"))
+                qk = torch.where(tile_m.index[:, None] >= tile_n.index[None, :], qk, float("-inf"))
             m_ij = torch.maximum(m_i, torch.amax(qk, -1) * qk_scale)
-            p = torch.exp2(qk * qk_scale - m_ij[:, :, None])
+            p = torch.exp2(qk * qk_scale - m_ij[:, None])
             alpha = torch.exp2(m_i - m_ij)
             l_i = l_i * alpha + torch.sum(p, -1)
-            acc = acc * alpha[:, :, None]
-            v_j = v[tile_b, tile_n, :]
-            acc = torch.baddbmm(acc, p.to(v.dtype), v_j)
+            acc = hl.dot(p.to(v.dtype), v[b, tile_n, :], acc=acc * alpha[:, None])
             m_i = m_ij
-        out[tile_b, tile_m, :] = acc / l_i[:, :, None]
+        out[b, tile_m, :] = acc / l_i[:, None]
     return out
 
 
