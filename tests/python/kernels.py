@@ -76,6 +76,27 @@ def mul_relu(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # puzzle 3
 
 
 @helion.kernel()
+def mul_relu_backward(x: torch.Tensor, y: torch.Tensor, dz: torch.Tensor) -> torch.Tensor:  # puzzle 4
+    n0 = x.size(1)
+    n1 = x.size(0)
+    dx = torch.empty_like(x)
+    for tile_i, tile_j in hl.tile([n1, n0]):
+        x_tile = x[tile_i, tile_j]
+        y_tile = y[tile_i]
+        dz_tile = dz[tile_i, tile_j]
+        relu_mask = (x_tile * y_tile[:, None]) > 0
+        dx[tile_i, tile_j] = dz_tile * relu_mask * y_tile[:, None]
+    return dx
+
+
+def mul_relu_backward_reference(x, y, dz):
+    x = x.double().clone().requires_grad_(True)
+    z = torch.relu(x * y.double()[:, None])
+    (grad_x,) = torch.autograd.grad(z, [x], dz.double())
+    return grad_x
+
+
+@helion.kernel()
 def batched_dot(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # puzzle 11
     batch, m, k = x.size()
     _, k, n = y.size()
@@ -175,6 +196,14 @@ CASES = {
         lambda x, y: torch.relu(x.double()[None, :] * y.double()[:, None]),
         [C(block_sizes=[32, 32]), C(block_sizes=[16, 64]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
          C(block_sizes=[8, 32], l2_groupings=[8]), C(block_sizes=[1, 512]), C(block_sizes=[512, 1]), C(block_sizes=[32, 8], num_warps=2),
+         C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[16, 16], num_stages=3)],
+    ),
+    "mul_relu_backward": (
+        mul_relu_backward,
+        lambda dev, dt: (_randn(300, 517, device=dev, dtype=dt), _randn(300, device=dev, dtype=dt), _randn(300, 517, device=dev, dtype=dt)),
+        mul_relu_backward_reference,
+        [C(block_sizes=[32, 32]), C(block_sizes=[16, 64]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
+         C(block_sizes=[8, 32], l2_groupings=[8]), C(block_sizes=[1, 512]), C(block_sizes=[256, 4]), C(block_sizes=[32, 8], num_warps=2),
          C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[16, 16], num_stages=3)],
     ),
     "batched_dot": (
