@@ -11,7 +11,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "python"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import helion  # noqa: E402
 import reduction_kernels as rk  # noqa: E402
 from triton.testing import do_bench  # noqa: E402

@@ -11,29 +11,8 @@ import torch
 from triton.backends.compiler import GPUTarget
 
 import helion
-import helion.language as hl
 from helion.compiler import pipeline
-
-
-@helion.kernel()
-def matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    m, k = x.size()
-    k, n = y.size()
-    out = torch.empty([m, n], dtype=x.dtype, device=x.device)
-    for tile_m, tile_n in hl.tile([m, n]):
-        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
-        for tile_k in hl.tile(k):
-            acc = torch.addmm(acc, x[tile_m, tile_k], y[tile_k, tile_n])
-        out[tile_m, tile_n] = acc
-    return out
-
-
-@helion.kernel()
-def add_kernel(x: torch.Tensor) -> torch.Tensor:  # puzzle 1
-    out = torch.empty_like(x)
-    for tile_n in hl.tile(x.size(0)):
-        out[tile_n] = x[tile_n] + 10.0
-    return out
+from kernels import add_const, readme_matmul
 
 
 def ptx_summary(ptx: str) -> str:
@@ -68,10 +47,10 @@ def main():
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     x = torch.randn(512, 384, device=device, dtype=dtype)
     y = torch.randn(384, 256, device=device, dtype=dtype)
-    show(matmul, (x, y), helion.Config(block_sizes=[64, 64, 32], l2_groupings=[4], num_warps=4, num_stages=3),
+    show(readme_matmul, (x, y), helion.Config(block_sizes=[64, 64, 32], l2_groupings=[4], num_warps=4, num_stages=3),
          lambda a, b: a.double() @ b.double())
     v = torch.randn(8192, device=device)
-    show(add_kernel, (v,), helion.Config(block_sizes=[1024]), lambda a: a.double() + 10.0)
+    show(add_const, (v,), helion.Config(block_sizes=[1024]), lambda a: a.double() + 10.0)
 
 
 if __name__ == "__main__":

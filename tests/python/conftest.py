@@ -1,7 +1,11 @@
 import os
 import shutil
+import sys
 
 import pytest
+
+# The kernels under test live in examples/ (shared with the demo and benchmarks).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "examples"))
 
 LLVM_BIN = "/usr/lib/llvm-22/bin"
 
