@@ -198,3 +198,42 @@ def test_store_into_local_is_rejected():
         return out
 
     _expect_error(k, (torch.randn(8),), helion.exc.TypeError_, "only kernel tensor arguments are writable", "bad store")
+
+
+def test_register_block_size_is_shared_by_loops():
+    @helion.kernel()
+    def two_pass_scale(x: torch.Tensor) -> torch.Tensor:
+        m, n = x.size()
+        out = torch.empty_like(x)
+        bs = hl.register_block_size(n)
+        for tile_m in hl.tile(m):
+            total = hl.zeros([tile_m], dtype=torch.float32)
+            for tile_n in hl.tile(n, block_size=bs):
+                total += x[tile_m, tile_n].sum(-1)
+            for tile_n in hl.tile(n, block_size=bs):
+                out[tile_m, tile_n] = x[tile_m, tile_n] / total[:, None]
+        return out
+
+    x = torch.rand(9, 100) + 0.5
+    bound = two_pass_scale.bind((x,))
+    assert len(bound.spec.traced.tile_slots) == 2  # the registered one (first, program order) and tile_m
+    for bs in (16, 32, 128):
+        bound.set_config(helion.Config(block_sizes=[bs, 4]))
+        torch.testing.assert_close(two_pass_scale(x), x / x.sum(-1, keepdim=True))
+
+
+def test_specialize_and_python_branches_on_host_values():
+    @helion.kernel(config=helion.Config(block_sizes=[32]))
+    def scale(x: torch.Tensor, mode: int) -> torch.Tensor:
+        n = hl.specialize(x.size(0))
+        out = torch.empty_like(x)
+        for t in hl.tile(n):
+            if mode == 0:
+                out[t] = x[t] * 2
+            else:
+                out[t] = x[t] * 3
+        return out
+
+    x = torch.randn(40)
+    torch.testing.assert_close(scale(x, 0), x * 2)
+    torch.testing.assert_close(scale(x, 1), x * 3)  # ints specialize: a second compile

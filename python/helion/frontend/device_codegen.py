@@ -131,6 +131,10 @@ class DeviceCodegen:
                 self.env[name] = Scalar(arg, torch.float32)
         self.anchor = self.b.op("arith.constant", [], ["index"], {"value": self.ctx.parse_attr("0 : index")})
         self.zero_index = self.anchor.result()
+        for name, v in list(self.env.items()):
+            if isinstance(v, hl.RegisteredBlockSize):  # from host code: a slot of its own
+                slot = self._new_slot(False, v.extent, False)
+                self.env[name] = BlockSize(self.slot_values[slot], slot)
         self._visit_loop(split.device_loop, top=True)
         self.b.op("tile.return")
         try:

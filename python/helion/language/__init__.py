@@ -48,14 +48,35 @@ def dot(a, b, acc=None, out_dtype=None):
     _outside("dot")
 
 
+class RegisteredBlockSize:
+    """What hl.register_block_size returns in host code: a Config block size
+    for `extent`, to pass as `hl.tile(..., block_size=bs)`."""
+
+    def __init__(self, extent: int) -> None:
+        self.extent = extent
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RegisteredBlockSize) and other.extent == self.extent
+
+    def __hash__(self) -> int:
+        return hash(("RegisteredBlockSize", self.extent))
+
+    def __repr__(self) -> str:
+        return f"hl.register_block_size({self.extent})"
+
+
 def register_block_size(extent):
-    """A tunable block size for `extent`, usable as `hl.tile(n, block_size=bs)`."""
-    _outside("register_block_size")
+    """A tunable block size for `extent` (its own entry in Config.block_sizes,
+    in program order), usable as `hl.tile(n, block_size=bs)` in several loops."""
+    if not isinstance(extent, int):
+        raise exc.Base(f"hl.register_block_size() takes an int extent, got {type(extent).__name__}")
+    return RegisteredBlockSize(extent)
 
 
 def specialize(value):
-    """Bake a host value (a size) into the kernel as a constant."""
-    _outside("specialize")
+    """Bake a host value (a size) into the kernel as a constant. Sizes are
+    specialized already (static shapes), so this returns the value."""
+    return value
 
 
 class constexpr:  # noqa: N801 - matches the public API name
