@@ -259,3 +259,74 @@ for _causal in (False, True):
          C(block_sizes=[32, 64], num_warps=8), C(block_sizes=[128, 16]), C(block_sizes=[16, 128]), C(block_sizes=[64, 64], num_stages=3),
          C(block_sizes=[32, 32], num_warps=2), C(block_sizes=[128, 64], num_warps=8)],
     )
+
+
+@helion.kernel()
+def embedding(idx: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """out[i, :] = weight[idx[i], :] (a gather)."""
+    n = idx.size(0)
+    d = weight.size(1)
+    out = torch.empty([n, d], dtype=weight.dtype, device=weight.device)
+    for tile_n, tile_d in hl.tile([n, d]):
+        out[tile_n, tile_d] = weight[idx[tile_n], tile_d]
+    return out
+
+
+@helion.kernel()
+def swiglu(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(a)
+    for tile_m, tile_n in hl.tile(a.size()):
+        x = a[tile_m, tile_n].float()
+        out[tile_m, tile_n] = torch.nn.functional.silu(x) * b[tile_m, tile_n]
+    return out
+
+
+@helion.kernel()
+def geglu(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(a)
+    for tile_m, tile_n in hl.tile(a.size()):
+        x = a[tile_m, tile_n].float()
+        out[tile_m, tile_n] = torch.nn.functional.gelu(x, approximate="tanh") * b[tile_m, tile_n]
+    return out
+
+
+@helion.kernel()
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood: logsumexp of each row minus the logit of
+    its label, gathered from the flattened logits."""
+    n, v = logits.size()
+    flat = logits.view(-1)
+    losses = torch.empty([n], dtype=torch.float32, device=logits.device)
+    for tile_n in hl.tile(n):
+        rows = logits[tile_n, :].float()
+        picked = flat[tile_n.index * v + labels[tile_n]].float()
+        losses[tile_n] = torch.logsumexp(rows, dim=-1) - picked
+    return losses.mean()
+
+
+CASES["embedding"] = (
+    embedding,
+    lambda d, t: (torch.randint(0, 500, (300,), device=d), torch.randn(500, 96, device=d, dtype=t)),
+    lambda idx, w: w.double()[idx],
+    [C(block_sizes=[16, 32]), C(block_sizes=[32, 128]), C(block_sizes=[64, 16]), C(block_sizes=[1, 128]), C(block_sizes=[128, 64]),
+     C(block_sizes=[8, 8]), C(block_sizes=[256, 32], num_warps=8), C(block_sizes=[16, 16], loop_orders=[[1, 0]]),
+     C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[4, 256])],
+)
+for _name, _fn, _ref in (("swiglu", swiglu, lambda a, b: torch.nn.functional.silu(a.double()) * b.double()),
+                         ("geglu", geglu, lambda a, b: torch.nn.functional.gelu(a.double(), approximate="tanh") * b.double())):
+    CASES[_name] = (
+        _fn,
+        lambda d, t: (torch.randn(70, 300, device=d, dtype=t), torch.randn(70, 300, device=d, dtype=t)),
+        _ref,
+        [C(block_sizes=[16, 64]), C(block_sizes=[32, 128]), C(block_sizes=[64, 16]), C(block_sizes=[1, 512]), C(block_sizes=[128, 8]),
+         C(block_sizes=[8, 8]), C(block_sizes=[4, 256], num_warps=8), C(block_sizes=[16, 16], loop_orders=[[1, 0]]),
+         C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[2, 1024])],
+    )
+CASES["cross_entropy"] = (
+    cross_entropy,
+    lambda d, t: (torch.randn(37, 1000, device=d, dtype=t), torch.randint(0, 1000, (37,), device=d)),
+    lambda logits, labels: torch.nn.functional.cross_entropy(logits.double(), labels),
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4]), C(block_sizes=[8]), C(block_sizes=[16]),
+     C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2), C(block_sizes=[32]), C(block_sizes=[4], num_stages=1),
+     C(block_sizes=[8], num_warps=1)],
+)

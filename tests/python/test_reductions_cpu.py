@@ -20,7 +20,8 @@ def test_compiles_to_sm90_cubin(name, index, dtype, tmp_path, monkeypatch):
     bound = kernel.bind(make("cpu", dtype))
     config = pipeline.check_config(bound.spec.traced, configs[index])
     ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
-    assert '"tt.reduce"' in ttir.text
+    if name not in ("embedding", "swiglu", "geglu"):
+        assert '"tt.reduce"' in ttir.text
     ck = pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32))
     assert len(ck.asm["cubin"]) > 1000
 

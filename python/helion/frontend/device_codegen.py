@@ -628,6 +628,7 @@ class DeviceCodegen:
             raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
         items = items + [slice(None)] * (base.ndim - len(real))
         operands, dims, expand_at = [], [], []
+        self._gather_masks = []
         d = 0
         for it in items:
             if it is None:
@@ -655,6 +656,10 @@ class DeviceCodegen:
             elif isinstance(it, DTensor):
                 if it.dtype.is_floating_point or it.dtype == torch.bool:
                     raise exc.TypeError_(f"tensor index must be integer, got {it.dtype}", location=self.where())
+                # Lanes of the index past a tile's end hold no real index: mask them.
+                for k, gd in enumerate(it.dims):
+                    if isinstance(gd, Sym) and gd.slot in self.tile_of_slot:
+                        self._gather_masks.append((self.tile_of_slot[gd.slot], len(dims) + k))
                 operands.append(it.value)
                 dims.extend(it.dims)
             elif isinstance(it, int) and not isinstance(it, bool):
@@ -679,7 +684,10 @@ class DeviceCodegen:
             raise exc.TypeError_(f"cannot index {self._describe(base)}", location=self.where())
         operands, dims, expand_at = self._index_operands(base, items, for_store=False)
         load_dims = [x for x in dims if x is not None]
-        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, 0, 0>")
+        mask = self._gather_mask(dims)
+        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, {0 if mask is None else 1}, 0>")
+        if mask is not None:
+            operands = operands + [mask.value]
         if not load_dims:
             result = Scalar(self.b.op1("tile.load", [base.value] + operands, mlir_dtype(base.dtype), {"operandSegmentSizes": seg}), base.dtype)
             if expand_at:
@@ -720,8 +728,30 @@ class DeviceCodegen:
             if isinstance(value, DTensor):
                 raise exc.TypeError_(f"cannot store {self._describe(value)} into one element", location=self.where())
             v = self.ops.scalar(value, base.dtype)
-        seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, 0>")
-        self.b.op("tile.store", [v.value, base.value] + operands, attributes={"operandSegmentSizes": seg})
+        mask = self._gather_mask(dims)
+        seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
+        extra = [mask.value] if mask is not None else []
+        self.b.op("tile.store", [v.value, base.value] + operands + extra, attributes={"operandSegmentSizes": seg})
+
+    def _gather_mask(self, dims: list):
+        """AND of the tile masks recorded for gather dims, shaped like the access."""
+        real = [d for d in dims if d is not None]
+        positions = {}
+        for tile, pos in self._gather_masks:
+            # Positions count dims before Nones are dropped; recompute without them.
+            shifted = pos - sum(1 for d in dims[:pos] if d is None)
+            positions[shifted] = tile
+        result = None
+        for pos, tile in positions.items():
+            d = real[pos]
+            m = DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
+            for _ in range(pos):
+                m = self.ops.expand_dims(m, 0)
+            while m.ndim < len(real):
+                m = self.ops.expand_dims(m, m.ndim)
+            m = self.ops.broadcast_to(m, real)
+            result = m if result is None else self.ops.binary("and", result, m)
+        return result
 
     # ------------------------------------------------------------------ calls
     def _call(self, fn, args, kwargs):
