@@ -330,3 +330,35 @@ CASES["cross_entropy"] = (
      C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2), C(block_sizes=[32]), C(block_sizes=[4], num_stages=1),
      C(block_sizes=[8], num_warps=1)],
 )
+
+
+def _max_abs(a, b):
+    return torch.maximum(torch.abs(a), torch.abs(b))
+
+
+def _argmax_pair(a, b):
+    take = (b[0] > a[0]) | ((b[0] == a[0]) & (b[1] < a[1]))
+    return torch.where(take, b[0], a[0]), torch.where(take, b[1], a[1])
+
+
+@helion.kernel()
+def user_reductions(x: torch.Tensor) -> torch.Tensor:
+    """hl.reduce with user combine functions: max |x| and a (value, index) argmax."""
+    m, n = x.size()
+    out = torch.empty([m, 2], dtype=torch.float32, device=x.device)
+    for tile_m in hl.tile(m):
+        row = x[tile_m, :].float()
+        out[tile_m, 0] = hl.reduce(_max_abs, row, dim=1)
+        values, _ = hl.reduce(_argmax_pair, (row, torch.zeros_like(row) + 1.0), dim=1, other=(float("-inf"), 0.0))
+        out[tile_m, 1] = values
+    return out
+
+
+CASES["user_reductions"] = (
+    user_reductions,
+    lambda d, t: (torch.randn(21, 300, device=d, dtype=t),),
+    lambda x: torch.stack([x.double().abs().amax(1), x.double().amax(1)], dim=1),
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4]), C(block_sizes=[8]), C(block_sizes=[16]),
+     C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2), C(block_sizes=[32]), C(block_sizes=[4], num_stages=1),
+     C(block_sizes=[8], num_warps=1)],
+)

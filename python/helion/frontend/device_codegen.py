@@ -769,6 +769,8 @@ class DeviceCodegen:
             return self.ops.to_tensor(value, dtype, self._shape_dims(shape))
         if fn is hl.dot:
             return self._dot_call(*args, **kwargs)
+        if fn is hl.reduce:
+            return self._user_reduce(*args, **kwargs)
         if fn is hl.register_block_size:
             extent = args[0]
             slot = self._new_slot(False, extent, False)
@@ -994,6 +996,74 @@ class DeviceCodegen:
         for axis in sorted(axes, reverse=True):
             out = self._reduce_axis(base, out, axis, keepdim)
         return out
+
+    def _user_reduce(self, combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
+        """hl.reduce: trace combine_fn's body into the combine region."""
+        multi = isinstance(input_tensor, (tuple, list))
+        xs = [self._value(t) for t in (input_tensor if multi else [input_tensor])]
+        if dim is None or not all(isinstance(x, DTensor) for x in xs):
+            raise exc.NotSupported("hl.reduce needs device tensors and a dim", location=self.where())
+        axis = dim % xs[0].ndim
+        others = list(other) if isinstance(other, (tuple, list)) else [other] * len(xs)
+        mask = self._lane_mask(xs[0], axis)
+        if mask is not None:
+            xs = [self.ops.where(mask, x, o) for x, o in zip(xs, others)]
+        dims = [d for i, d in enumerate(xs[0].dims) if i != axis]
+        result_types = [tensor_type(dims, x.dtype) if dims else mlir_dtype(x.dtype) for x in xs]
+        op = self.b.op("tile.reduce", [x.value for x in xs], result_types, {"axis": axis}, regions=1)
+        block = op.regions[0].add_block([self.b.type(mlir_dtype(x.dtype)) for x in xs] * 2)
+        n = len(xs)
+        acc = [Scalar(v, x.dtype) for v, x in zip(block.arguments[:n], xs)]
+        new = [Scalar(v, x.dtype) for v, x in zip(block.arguments[n:], xs)]
+        saved_block, saved_loc = self.b.block, self.b.loc
+        self.b.block = block
+        out = self._trace_function(combine_fn, [tuple(acc), tuple(new)] if multi else [acc[0], new[0]])
+        outs = list(out) if multi else [out]
+        if len(outs) != n:
+            raise exc.TypeError_(f"hl.reduce combine_fn must return {n} values", location=self.where())
+        self.b.op("tile.yield", [self.ops.scalar(o, x.dtype).value for o, x in zip(outs, xs)])
+        self.b.block, self.b.loc = saved_block, saved_loc
+        results = [DTensor(op.result(i), x.dtype, list(dims)) if dims else Scalar(op.result(i), x.dtype) for i, x in enumerate(xs)]
+        if keep_dims:
+            results = [self.ops.expand_dims(r, axis) if isinstance(r, DTensor) else self.b.full(r, [1]) for r in results]
+        return tuple(results) if multi else results[0]
+
+    def _trace_function(self, fn, args: list):
+        """Trace a helper function (combine_fn) called with device values."""
+        import inspect
+        import textwrap
+
+        try:
+            source = textwrap.dedent(inspect.getsource(fn))
+        except (OSError, TypeError):
+            raise exc.NotSupported(f"cannot read the source of {getattr(fn, '__name__', fn)}", location=self.where()) from None
+        tree = ast.parse(source)
+        ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
+        node = tree.body[0]
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            node = node.value
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Lambda):
+            node = node.value
+        params = [a.arg for a in node.args.args]
+        if len(params) != len(args):
+            raise exc.TypeError_(f"{getattr(fn, '__name__', 'combine_fn')} takes {len(params)} arguments, hl.reduce passes {len(args)}", location=self.where())
+        saved_env, saved_globals = self.env, self.split.globals
+        self.env = dict(zip(params, args))
+        scope = dict(fn.__globals__)
+        if fn.__closure__:
+            scope.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
+        self.split.globals = scope
+        try:
+            if isinstance(node, ast.Lambda):
+                return self.eval(node.body)
+            for stmt in node.body:
+                self._at(stmt)
+                if isinstance(stmt, ast.Return):
+                    return self.eval(stmt.value)
+                self._visit_stmt(stmt)
+            raise exc.TypeError_(f"{fn.__name__} must end with a return", location=self.where())
+        finally:
+            self.env, self.split.globals = saved_env, saved_globals
 
     def _squeeze(self, x, axes, keepdim):
         if keepdim or not isinstance(x, DTensor):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .. import exc
 
-__all__ = ["tile", "grid", "zeros", "full", "dot", "register_block_size", "specialize", "constexpr", "arange"]
+__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "specialize", "constexpr", "arange"]
 
 
 def _outside(name: str):
@@ -63,6 +63,13 @@ class RegisteredBlockSize:
 
     def __repr__(self) -> str:
         return f"hl.register_block_size({self.extent})"
+
+
+def reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
+    """Reduce `input_tensor` (or a tuple of tensors) along `dim` with
+    `combine_fn(a, b)`, a function of scalars written with torch ops. Lanes
+    past a tile's end take `other` (the identity of combine_fn)."""
+    _outside("reduce")
 
 
 def register_block_size(extent):
