@@ -362,3 +362,38 @@ CASES["user_reductions"] = (
      C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2), C(block_sizes=[32]), C(block_sizes=[4], num_stages=1),
      C(block_sizes=[8], num_warps=1)],
 )
+
+
+@helion.kernel()
+def welford(x: torch.Tensor) -> torch.Tensor:
+    """Row mean and (population) variance in one pass over column tiles,
+    merging per-tile statistics with Welford/Chan updates."""
+    m, n = x.size()
+    out = torch.empty([m, 2], dtype=torch.float32, device=x.device)
+    for tile_m in hl.tile(m):
+        count = hl.zeros([tile_m], dtype=torch.float32)
+        mean = hl.zeros([tile_m], dtype=torch.float32)
+        m2 = hl.zeros([tile_m], dtype=torch.float32)
+        for tile_n in hl.tile(n):
+            chunk = x[tile_m, tile_n].float()
+            cnt = (tile_n.end - tile_n.begin).float()
+            chunk_mean = torch.sum(chunk, dim=1) / cnt
+            chunk_m2 = torch.sum((chunk - chunk_mean[:, None]) ** 2, dim=1)
+            delta = chunk_mean - mean
+            total = count + cnt
+            mean = mean + delta * cnt / total
+            m2 = m2 + chunk_m2 + delta * delta * count * cnt / total
+            count = total
+        out[tile_m, 0] = mean
+        out[tile_m, 1] = m2 / count
+    return out
+
+
+CASES["welford"] = (
+    welford,
+    lambda d, t: (torch.randn(13, 3000, device=d, dtype=t) + 3.0,),
+    lambda x: torch.stack([x.double().mean(1), x.double().var(1, correction=0)], dim=1),
+    [C(block_sizes=[1, 256]), C(block_sizes=[2, 512]), C(block_sizes=[4, 128]), C(block_sizes=[1, 1024]), C(block_sizes=[8, 64]),
+     C(block_sizes=[2, 2048]), C(block_sizes=[4, 32], num_warps=2), C(block_sizes=[1, 16]), C(block_sizes=[2, 256], num_stages=3),
+     C(block_sizes=[4, 512], num_warps=8)],
+)
