@@ -262,3 +262,36 @@ def tolerance(dtype, name=""):
         # fp32 matmuls run in tf32, as PyTorch does with allow_tf32.
         return (2e-2, 2e-2) if "matmul" in name or "dot" in name or "bmm" in name else (1e-4, 1e-4)
     return (1e-1, 5e-2)
+
+
+@helion.kernel()
+def conv2d(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:  # puzzle 10
+    batch, h, w = x.size()
+    kh, kw = k.size()[1:]
+    out = torch.empty_like(x)
+    x_padded = torch.nn.functional.pad(x, (0, kw, 0, kh, 0, 0), value=0.0)
+    for tile_batch in hl.tile(batch):
+        for i in range(h):
+            for j in range(w):
+                patch = x_padded[tile_batch, i:i + kh, j:j + kw]
+                out[tile_batch, i, j] = (k[tile_batch] * patch).sum([1, 2])
+    return out
+
+
+def conv2d_reference(x, k):
+    b, h, w = x.shape
+    kh, kw = k.shape[1:]
+    xp = torch.nn.functional.pad(x.double(), (0, kw, 0, kh, 0, 0))
+    z = torch.zeros(b, h, w, dtype=torch.float64, device=x.device)
+    for i in range(h):
+        for j in range(w):
+            z[:, i, j] = (k.double() * xp[:, i:i + kh, j:j + kw]).sum((1, 2))
+    return z
+
+
+CASES["conv2d"] = (
+    conv2d,
+    lambda dev, dt: (_randn(5, 4, 3, device=dev, dtype=dt), _randn(5, 4, 2, device=dev, dtype=dt)),
+    conv2d_reference,
+    [C(block_sizes=[b], num_warps=w) for b in (1, 2, 4, 8, 16) for w in (1, 4)],
+)

@@ -405,6 +405,13 @@ class DeviceCodegen:
             if isinstance(stmt.value, ast.Constant):
                 return  # docstring or bare constant
             self.eval(stmt.value)
+        elif isinstance(stmt, ast.For) and self._static_range(stmt.iter) is not None:
+            # `for i in range(...)` with constant bounds is unrolled at trace time.
+            if not isinstance(stmt.target, ast.Name) or stmt.orelse:
+                raise exc.NotSupported("only `for name in range(...)` is unrolled", location=self.where())
+            for i in self._static_range(stmt.iter):
+                self.env[stmt.target.id] = i
+                self._visit_body(stmt.body)
         elif isinstance(stmt, ast.For):
             self._visit_loop(stmt, top=False)
         elif isinstance(stmt, ast.If):
@@ -417,6 +424,19 @@ class DeviceCodegen:
             return
         else:
             raise exc.NotSupported(f"statement `{type(stmt).__name__}` in device code", location=self.where())
+
+    def _static_range(self, node: ast.AST):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"):
+            return None
+        if self._lookup("range") is not range:
+            return None
+        args = [self.eval(a) for a in node.args]
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            raise exc.NotSupported("range() in device code needs constant int bounds (it is unrolled)", location=self.where())
+        r = range(*args)
+        if len(r) > 4096:
+            raise exc.NotSupported(f"range({', '.join(map(str, args))}) is too long to unroll; use hl.tile", location=self.where())
+        return r
 
     def _assign(self, target: ast.AST, value) -> None:
         if isinstance(target, ast.Name):
@@ -612,9 +632,11 @@ class DeviceCodegen:
         out = []
         for it in items:
             if isinstance(it, ast.Slice):
-                if it.lower is not None or it.upper is not None or it.step is not None:
-                    raise exc.NotSupported("slices with bounds in device code; use hl.tile(begin, end)", location=self.where())
-                out.append(slice(None))
+                if it.step is not None:
+                    raise exc.NotSupported("slices with a step in device code", location=self.where())
+                lo = self.eval(it.lower) if it.lower is not None else None
+                hi = self.eval(it.upper) if it.upper is not None else None
+                out.append(slice(lo, hi))
             else:
                 out.append(self.eval(it))
         return out
@@ -641,6 +663,18 @@ class DeviceCodegen:
             if isinstance(it, Tile) and not it.scalar:
                 operands.append(it.value)
                 dims.append(it.block)
+            elif isinstance(it, slice) and (it.start is not None or it.stop is not None):
+                lo = 0 if it.start is None else it.start
+                hi = size if it.stop is None else it.stop
+                if not (isinstance(lo, int) and isinstance(hi, int)):
+                    raise exc.NotSupported("slice bounds must be constants (use hl.tile for dynamic ranges)", location=self.where())
+                length = hi - lo
+                if length < 1 or length & (length - 1) or not 0 <= lo < hi <= size:
+                    raise exc.NotSupported(f"slice {lo}:{hi} of a dim of size {size}: bounded slices need a power-of-two length "
+                                           "inside the tensor", location=self.where())
+                tile = self.b.op1("tile.make_tile", [self.b.index_const(lo), self.b.index_const(hi), self.b.index_const(length)], "!tile.tile")
+                operands.append(tile)
+                dims.append(length)
             elif isinstance(it, slice):
                 if size & (size - 1) == 0:
                     # A power-of-two extent is one full, unmasked block of static size.
