@@ -49,3 +49,46 @@ def filecheck():
         assert r.returncode == 0, r.stderr
 
     return check
+
+
+@pytest.fixture
+def poison_empty(monkeypatch):
+    """Make torch.empty/empty_like return NaN-filled floats for the rest of
+    the test, so an output element a kernel fails to store cannot pass."""
+    import torch
+
+    real_empty, real_empty_like = torch.empty, torch.empty_like
+
+    def empty(*a, **k):
+        out = real_empty(*a, **k)
+        return out.fill_(float("nan")) if out.dtype.is_floating_point else out
+
+    def empty_like(x, **k):
+        out = real_empty_like(x, **k)
+        return out.fill_(float("nan")) if out.dtype.is_floating_point else out
+
+    def apply():
+        monkeypatch.setattr(torch, "empty", empty)
+        monkeypatch.setattr(torch, "empty_like", empty_like)
+
+    return apply
+
+
+@pytest.fixture
+def compile_case_sm90(tmp_path, monkeypatch):
+    """compile(case, index, dtype) -> (ttir, compiled kernel, config): one
+    example kernel with one of its configs, through Triton for sm_90."""
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
+
+    def compile(case, index, dtype):
+        from triton.backends.compiler import GPUTarget
+
+        from helion.compiler import pipeline
+
+        kernel, make, _, configs = case
+        bound = kernel.bind(make("cpu", dtype))
+        config = pipeline.check_config(bound.spec.traced, configs[index])
+        ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
+        return ttir, pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32)), config
+
+    return compile

@@ -1,7 +1,6 @@
 """Every kernel of the end-to-end issue x its configs, through the real
 compiler: TTIR that Triton compiles to an sm_90 cubin, and numerics of the
 same TTIR executed on the CPU against a float64 torch reference."""
-import os
 
 import pytest
 import torch
@@ -13,23 +12,9 @@ ALL = [(name, i, torch.float32) for name, case in kernels.CASES.items() for i in
 ALL += [(name, 0, dt) for name in kernels.CASES for dt in (torch.bfloat16, torch.float16)]
 
 
-@pytest.fixture(scope="module")
-def sm90():
-    from triton.backends.compiler import GPUTarget
-
-    return GPUTarget("cuda", 90, 32)
-
-
 @pytest.mark.parametrize("name,index,dtype", ALL, ids=[f"{n}-{i}-{str(d)[6:]}" for n, i, d in ALL])
-def test_compiles_to_sm90_cubin(name, index, dtype, sm90, tmp_path, monkeypatch):
-    from helion.compiler import pipeline
-
-    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
-    kernel, make, _, configs = kernels.CASES[name]
-    bound = kernel.bind(make("cpu", dtype))
-    config = pipeline.check_config(bound.spec.traced, configs[index])
-    ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
-    ck = pipeline.compile_ttir(ttir, config, target=sm90)
+def test_compiles_to_sm90_cubin(name, index, dtype, compile_case_sm90):
+    _, ck, config = compile_case_sm90(kernels.CASES[name], index, dtype)
     assert len(ck.asm["cubin"]) > 1000
     assert ck.metadata.num_warps == (config.num_warps or 4)
 

@@ -15,27 +15,13 @@ DTYPES = [torch.float32, torch.bfloat16, torch.float16]
 CASES = [(name, i, dt) for name, case in kernels.CASES.items() for i in range(0, len(case[3]), 3) for dt in DTYPES]
 
 
-def _poisoned_empty(monkeypatch):
-    real_empty, real_empty_like = torch.empty, torch.empty_like
-
-    def empty(*a, **k):
-        return real_empty(*a, **k).fill_(float("nan")) if k.get("dtype", torch.float32).is_floating_point else real_empty(*a, **k)
-
-    def empty_like(x, **k):
-        out = real_empty_like(x, **k)
-        return out.fill_(float("nan")) if out.dtype.is_floating_point else out
-
-    monkeypatch.setattr(torch, "empty", empty)
-    monkeypatch.setattr(torch, "empty_like", empty_like)
-
-
 @pytest.mark.parametrize("name,index,dtype", CASES, ids=[f"{n}-{i}-{str(d)[6:]}" for n, i, d in CASES])
-def test_kernel_matches_torch(name, index, dtype, monkeypatch):
+def test_kernel_matches_torch(name, index, dtype, poison_empty):
     kernel, make, _, configs = kernels.CASES[name]
     torch.manual_seed(1000 + index)
     args = make("cuda", dtype)
     kernel.bind(args).set_config(configs[index])
-    _poisoned_empty(monkeypatch)
+    poison_empty()
     out = kernel(*args)
     torch.cuda.synchronize()
     atol, rtol = kernels.tolerance(dtype, name)
@@ -44,11 +30,11 @@ def test_kernel_matches_torch(name, index, dtype, monkeypatch):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("shape", [(1000, 1000, 1000), (1023, 517, 259)])
-def test_matmul_ragged_and_transposed(shape, dtype, monkeypatch):
+def test_matmul_ragged_and_transposed(shape, dtype, poison_empty):
     m, k, n = shape
     x = torch.randn(k, m, device="cuda", dtype=dtype).t()  # non-contiguous view
     y = torch.randn(n, k, device="cuda", dtype=dtype).t()
-    _poisoned_empty(monkeypatch)
+    poison_empty()
     for config in (helion.Config(block_sizes=[64, 64, 32], num_warps=4, num_stages=3),
                    helion.Config(block_sizes=[128, 64, 64], l2_groupings=[8], loop_orders=[[1, 0]], num_warps=8, num_stages=3)):
         kernels.readme_matmul.bind((x, y)).set_config(config)

@@ -10,19 +10,10 @@ ALL += [(name, 0, dt) for name in rk.CASES for dt in (torch.bfloat16, torch.floa
 
 
 @pytest.mark.parametrize("name,index,dtype", ALL, ids=[f"{n}-{i}-{str(d)[6:]}" for n, i, d in ALL])
-def test_compiles_to_sm90_cubin(name, index, dtype, tmp_path, monkeypatch):
-    from triton.backends.compiler import GPUTarget
-
-    from helion.compiler import pipeline
-
-    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
-    kernel, make, _, configs = rk.CASES[name]
-    bound = kernel.bind(make("cpu", dtype))
-    config = pipeline.check_config(bound.spec.traced, configs[index])
-    ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
+def test_compiles_to_sm90_cubin(name, index, dtype, compile_case_sm90):
+    ttir, ck, _ = compile_case_sm90(rk.CASES[name], index, dtype)
     if name not in ("embedding", "swiglu", "geglu"):
         assert '"tt.reduce"' in ttir.text
-    ck = pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32))
     assert len(ck.asm["cubin"]) > 1000
 
 

@@ -35,13 +35,11 @@ struct TileInfo {
 
 class Converter {
 public:
-  Converter(ModuleOp module, unsigned indexBits)
-      : module(module), ctx(module.getContext()), b(ctx), indexBits(indexBits) {}
+  Converter(MLIRContext *ctx, unsigned indexBits) : ctx(ctx), b(ctx), indexBits(indexBits) {}
 
   LogicalResult convert(KernelOp kernel);
 
 private:
-  ModuleOp module;
   MLIRContext *ctx;
   OpBuilder b;
   unsigned indexBits;
@@ -536,7 +534,7 @@ struct ConvertTileToTritonPass
     }
     SmallVector<KernelOp> kernels(getOperation().getOps<KernelOp>());
     for (KernelOp k : kernels) {
-      Converter c(getOperation(), indexBits);
+      Converter c(&getContext(), indexBits);
       if (failed(c.convert(k)))
         return signalPassFailure();
     }

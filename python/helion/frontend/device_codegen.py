@@ -77,6 +77,7 @@ class DeviceCodegen:
         self.b = IRBuilder(self.ctx, split.filename)
         self.ops = DeviceOps(self.b)
         self.slots: list[SlotInfo] = []
+        self.slot_values: dict[int, object] = {}  # slot -> its tile.block_size value
         self.reduction_slot_by_extent: dict[int, int] = {}
         self.multi_dim_loops: list[int] = []
         self.multi_dim_seen: set[int] = set()
@@ -164,7 +165,6 @@ class DeviceCodegen:
             attrs["extent"] = extent
         b = ir.Builder.before(self.anchor)
         op = b.create("tile.block_size", results=[self.b.type("index")], attributes=attrs, loc=self.b.loc)
-        self.slot_values = getattr(self, "slot_values", {})
         self.slot_values[slot] = op.result()
         return slot
 
@@ -777,13 +777,7 @@ class DeviceCodegen:
             positions[shifted] = tile
         result = None
         for pos, tile in positions.items():
-            d = real[pos]
-            m = DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
-            for _ in range(pos):
-                m = self.ops.expand_dims(m, 0)
-            while m.ndim < len(real):
-                m = self.ops.expand_dims(m, m.ndim)
-            m = self.ops.broadcast_to(m, real)
+            m = self.ops.place(self._tile_mask(tile, real[pos]), pos, real)
             result = m if result is None else self.ops.binary("and", result, m)
         return result
 
@@ -1115,13 +1109,11 @@ class DeviceCodegen:
         d = x.dims[axis]
         if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
             return None
-        tile = self.tile_of_slot[d.slot]
-        m = DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
-        for _ in range(axis):
-            m = self.ops.expand_dims(m, 0)
-        while m.ndim < x.ndim:
-            m = self.ops.expand_dims(m, m.ndim)
-        return self.ops.broadcast_to(m, x.dims)
+        return self.ops.place(self._tile_mask(self.tile_of_slot[d.slot], d), axis, x.dims)
+
+    def _tile_mask(self, tile: Tile, d) -> DTensor:
+        """The 1-d valid-lane mask of a tile whose dim is `d`."""
+        return DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
 
     def _valid_count(self, x: DTensor, axis: int):
         d = x.dims[axis]
@@ -1163,11 +1155,7 @@ class DeviceCodegen:
                 idx = DTensor(self.b.op1("tile.arange", [], tensor_type([d], torch.int32), {"start": 0, "end": d}), torch.int32, [d])
             else:
                 raise exc.NotSupported(f"{kind} over a dim of size {d}", location=self.where())
-            for _ in range(axis):
-                idx = self.ops.expand_dims(idx, 0)
-            while idx.ndim < x.ndim:
-                idx = self.ops.expand_dims(idx, idx.ndim)
-            operands.append(self.ops.broadcast_to(idx, x.dims))
+            operands.append(self.ops.place(idx, axis, x.dims))
         result_types = [tensor_type(dims, o.dtype) if dims else mlir_dtype(o.dtype) for o in operands]
         op = self.b.op("tile.reduce", [o.value for o in operands], result_types, {"axis": axis}, regions=1)
         scalar_types = [self.b.type(mlir_dtype(o.dtype)) for o in operands]

@@ -125,6 +125,14 @@ class DeviceOps:
         broadcast_dims(x.dims, dims, self.b.where())
         return DTensor(self.b.op1("tile.broadcast", [x.value], tensor_type(dims, x.dtype)), x.dtype, list(dims))
 
+    def place(self, x: DTensor, pos: int, dims: list) -> DTensor:
+        """A 1-d tensor as dim `pos` of a tensor of `dims`, broadcast to it."""
+        for _ in range(pos):
+            x = self.expand_dims(x, 0)
+        while x.ndim < len(dims):
+            x = self.expand_dims(x, x.ndim)
+        return self.broadcast_to(x, dims)
+
     def expand_dims(self, x: DTensor, axis: int) -> DTensor:
         dims = list(x.dims)
         dims.insert(axis, 1)

@@ -48,46 +48,33 @@ class CompiledEntry:
             print(f"// helion: TTIR of {traced.name} with {config!r}\n{self.ttir.text}", file=sys.stderr)
         self.grid = self.ttir.num_programs
         self.arg_index = [a.index for a in traced.runtime_args]
+        # (run, grid, stream_fn, function, packed): the CompiledKernel.run call
+        # shape that both `launch` and the generated fast launcher use.
         if device.type == "cuda":
             ck = pipeline.compile_ttir(self.ttir, config)
             ck._init_handles()
             self.compiled = ck
-            self._run = ck.run
-            self._function = ck.function
-            self._packed = ck.packed_metadata
-            self._stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
-            self.launch = self._launch_cuda
+            stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
+            run = ck.run if self.grid else _no_launch
+            self.launch_tuple = (run, self.grid, stream, ck.function, ck.packed_metadata)
         elif device.type == "cpu":
-            from . import cpu_executor
-
             self.compiled = None
-            self._executor = cpu_executor
-            self.launch = self._launch_cpu
+            self.launch_tuple = (self._cpu_run if self.grid else _no_launch, self.grid, _no_stream, None, None)
         else:
             raise exc.NotSupported(f"device {device} (CUDA and CPU are supported)")
 
-    def launch_tuple(self) -> tuple:
-        """(run, grid, stream_fn, function, packed, runtime positions) for the
-        generated fast launcher; the CPU path mimics CompiledKernel.run."""
-        if self.device.type == "cuda":
-            return (self._run, self.grid, self._stream, self._function, self._packed)
-        return (self._cpu_run, self.grid, _no_stream, None, None)
+    def launch(self, values: tuple) -> None:
+        run, grid, stream, function, packed = self.launch_tuple
+        run(grid, 1, 1, stream(), function, packed, None, None, None, *[values[i] for i in self.arg_index])
 
     def _cpu_run(self, gx, gy, gz, stream, function, packed, m, h1, h2, *args) -> None:
-        if gx:
-            self._executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
+        from . import cpu_executor
 
-    def _launch_cuda(self, values: tuple) -> None:
-        if self.grid == 0:
-            return
-        args = [values[i] for i in self.arg_index]
-        self._run(self.grid, 1, 1, self._stream(), self._function, self._packed, None, None, None, *args)
+        cpu_executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
 
-    def _launch_cpu(self, values: tuple) -> None:
-        if self.grid == 0:
-            return
-        args = [values[i] for i in self.arg_index]
-        self._executor.run_ttir(self.ttir.text, (self.grid, 1, 1), args, kernel_name=self.traced.name)
+
+def _no_launch(*args) -> None:
+    """An empty grid launches nothing (CUDA rejects a zero-size grid)."""
 
 
 def _no_stream() -> None:
@@ -214,7 +201,7 @@ class Kernel:
             self._flat_key, fast = _make_fast_launcher(values, entry.arg_index, self._launch, self._fast_cache)
             self._host_globals[host_split.LAUNCH_NAME] = fast
         try:
-            self._fast_cache[self._flat_key(*values)] = entry.launch_tuple()
+            self._fast_cache[self._flat_key(*values)] = entry.launch_tuple
         except Exception:
             pass  # argument kinds differ from the first call: the slow path serves them
 
