@@ -237,3 +237,23 @@ def test_specialize_and_python_branches_on_host_values():
     x = torch.randn(40)
     torch.testing.assert_close(scale(x, 0), x * 2)
     torch.testing.assert_close(scale(x, 1), x * 3)  # ints specialize: a second compile
+
+
+def test_closure_values_and_env_settings(monkeypatch, capsys):
+    monkeypatch.setenv("HELION_USE_DEFAULT_CONFIG", "1")
+    monkeypatch.setenv("HELION_PRINT_OUTPUT_CODE", "1")
+    offset = 3.5  # a closure variable read by device code
+
+    @helion.kernel()
+    def shift(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + offset
+        return out
+
+    assert shift.settings.use_default_config and shift.settings.print_output_code
+    x = torch.randn(50)
+    torch.testing.assert_close(shift(x), x + 3.5)
+    err = capsys.readouterr().err
+    assert "using the default config (autotune_effort='none')" in err
+    assert '"tt.func"' in err
