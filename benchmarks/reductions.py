@@ -58,6 +58,18 @@ def main():
         torch_bw = 2 * x.numel() * 2 / do_bench(torch_fn, warmup=25, rep=100) / 1e9
         rows.append(dict(name=f"{name} 8192x8192 bf16 (TB/s)", helion=bw, torch=torch_bw, copy=copy_bw, ratio=bw / copy_bw,
                          goal=">= 0.9 of copy", met=bw / copy_bw >= 0.9, config=repr(cfg)))
+    # Long rows: a persistent row of 65536 does not fit in registers; a looped
+    # reduction (reduction_loops) streams it in chunks (three passes for softmax).
+    xl = torch.randn(512, 65536, device="cuda", dtype=torch.bfloat16)
+    refl = torch.softmax(xl.float(), -1).to(xl.dtype)
+    torch_bw = 2 * xl.numel() * 2 / do_bench(lambda: torch.softmax(xl, -1), warmup=25, rep=100) / 1e9
+    strategies = [("persistent", [C(block_sizes=[1], num_warps=w_) for w_ in (16, 32)]),
+                  ("looped", [C(block_sizes=[1], reduction_loops=[r], num_warps=w_) for r in (2048, 4096, 8192) for w_ in (4, 8, 16)])]
+    for label, cfgs in strategies:
+        ms, cfg = best(rk.softmax, (xl,), cfgs, refl, 5e-2)
+        bw = 2 * xl.numel() * 2 / ms / 1e9
+        rows.append(dict(name=f"softmax 512x65536 bf16 {label} (TB/s)", helion=bw, torch=torch_bw, copy=copy_bw,
+                         ratio=bw / copy_bw, goal="(info) of copy", met=True, config=repr(cfg)))
     # attention bf16: batch*heads 32, seq 4096, dim 128
     q, k, v = (torch.randn(32, 4096, 128, device="cuda", dtype=torch.bfloat16) for _ in range(3))
     for causal in (False, True):

@@ -29,7 +29,7 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
   }
 
   /// Block ids are global; tile slots take Config.block_sizes in id order and
-  /// reduction slots take Config.reduction_loops in id order.
+  /// reduction slots are persistent unless helion-roll-reductions looped them.
   LogicalResult bindBlockSizes(ModuleOp module, DenseMap<int64_t, int64_t> &values) {
     SmallVector<BlockSizeOp> ops;
     module.walk([&](BlockSizeOp op) { ops.push_back(op); });
@@ -59,19 +59,13 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
         if (value < 1 || !llvm::isPowerOf2_64(value))
           return op.emitOpError() << "block_sizes[" << idx << "] = " << value
                                   << " must be a power of two";
+      } else if (auto looped = op->getAttrOfType<IntegerAttr>("looped_block")) {
+        value = looped.getInt(); // set by helion-roll-reductions
       } else {
-        int64_t loop = idx < static_cast<int64_t>(reductionLoops.size())
-                           ? reductionLoops[idx] : 0;
         std::optional<int64_t> extent = op.getExtent();
-        if (loop == 0 || (extent && loop >= *extent)) {
-          if (!extent)
-            return op.emitOpError("a persistent reduction needs a static extent");
-          value = static_cast<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(*extent, 1)));
-        } else {
-          return op.emitOpError() << "reduction_loops[" << idx << "] = " << loop
-                                  << ": looped reductions are not supported yet; "
-                                     "use None (persistent)";
-        }
+        if (!extent)
+          return op.emitOpError("a persistent reduction needs a static extent");
+        value = static_cast<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(*extent, 1)));
       }
       values[slot] = value;
       OpBuilder b(op);

@@ -7,20 +7,38 @@ def ApplyConfig : Pass<"helion-apply-config", "mlir::ModuleOp"> {
   let summary = "Bind a Config: block sizes become constants and static tile shapes";
   let description = [{
     Replaces every `tile.block_size` by the Config's value for its slot (a
-    reduction slot with reduction-loops 0 becomes the next power of two of its
-    extent: the persistent strategy), rewrites `#tile.dims` tensor types to
+    reduction slot becomes the next power of two of its extent, the persistent
+    strategy, unless helion-roll-reductions looped it: then its
+    `looped_block`), rewrites `#tile.dims` tensor types to
     static shapes, and records `loop_order` and `l2_grouping` on the loops
     they apply to, for the passes that follow.
   }];
   let options = [
     ListOption<"blockSizes", "block-sizes", "int64_t",
                "Block size of each tile slot (Config.block_sizes)">,
-    ListOption<"reductionLoops", "reduction-loops", "int64_t",
-               "Block size of each reduction slot; 0 = persistent (Config.reduction_loops)">,
     ListOption<"loopOrders", "loop-orders", "int64_t",
                "Permutations of the multi-dim loops, concatenated in program order (Config.loop_orders)">,
     ListOption<"l2Groupings", "l2-groupings", "int64_t",
                "Rows of tiles grouped together for L2 reuse, per grid (Config.l2_groupings)">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def RollReductions : Pass<"helion-roll-reductions", "mlir::ModuleOp"> {
+  let summary = "Loop a reduction dim in chunks (Config.reduction_loops)";
+  let description = [{
+    For each reduction slot whose reduction-loops entry is a power of two
+    below its extent, every sink of values over that dim (a tile.reduce over
+    it, a store, an atomic) becomes a tile.for over chunks of the dim that
+    recomputes the values it needs. Reductions combine chunks elementwise with
+    their own combine region (the first chunk is peeled) and reduce once after
+    the loop. The slot's tile.block_size gets `looped_block` = the chunk size.
+    Values that cross a loop or meet a static size (tile.rebind) are refused
+    with an error naming the op.
+  }];
+  let options = [
+    ListOption<"reductionLoops", "reduction-loops", "int64_t",
+               "Chunk size of each reduction slot in slot order; 0 = persistent (Config.reduction_loops)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

@@ -3,6 +3,8 @@ x 10 configs: TTIR compiles to an sm_90 cubin; numerics on the CPU executor."""
 import pytest
 import torch
 
+import helion
+
 import reduction_kernels as rk
 
 ALL = [(name, i, torch.float32) for name, case in rk.CASES.items() for i in range(len(case[3]))]
@@ -53,3 +55,35 @@ def test_full_tiles_fold_their_reduction_masks():
     assert "arith.select" not in ttir  # 1024 is a power of two: no padded lanes
     ragged = rk.softmax.bind((torch.randn(8, 1000),)).to_triton_code(rk.C(block_sizes=[2]))
     assert "arith.select" in ragged
+
+
+def test_looped_reduction_rolls_each_sink_into_a_chunk_loop():
+    """reduction_loops=[256] on rows of 1024: the max, the sum and the store
+    each loop over chunks; 256 divides 1024, so no lane is masked."""
+    x = torch.randn(8, 1024)
+    looped = rk.C(block_sizes=[2], reduction_loops=[256])
+    ttir = rk.softmax.bind((x,)).to_triton_code(looped)
+    assert ttir.count("scf.for") == 3 and ttir.count('"tt.reduce"') == 2
+    assert "arith.select" not in ttir and "tensor<2x256xf32>" in ttir
+    persistent = rk.softmax.bind((x,)).to_triton_code(rk.C(block_sizes=[2]))
+    assert "scf.for" not in persistent and "tensor<2x1024xf32>" in persistent
+    rk.softmax.bind((x,)).set_config(looped)
+    torch.testing.assert_close(rk.softmax(x).double(), torch.softmax(x.double(), 1), atol=1e-6, rtol=1e-6)
+
+
+def test_looped_reduction_that_cannot_be_chunked_is_refused():
+    """Flash attention mixes the head dim with a static hl.zeros shape and a
+    nested loop: looping it is refused with the op's source line."""
+    q = torch.randn(2, 64, 64)
+    bound = rk.attention.bind((q, q, q, False))
+    config = bound.default_config()
+    with pytest.raises(helion.exc.CompilationError, match=r"reduction_kernels.py\":\d+:\d+\): error: 'tile.dot' op cannot loop reduction_loops\[0\] "
+                                                           r"\(the dim of extent 64\)"):
+        bound.to_triton_code(helion.Config(**{**config.config, "reduction_loops": [32]}))
+
+
+@pytest.mark.parametrize("value", [100, 0, -4, "64"])
+def test_reduction_loops_must_be_a_power_of_two_or_none(value):
+    x = torch.randn(4, 300)
+    with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = .* must be None \(persistent\) or a power of two"):
+        rk.softmax.bind((x,)).to_triton_code(rk.C(block_sizes=[2], reduction_loops=[value]))

@@ -472,6 +472,19 @@ LogicalResult BroadcastOp::verify() {
   return verifyResultTypes(*this);
 }
 
+LogicalResult RebindOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  if (src.getElementType() != dst.getElementType() || src.getRank() != dst.getRank())
+    return emitOpError("source and result must have the same rank and element type");
+  for (unsigned i = 0; i < src.getRank(); ++i)
+    if (!sameDim(src, i, dst, i) && src.isDynamicDim(i) == dst.isDynamicDim(i))
+      return emitOpError() << "dim " << i
+                           << " must stay the same or switch between a static size "
+                              "and a block-size slot";
+  return verifyResultTypes(*this);
+}
+
 LogicalResult ExpandDimsOp::verify() {
   auto src = getSource().getType();
   auto dst = llvm::cast<RankedTensorType>(getType());
@@ -567,6 +580,12 @@ OpFoldResult ExpandDimsOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getSource().getType() == getType())
+    return getSource();
+  return foldSplat(adaptor.getSource(), getType());
+}
+
+OpFoldResult RebindOp::fold(FoldAdaptor adaptor) {
   if (getSource().getType() == getType())
     return getSource();
   return foldSplat(adaptor.getSource(), getType());

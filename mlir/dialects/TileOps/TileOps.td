@@ -261,6 +261,24 @@ def Tile_BroadcastOp : Tile_Op<"broadcast", [Pure]> {
   let hasFolder = 1;
 }
 
+def Tile_RebindOp : Tile_Op<"rebind", [Pure]> {
+  let summary = "view a persistent reduction dim as its static extent, or back";
+  let description = [{
+    A full-extent slice `x[tile, :]` of a power-of-two extent E is a reduction
+    block-size slot, while a static shape such as `hl.zeros([tile, E])` has the
+    literal size E. When the slot is persistent both are E wide, and values of
+    the two kinds may mix; this op marks each place where they do. Every dim of
+    the result equals the source's, or one of the two is a block-size slot and
+    the other static. It folds away once helion-apply-config makes the types
+    equal; helion-roll-reductions refuses to loop a slot that meets one.
+  }];
+  let arguments = (ins AnyRankedTensor:$source);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Tile_ExpandDimsOp : Tile_Op<"expand_dims", [Pure]> {
   let summary = "insert a size-1 dim at `axis` (indexing with None)";
   let arguments = (ins AnyRankedTensor:$source, I64Attr:$axis);

@@ -62,15 +62,19 @@ def check_config(kernel: TracedKernel, config: Config) -> Config:
     reductions = merged.reduction_loops
     if len(reductions) != len(kernel.reduction_slots):
         raise exc.InvalidConfig(f"reduction_loops needs {len(kernel.reduction_slots)} entries, got {reductions}")
+    for i, r in enumerate(reductions):
+        if r is not None and (not isinstance(r, int) or isinstance(r, bool) or r < 1 or r & (r - 1)):
+            raise exc.InvalidConfig(f"reduction_loops[{i}] = {r!r} must be None (persistent) or a power of two")
     return merged
 
 
 def pass_pipeline(config: Config, index_bits: int = 32) -> str:
+    roll = "helion-roll-reductions"
+    if config.reduction_loops:
+        roll += "{reduction-loops=" + ",".join(str(r or 0) for r in config.reduction_loops) + "}"
     opts = []
     if config.block_sizes:
         opts.append("block-sizes=" + ",".join(map(str, config.block_sizes)))
-    if config.reduction_loops:
-        opts.append("reduction-loops=" + ",".join(str(r or 0) for r in config.reduction_loops))
     flat_orders = [d for order in (config.loop_orders or []) for d in order]
     if flat_orders:
         opts.append("loop-orders=" + ",".join(map(str, flat_orders)))
@@ -78,7 +82,7 @@ def pass_pipeline(config: Config, index_bits: int = 32) -> str:
         opts.append("l2-groupings=" + ",".join(map(str, config.l2_groupings)))
     apply = "helion-apply-config" + ("{" + " ".join(opts) + "}" if opts else "")
     return ",".join([
-        apply, "helion-reorder-loops", "helion-eliminate-masks", "helion-lower-grid",
+        roll, apply, "helion-reorder-loops", "helion-eliminate-masks", "helion-lower-grid",
         "helion-lower-tile-loops", "canonicalize", "cse",
         f"convert-tile-to-triton{{index-bits={index_bits}}}", "canonicalize", "cse",
     ])

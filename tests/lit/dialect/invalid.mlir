@@ -914,3 +914,16 @@ tile.kernel @k() {
   }
   tile.return
 }
+
+// -----
+
+tile.kernel @k(%x: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
+    %v = arith.constant dense<1.0> : tensor<4x2xf32>
+    // expected-error @+1 {{dim 1 must stay the same or switch between a static size and a block-size slot}}
+    %b = tile.rebind %v : tensor<4x2xf32> -> tensor<4x8xf32>
+    tile.yield
+  }
+  tile.return
+}
