@@ -258,6 +258,10 @@ def reference(name, *args):
 
 
 def tolerance(dtype, name=""):
+    if name == "quant_dot":
+        # Each output sums 64 products scale * (4-bit - 4-bit) * activation: about 70 in size, and the rounding
+        # (tf32 operands; half-precision dequantized weights, per-group products and output) scales with it.
+        return (0.25, 2e-2) if dtype == torch.float32 else (2.0, 5e-2)
     if dtype == torch.float32:
         # fp32 matmuls run in tf32, as PyTorch does with allow_tf32.
         return (2e-2, 2e-2) if "matmul" in name or "dot" in name or "bmm" in name else (1e-4, 1e-4)
@@ -294,4 +298,90 @@ CASES["conv2d"] = (
     lambda dev, dt: (_randn(5, 4, 3, device=dev, dtype=dt), _randn(5, 4, 2, device=dev, dtype=dt)),
     conv2d_reference,
     [C(block_sizes=[b], num_warps=w) for b in (1, 2, 4, 8, 16) for w in (1, 4)],
+)
+
+
+@helion.kernel()
+def quant_dot(scale: torch.Tensor, offset: torch.Tensor, weight: torch.Tensor, activation: torch.Tensor) -> torch.Tensor:  # puzzle 12
+    # Get tensor sizes
+    n_out, n_groups = scale.size()
+    mid, n_in = activation.size()
+    # Create output tensor
+    out = torch.empty([n_out, n_in], dtype=scale.dtype, device=scale.device)
+
+    # Helper function to extract 4-bit values
+    def extract_4bit(x, bit_positions):
+        mask = 2**4 - 1
+        shifted = x[..., None] >> (bit_positions * 4)
+        return shifted & mask
+
+    # Bit positions for extraction
+    bit_positions = torch.arange(8, device=scale.device)
+    # Use Helion to tile the computation
+    for tile_out in hl.tile(n_out):
+        for tile_in in hl.tile(n_in):
+            # Initialize accumulator
+            acc = hl.zeros([tile_out, tile_in], dtype=torch.float32)
+            # Get the offset values for this tile
+            offset_tile = offset[tile_out]
+            # Extract 4-bit values from offsets
+            offset_extracted = extract_4bit(offset_tile, bit_positions)
+            # Process in chunks across the middle dimension
+            for group_idx in range(n_groups):
+                # Get scale for this group
+                scale_group = scale[tile_out, group_idx]
+                # Get weights for this group
+                weight_group = weight[tile_out, group_idx]
+                # Extract 4-bit values from weights
+                weight_extracted = extract_4bit(weight_group, bit_positions)
+                # Compute dequantized weights: scale * (weight - offset)
+                offset_group = offset_extracted[:, group_idx:group_idx + 1]  # Shape: [tile_out, 1]
+                # The puzzle's scale_group[:, None, None] would broadcast to [tile_out, tile_out, 8]; [:, None] is meant.
+                dequant_weights = scale_group[:, None] * (weight_extracted - offset_group)
+                # Reshape dequantized weights for matrix multiplication
+                dequant_weights = dequant_weights.reshape(tile_out.size(0), 8)
+                # Get activations for this group
+                acts_idx = group_idx * 8 + torch.arange(8, device=scale.device)
+                act_group = activation[acts_idx][:, tile_in]
+                # Accumulate to result
+                acc = acc + torch.matmul(dequant_weights, act_group)
+            # Store result
+            out[tile_out, tile_in] = acc
+    return out
+
+
+GROUP = 8  # activation rows per group (one per 4-bit value of an int32)
+
+
+def quant_dot_reference(scale, offset, weight, activation):
+    """The puzzle's quant_dot_spec in float64 (any n_out and n_in; 8 groups)."""
+    n_out = scale.size(0)
+    offset = offset.view(n_out, 1)
+
+    def extract(x):
+        over = torch.arange(8, device=x.device) * 4
+        mask = 2**4 - 1
+        return (x[..., None] >> over) & mask
+
+    scale = scale.double()[..., None].expand(-1, 8, GROUP).contiguous().view(-1, 64)
+    offset = extract(offset)[..., None].expand(-1, 1, 8, GROUP).contiguous().view(-1, 64)
+    return (scale * (extract(weight).view(-1, 64) - offset)) @ activation.double()
+
+
+def quant_dot_inputs(n_out, n_in, device, dtype):
+    """scale and activation take `dtype`; offset and weight (8 packed 4-bit values each) stay int32."""
+    scale = torch.randn(n_out, 8, device=device, dtype=dtype)
+    offset = torch.randint(-10, 10, (n_out,), device=device, dtype=torch.int32)
+    weight = torch.randint(0, 16, (n_out, 8), device=device, dtype=torch.int32)
+    activation = torch.randn(8 * GROUP, n_in, device=device, dtype=dtype)
+    return scale, offset, weight, activation
+
+
+CASES["quant_dot"] = (
+    quant_dot,
+    lambda dev, dt: quant_dot_inputs(40, 48, dev, dt),  # n_out, n_in: the puzzle has 32, 32; ragged here
+    quant_dot_reference,
+    [C(block_sizes=[16, 16]), C(block_sizes=[32, 16]), C(block_sizes=[16, 32], num_warps=2), C(block_sizes=[64, 64]),
+     C(block_sizes=[32, 64], num_stages=3), C(block_sizes=[64, 16], num_warps=8), C(block_sizes=[16, 64], num_stages=1),
+     C(block_sizes=[32, 32]), C(block_sizes=[128, 16], num_warps=8), C(block_sizes=[16, 128], num_warps=2)],
 )

@@ -257,3 +257,403 @@ def test_closure_values_and_env_settings(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "using the default config (autotune_effort='none')" in err
     assert '"tt.func"' in err
+
+
+# ---------------------------------------------------------------- puzzle 12 and what it needs
+
+
+def test_quant_dot_puzzle_shapes_and_tile_ir(filecheck):
+    torch.manual_seed(0)
+    args = kernels.quant_dot_inputs(32, 32, "cpu", torch.float32)  # the puzzle's shapes
+    bound = kernels.quant_dot.bind(args)
+    filecheck(bound.tile_ir, """
+CHECK: tile.kernel @quant_dot({{.*}}%[[BITS:arg[0-9]+]]: memref<8xi64, strided<[1]>>
+CHECK: tile.load %[[BITS]][%{{.*}}] : memref<8xi64, strided<[1]>>[!tile.tile] -> tensor<8xi64>
+CHECK: arith.shrsi {{.*}} : tensor<?x8xi64, #tile.dims<[0, -1]>>
+CHECK: arith.andi
+CHECK: tile.reduce
+CHECK: tile.load %{{.*}}[%{{.*}}, %{{.*}}] : memref<64x32xf32, strided<[32, 1]>>[tensor<8xi64>, !tile.tile] -> tensor<8x?xf32, #tile.dims<[-1, 1]>>
+CHECK: tile.reshape {{.*}} : tensor<?x2x8xf32, #tile.dims<[0, -1, -1]>> -> tensor<?x16xf32, #tile.dims<[0, -1]>>
+CHECK: tile.reshape {{.*}} : tensor<2x8x?xf32, #tile.dims<[-1, -1, 1]>> -> tensor<16x?xf32, #tile.dims<[-1, 1]>>
+CHECK: tile.dot {{.*}} : tensor<?x16xf32, #tile.dims<[0, -1]>>, tensor<16x?xf32, #tile.dims<[-1, 1]>>
+""")
+    for config in (helion.Config(block_sizes=[16, 16]), helion.Config(block_sizes=[32, 32])):
+        bound.set_config(config)
+        out = kernels.quant_dot(*args)
+        torch.testing.assert_close(out.double(), kernels.quant_dot_reference(*args), atol=0.25, rtol=2e-2)
+    specs = len(kernels.quant_dot._specs)
+    kernels.quant_dot(*args)
+    assert len(kernels.quant_dot._specs) == specs  # the helper defined in host code does not re-specialize each call
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int8])
+def test_dot_with_small_k_is_padded(dtype, filecheck):
+    """tt.dot needs K >= 16 (32 for int8); K = 4 is widened with zero products
+    (on the GPU an unpadded bf16 K = 8 dot gave wrong results)."""
+    @helion.kernel(config=helion.Config(block_sizes=[16, 16]))
+    def small_k(x: torch.Tensor, y: torch.Tensor, full: int) -> torch.Tensor:
+        out = torch.empty([x.size(0), y.size(1)], dtype=torch.float32, device=x.device)
+        for tm, tn in hl.tile([x.size(0), y.size(1)]):
+            if full:  # K as full slices (a reduction slot over 4)
+                out[tm, tn] = hl.dot(x[tm, :], y[:, tn]).float()
+            else:  # a static K of 4
+                out[tm, tn] = hl.dot(x[tm, 0:4], y[0:4, tn]).float()
+        return out
+
+    if dtype == torch.int8:
+        x, y = torch.randint(-8, 8, (20, 4), dtype=dtype), torch.randint(-8, 8, (4, 24), dtype=dtype)
+    else:
+        x, y = torch.rand(20, 4, dtype=dtype) + 0.1, torch.randn(4, 24, dtype=dtype)
+        y[:, 0] = float("inf")  # column 0 is +inf; copies that were not zeroed would add 0 * inf = nan
+    kpad = 32 if dtype == torch.int8 else 16
+    for full in (0, 1):
+        filecheck(small_k.bind((x, y, full)).tile_ir, f"""
+CHECK: tile.dot {{{{.*}}}} : tensor<?x{kpad}x{{{{.*}}}}>, tensor<{kpad}x?x{{{{.*}}}}>
+""")
+        torch.testing.assert_close(small_k(x, y, full), (x.double() @ y.double()).float(), atol=1e-2, rtol=1e-2)
+
+
+def _double_plus(v, extra=1):  # a module-level helper called from device code
+    return _twice(v) + extra
+
+
+def _twice(v):
+    if isinstance(v, int):
+        return 2 * v
+    return v * 2
+
+
+def test_helper_functions_are_traced_inline():
+    k_scale = 3
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+
+        def closure_helper(v, *, shift=0.5):
+            mask = v > 0  # a name also assigned in device code
+            return torch.where(mask, v * k_scale, v) + shift
+
+        for t in hl.tile(x.size(0)):
+            mask = x[t]
+            total = hl.reduce(lambda a, b: a + b, mask[:, None] + hl.zeros([t, 4]), dim=1)  # a device-code lambda: 4 * mask
+            out[t] = closure_helper(mask, shift=_double_plus(1)) + _double_plus(mask, extra=2) + (lambda a: a * k_scale)(total)
+        return out
+
+    x = torch.randn(40)
+    expected = torch.where(x > 0, x * 3, x) + 3 + (2 * x + 2) + 12 * x
+    torch.testing.assert_close(k(x), expected)
+    torch.testing.assert_close(k(x), expected)
+    assert len(k._specs) == 1 and len(k._fast_cache) == 1  # one specialization, not one per closure object
+
+
+def test_helper_closure_values_specialize():
+    def make(factor):
+        @helion.kernel(config=helion.Config(block_sizes=[16]))
+        def k(x: torch.Tensor) -> torch.Tensor:
+            out = torch.empty_like(x)
+
+            def scaled(v):
+                return v * factor
+
+            for t in hl.tile(x.size(0)):
+                out[t] = scaled(x[t])
+            return out
+        return k
+
+    x = torch.randn(20)
+    torch.testing.assert_close(make(2)(x), x * 2)
+    torch.testing.assert_close(make(5)(x), x * 5)
+
+
+def test_helper_function_errors():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def arity(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+
+        def one(v):
+            return v
+
+        for t in hl.tile(x.size(0)):
+            out[t] = one(x[t], x[t])  # two args
+        return out
+
+    _expect_error(arity, (torch.randn(8),), helion.exc.TypeError_, r"one\(\): too many positional arguments", "two args")
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def inner_error(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+
+        def bad(v):
+            return torch.special.bessel_j0(v)  # unsupported inside
+
+        for t in hl.tile(x.size(0)):
+            out[t] = bad(x[t])  # call site
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match="bessel_j0") as e:
+        inner_error(torch.randn(8))
+    assert f"test_frontend.py:{_line_of(inner_error.fn, 'unsupported inside')}" in str(e.value)
+    assert f"called at {__file__}:{_line_of(inner_error.fn, 'call site')}" in str(e.value)
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def recursive(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+
+        def forever(v):
+            return forever(v)
+
+        for t in hl.tile(x.size(0)):
+            out[t] = forever(x[t])
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match="nest more than 32 deep"):
+        recursive(torch.randn(8))
+
+    @helion.kernel(config=helion.Config(block_sizes=[16, 16]))
+    def return_in_loop(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = _returns_in_a_tile_loop(x[t], x.size(0))
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match="`return` inside a tile loop") as e:
+        return_in_loop(torch.randn(8))
+    assert f"test_frontend.py:{_line_of(_returns_in_a_tile_loop, 'in a loop')}" in str(e.value)
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def returns(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            return out  # device return
+        return out
+
+    _expect_error(returns, (torch.randn(8),), helion.exc.NotSupported, "`return` in the device loop", "device return")
+
+
+def _returns_in_a_tile_loop(v, n):
+    for t2 in hl.tile(n):
+        return v  # in a loop
+
+
+GLOBAL_TABLE = torch.arange(8.0)
+
+
+def test_host_tensor_read_by_a_helper():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def via_global(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+
+        def add_table(v):
+            return v + GLOBAL_TABLE[0]  # global tensor
+
+        for t in hl.tile(x.size(0)):
+            out[t] = add_table(x[t])
+        return out
+
+    _expect_error(via_global, (torch.randn(8),), helion.exc.NotSupported, "'GLOBAL_TABLE' is a host tensor", "global tensor")
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def via_closure(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        table = x * 0 + 1.5
+
+        def add_table(v):
+            return v + table[3]  # closure tensor, also named in the device loop
+
+        for t in hl.tile(x.size(0)):
+            out[t] = add_table(x[t]) + table[t] * 0
+        return out
+
+    x = torch.randn(8)
+    torch.testing.assert_close(via_closure(x), x + 1.5)
+
+
+def test_whole_tensor_argument_in_device_code():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def outer(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), w.size(0), w.size(1)], dtype=x.dtype, device=x.device)
+        for t in hl.tile(x.size(0)):
+            out[t, :, :] = x[t, None, None] * w + w.sum()  # w used whole
+        return out
+
+    x, w = torch.randn(20), torch.randn(4, 8)
+    torch.testing.assert_close(outer(x, w), x[:, None, None] * w + w.sum())
+    _expect_error(outer, (x, torch.randn(3, 8)), helion.exc.NotSupported, r"'w' of shape \[3, 8\] is used whole.*power-of-two",
+                  "w used whole")
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def gather_rows(table: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([idx.size(0), table.size(1)], dtype=table.dtype, device=table.device)
+        for t in hl.tile(table.size(1)):
+            out[:, t] = table[idx][:, t]  # idx used whole as a gather index
+        return out
+
+    table, idx = torch.randn(10, 40), torch.tensor([7, 0, 3, 3])
+    torch.testing.assert_close(gather_rows(table, idx), table[idx])
+
+
+def test_ellipsis_indexing():
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def k(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), 4, 2], dtype=x.dtype, device=x.device)
+        for t in hl.tile(x.size(0)):
+            v = x[t, ...]  # [t, 4]
+            out[t, ...] = v[..., None] * y[None, ...] + v[..., 1:2, None]
+        return out
+
+    x, y = torch.randn(10, 4), torch.randn(4, 2)
+    torch.testing.assert_close(k(x, y), x[..., None] * y[None, ...] + x[..., 1:2, None])
+
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def two(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = x[t, ...][..., ...]  # two ellipses
+        return out
+
+    _expect_error(two, (x,), helion.exc.TypeError_, "single ellipsis", "two ellipses")
+
+
+def test_shift_and_bitwise_operators():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x: torch.Tensor, s: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), 6], dtype=torch.int32, device=x.device)
+        for t in hl.tile(x.size(0)):
+            a, n = x[t], s[t]
+            out[t, 0] = (a >> n) ^ (a << 3)
+            out[t, 1] = (a >> 40) | (a << 35)  # past the width: sign fill and 0, as in torch
+            out[t, 2] = torch.bitwise_right_shift(a, n & 7) + a.bitwise_left_shift(2)
+            out[t, 3] = (u[t] >> 1).to(torch.int32)  # uint8: logical shift
+            b = a
+            b >>= 2
+            out[t, 4] = b
+            out[t, 5] = a >> n.to(torch.int64)  # int64 result, stored as int32
+        return out
+
+    x = torch.randint(-1000, 1000, (40,), dtype=torch.int32)
+    s = torch.randint(0, 31, (40,), dtype=torch.int32)
+    u = torch.randint(0, 256, (40,), dtype=torch.uint8)
+    expected = torch.stack([(x >> s) ^ (x << 3), (x >> 31) | torch.zeros_like(x), (x >> (s & 7)) + (x << 2),
+                            (u >> 1).int(), x >> 2, (x >> s.long()).int()], dim=1)
+    torch.testing.assert_close(k(x, s, u), expected)
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def float_shift(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] >> 1  # float shift
+        return out
+
+    _expect_error(float_shift, (torch.randn(8),), helion.exc.TypeError_, "needs integer operands", "float shift")
+
+
+def test_bounded_slices_and_ints_of_device_tensors():
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def k(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), 8], dtype=x.dtype, device=x.device)
+        for t in hl.tile(x.size(0)):
+            v = x[t, :] * 2  # [t, 8] in registers
+            out[t, 0:2] = v[:, 6:8]
+            out[t, 2:4] = v[:, 1:3]  # start not a multiple of the length
+            out[t, 4:5] = v[:, 3:4]
+            out[t, 5] = v[:, -1]
+            out[t, 6] = (v[:, 0:4] > 0)[:, 2].to(x.dtype)
+            out[t, 7] = v.to(torch.bfloat16)[:, 4:8][:, 1].to(x.dtype)
+        return out
+
+    x = torch.randn(20, 8)
+    v = x * 2
+    expected = torch.cat([v[:, 6:8], v[:, 1:3], v[:, 3:4], v[:, -1:], (v[:, 2:3] > 0).float(),
+                          v.bfloat16()[:, 5:6].float()], dim=1)
+    torch.testing.assert_close(k(x), expected)
+
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def odd(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), 4], dtype=x.dtype, device=x.device)
+        for t in hl.tile(x.size(0)):
+            w = x[t, :][:, 0:4] + 1  # chained: composed into one load
+            out[t, 0:4] = w[:, 1:4]  # length 3
+        return out
+
+    _expect_error(odd, (x,), helion.exc.NotSupported, "bounded slices need a power-of-two length", "length 3")
+
+    @helion.kernel(config=helion.Config(block_sizes=[8, 8]))
+    def tile_dim(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t, u in hl.tile(x.size()):
+            v = x[t, u] * 2
+            out[t, u] = v[0:2, :]  # slices a tile dim
+        return out
+
+    _expect_error(tile_dim, (x,), helion.exc.NotSupported, "bounded slice of a tile dim", "slices a tile dim")
+
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def by_tile(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t, :] + 1
+            out[t, :] = v[t, :]  # a tile on a value
+        return out
+
+    _expect_error(by_tile, (x,), helion.exc.NotSupported, "index the kernel's tensor argument instead", "a tile on a value")
+
+
+def test_chained_indexing_composes_into_one_load(filecheck):
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(table: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([4, table.size(1)], dtype=table.dtype, device=table.device)
+        for t in hl.tile(table.size(1)):
+            rows = idx[0:4]
+            out[:, t] = table[rows][:, t] + table[1:5][:, t] + table[2:6][0:4, t] + table[:, t][3:7] + table[:][None, 0:4][0, :, t]
+        return out
+
+    table, idx = torch.randn(10, 40), torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    t = table
+    torch.testing.assert_close(k(table, idx), t[idx[:4]] + t[1:5] + t[2:6] + t[3:7] + t[0:4])
+    filecheck(k.bind((table, idx)).tile_ir, """
+CHECK: tile.load {{.*}}[tensor<4xi64>, !tile.tile] -> tensor<4x?xf32, #tile.dims<[-1, 0]>>
+CHECK-COUNT-4: tile.load {{.*}}[!tile.tile, !tile.tile] -> tensor<4x?xf32, #tile.dims<[-1, 0]>>
+CHECK-NOT: tile.load
+""")
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def bad(table: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(table)
+        for t in hl.tile(table.size(0)):
+            out[t, :] = table[t][1:3, :]  # a slice of a tile
+        return out
+
+    _expect_error(bad, (table,), helion.exc.NotSupported, "cannot compose a tile with `1:3`", "a slice of a tile")
+
+
+def test_torch_arange_and_tile_size_in_device_code():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0), 4], dtype=x.dtype, device=x.device)
+        for t in hl.tile(x.size(0)):
+            cols = torch.arange(1, 9, 2, device=x.device)  # int64 [1, 3, 5, 7]
+            v = x[t, :][:, cols] + torch.arange(4, dtype=torch.float32)
+            out[t, :] = v.reshape(t.size(0), 4) + hl.zeros([t.size(0), 4], dtype=x.dtype)
+        return out
+
+    x = torch.randn(20, 8)
+    torch.testing.assert_close(k(x), x[:, 1::2] + torch.arange(4.0))
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def odd(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + torch.arange(3).sum()  # length 3
+        return out
+
+    _expect_error(odd, (torch.randn(8),), helion.exc.NotSupported, r"torch.arange\(\) of length 3", "length 3")
+
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def dynamic(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + torch.arange(t.begin, t.begin + 4).sum()  # not constant
+        return out
+
+    _expect_error(dynamic, (torch.randn(8),), helion.exc.NotSupported, "constant int bounds", "not constant")

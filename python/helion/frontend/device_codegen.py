@@ -9,24 +9,31 @@ from __future__ import annotations
 import ast
 import builtins
 import dataclasses
+import inspect
+import linecache
 import math
 import operator
+import types
 
 import torch
 
 from .. import _mlir as ir
 from .. import exc
 from .. import language as hl
-from .device_ops import DeviceOps, broadcast_dims, promote
+from .device_ops import UNSIGNED, DeviceOps, promote, same_extent
 from .host_split import SplitKernel
 from .ir_builder import IRBuilder
 from .values import BlockSize, DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype, tensor_type
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.FloorDiv: "floordiv",
-           ast.Mod: "mod", ast.Pow: "pow", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor"}
+           ast.Mod: "mod", ast.Pow: "pow", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor",
+           ast.LShift: "lshift", ast.RShift: "rshift"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 _UNARY_FNS = ("exp", "exp2", "log", "log2", "sqrt", "rsqrt", "sin", "cos", "tanh", "sigmoid", "relu", "erf",
               "floor", "ceil", "abs")
+# Functions of these packages are never traced inline as helpers (their source is not device code).
+_LIBRARY_MODULES = ("torch", "helion", "triton", "numpy", "math", "operator", "builtins", "functools")
+_MAX_CALL_DEPTH = 32  # nested helper calls (catches recursion)
 
 
 @dataclasses.dataclass
@@ -69,6 +76,23 @@ class _Method:
         self.obj, self.name = obj, name
 
 
+@dataclasses.dataclass
+class _DeviceLambda:
+    """A lambda written in device code; its body is traced where it is called."""
+
+    node: ast.Lambda
+    env: dict
+    scope: dict
+    filename: str
+
+
+class _Return(Exception):
+    """A `return` of a function traced inline; carries the returned value."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 class DeviceCodegen:
     def __init__(self, split: SplitKernel, values: tuple) -> None:
         self.split = split
@@ -86,6 +110,11 @@ class DeviceCodegen:
         self.loop_stack: list[ast.For] = []
         self.anchor = None  # first op of the kernel body: slots are created before it
         self.env: dict[str, object] = {}
+        self.filename = split.filename  # the file of the code being traced (helpers may live elsewhere)
+        self.tensor_args_by_id: dict[int, TensorArg] = {}  # host tensor -> its memref argument
+        self.device = None  # the device of the kernel's tensors
+        self.call_depth = 0  # helper functions being traced inline
+        self.call_loop_floor = 0  # loop_stack depth where the innermost traced helper started
 
     # ------------------------------------------------------------------ entry
     def build(self) -> TracedKernel:
@@ -127,7 +156,9 @@ class DeviceCodegen:
         self.b.block = body
         for (name, kind, v), arg in zip(bindings, body.arguments):
             if kind == "tensor":
-                self.env[name] = TensorArg(arg, name, v.dtype, tuple(v.shape), tuple(v.stride()))
+                self.env[name] = TensorArg(arg, name, v.dtype, tuple(v.shape), tuple(v.stride()), v.device)
+                self.tensor_args_by_id[id(v)] = self.env[name]
+                self.device = self.device or v.device
             else:
                 self.env[name] = Scalar(arg, torch.float32)
         self.anchor = self.b.op("arith.constant", [], ["index"], {"value": self.ctx.parse_attr("0 : index")})
@@ -152,7 +183,7 @@ class DeviceCodegen:
 
     def _at(self, node: ast.AST) -> None:
         if hasattr(node, "lineno"):
-            self.b.loc = (self.split.filename, node.lineno, node.col_offset + 1)
+            self.b.loc = (self.filename, node.lineno, node.col_offset + 1)
 
     # ------------------------------------------------------------ block sizes
     def _new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
@@ -170,11 +201,15 @@ class DeviceCodegen:
 
     def _reduction_slot(self, extent: int) -> int:
         if extent not in self.reduction_slot_by_extent:
-            self.reduction_slot_by_extent[extent] = self._new_slot(True, extent, False)
+            slot = self.reduction_slot_by_extent[extent] = self._new_slot(True, extent, False)
+            if extent & (extent - 1) == 0:
+                self.ops.pinned[slot] = extent  # mixes with static sizes of `extent`
         return self.reduction_slot_by_extent[extent]
 
     def _index(self, x):
         """A Python int, index Scalar or integer Scalar as an index value."""
+        if isinstance(x, BlockSize):
+            return x.value
         if isinstance(x, bool) or not isinstance(x, (int, Scalar, Tile)):
             raise exc.TypeError_(f"expected an integer, got {self._describe(x)}", location=self.where())
         if isinstance(x, int):
@@ -296,7 +331,7 @@ class DeviceCodegen:
             for i, (init, v) in enumerate(zip(inits, finals)):
                 if isinstance(init, DTensor) and isinstance(v, DTensor) and v.dims != init.dims:
                     try:
-                        dims = broadcast_dims(init.dims, v.dims, self.where())
+                        dims = self.ops.broadcast_dims(init.dims, v.dims)
                     except exc.Base:
                         continue
                     if dims != init.dims:
@@ -422,6 +457,12 @@ class DeviceCodegen:
                 raise exc.NotSupported("`if` on a device value; use torch.where(cond, a, b)", location=self.where())
         elif isinstance(stmt, ast.Pass):
             return
+        elif isinstance(stmt, ast.Return):
+            if self.call_depth == 0:
+                raise exc.NotSupported("`return` in the device loop; write results to tensors instead", location=self.where())
+            if len(self.loop_stack) > self.call_loop_floor:
+                raise exc.NotSupported("`return` inside a tile loop of a function called from device code", location=self.where())
+            raise _Return(self.eval(stmt.value) if stmt.value is not None else None)
         else:
             raise exc.NotSupported(f"statement `{type(stmt).__name__}` in device code", location=self.where())
 
@@ -457,7 +498,17 @@ class DeviceCodegen:
         if name in self.env:
             return self.env[name]
         if name in self.split.globals:
-            return self.split.globals[name]
+            v = self.split.globals[name]
+            if isinstance(v, torch.Tensor):
+                # A global or closure variable of a helper: usable when the device
+                # loop also passes that very tensor in.
+                arg = self.tensor_args_by_id.get(id(v))
+                if arg is None:
+                    raise exc.NotSupported(f"{name!r} is a host tensor that device code reads as a global or closure variable; "
+                                           "device code reads only tensors named in the device loop (assign it to a "
+                                           "variable in host code and pass it to the helper as an argument)", location=self.where())
+                return arg
+            return v
         if hasattr(builtins, name):
             return getattr(builtins, name)
         raise exc.NotSupported(f"name {name!r} is not defined", location=self.where())
@@ -525,8 +576,7 @@ class DeviceCodegen:
                 return self.eval(node.body if cond else node.orelse)
             return self.ops.where(self._value(cond), self._value(self.eval(node.body)), self._value(self.eval(node.orelse)))
         if isinstance(node, ast.Subscript):
-            base = self.eval(node.value)
-            items = self._subscript_items(node.slice)
+            base, items = self._subscript_chain(node)
             self._at(node)
             return self._load(base, items)
         if isinstance(node, ast.Call):
@@ -542,6 +592,11 @@ class DeviceCodegen:
             return self._call(fn, args, kwargs)
         if isinstance(node, ast.Slice):
             return slice(*(self.eval(x) if x is not None else None for x in (node.lower, node.upper, node.step)))
+        if isinstance(node, ast.Lambda):
+            a = node.args
+            if a.posonlyargs or a.vararg or a.kwonlyargs or a.kwarg or a.defaults:
+                raise exc.NotSupported("lambdas in device code take plain positional parameters only", location=self.where())
+            return _DeviceLambda(node, dict(self.env), self.split.globals, self.filename)
         raise exc.NotSupported(f"expression `{type(node).__name__}` in device code", location=self.where())
 
     def _value(self, v):
@@ -552,18 +607,67 @@ class DeviceCodegen:
             raise exc.TypeError_("a tile is not a value; use tile.index for its indices", location=self.where())
         if isinstance(v, (DTensor, Scalar, bool, int, float)):
             return v
+        if isinstance(v, TensorArg):
+            return self._load_whole(v)
+        if isinstance(v, BlockSize):
+            return Scalar(v.value, torch.int64, is_index=True)
         raise exc.TypeError_(f"expected a tensor or number, got {self._describe(v)}", location=self.where())
+
+    def _load_whole(self, t: TensorArg) -> DTensor:
+        """A tensor argument used as a value (`bit_positions * 4`): loaded whole,
+        as one unmasked block of static shape."""
+        if not all(s >= 1 and s & (s - 1) == 0 for s in t.shape):
+            raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is used whole in device code; that needs a "
+                                   f"power-of-two size in every dim (index it instead, e.g. {t.name}[tile])", location=self.where())
+        if math.prod(t.shape) > 1 << 20:
+            raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is too large to load whole into one program; "
+                                   "index it with tiles", location=self.where())
+        operands = [self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(s), self.b.index_const(s)], "!tile.tile")
+                    for s in t.shape]
+        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, 0, 0>")
+        dims = list(t.shape)
+        return DTensor(self.b.op1("tile.load", [t.value] + operands, tensor_type(dims, t.dtype), {"operandSegmentSizes": seg}),
+                       t.dtype, dims)
 
     def _binary(self, op, a, b):
         if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
             raise exc.TypeError_(f"operator {op} on a sequence", location=self.where())
         a, b = self._value(a), self._value(b)
+        if op in ("lshift", "rshift"):
+            return self._shift(op, a, b)
         if isinstance(a, Scalar) and a.is_index and isinstance(b, (int, Scalar)) and (not isinstance(b, Scalar) or b.is_index) and op in ("add", "sub", "mul", "floordiv", "mod"):
             names = {"add": "arith.addi", "sub": "arith.subi", "mul": "arith.muli", "floordiv": "arith.floordivsi", "mod": "arith.remsi"}
             return Scalar(self.b.op1(names[op], [a.value, self._index(b)], "index"), torch.int64, is_index=True)
         if isinstance(b, Scalar) and b.is_index and isinstance(a, int) and op in ("add", "mul"):
             return self._binary(op, b, a)
         return self.ops.binary(op, a, b)
+
+    def _shift(self, op: str, a, b):
+        """`a << b` / `a >> b` on integers: arith.shli, arith.shrsi (arith.shrui
+        for unsigned types). Shift amounts of the bit width or more give what
+        torch gives (0, or the sign for signed right shifts)."""
+        sym = "<<" if op == "lshift" else ">>"
+        if isinstance(a, int) and isinstance(b, int):
+            return a << b if op == "lshift" else a >> b
+        if any(isinstance(x, float) for x in (a, b)):
+            raise exc.TypeError_(f"`{sym}` needs integer operands, got a float", location=self.where())
+        dtype = promote(a, b)
+        if dtype.is_floating_point or dtype == torch.bool:
+            raise exc.TypeError_(f"`{sym}` needs integer operands, got {dtype}", location=self.where())
+        (x, y), dims = self.ops.common([a, b], dtype)
+        bits = dtype.itemsize * 8
+        in_range = isinstance(b, int) and 0 <= b < bits
+        if op == "lshift":
+            r = self.ops._make("arith.shli", [x, y], dtype, dims)
+        elif dtype in UNSIGNED:
+            r = self.ops._make("arith.shrui", [x, y], dtype, dims)
+        else:
+            if not in_range:  # shifting by bits - 1 fills with the sign, as torch does past the width
+                y = self.ops.binary("minimum", y, bits - 1)
+            return self.ops._make("arith.shrsi", [x, y], dtype, dims)
+        if not in_range:
+            r = self.ops.where(self.ops.compare("lt", y, bits), r, 0)
+        return r
 
     def _describe(self, v) -> str:
         if isinstance(v, DTensor):
@@ -582,6 +686,8 @@ class DeviceCodegen:
 
     def _attribute(self, obj, name: str):
         if isinstance(obj, Tile):
+            if name == "size":
+                return _Method(obj, name)
             if name == "begin":
                 return Scalar(self._tile_begin(obj), torch.int64, is_index=True)
             if name == "end":
@@ -596,7 +702,7 @@ class DeviceCodegen:
             if name == "id":
                 return self._binary("floordiv", Scalar(self._tile_begin(obj), torch.int64, True),
                                     self._attribute(obj, "block_size"))
-            raise exc.NotSupported(f"tile attribute {name!r} (have begin, end, block_size, index, id)", location=self.where())
+            raise exc.NotSupported(f"tile attribute {name!r} (have begin, end, block_size, size, index, id)", location=self.where())
         if isinstance(obj, TensorArg):
             if name == "shape":
                 return list(obj.shape)
@@ -604,12 +710,18 @@ class DeviceCodegen:
                 return obj.dtype
             if name == "ndim":
                 return obj.ndim
+            if name == "device":
+                return obj.device
             if name in ("size", "stride", "dim", "numel"):
                 return _Method(obj, name)
-            raise exc.NotSupported(f"attribute {name!r} of tensor argument {obj.name!r} in device code", location=self.where())
+            if name.startswith("_"):
+                raise exc.NotSupported(f"attribute {name!r} of tensor argument {obj.name!r} in device code", location=self.where())
+            return self._attribute(self._load_whole(obj), name)  # a method of the whole tensor
         if isinstance(obj, DTensor):
             if name == "dtype":
                 return obj.dtype
+            if name == "device":
+                return self.device
             if name == "shape":
                 return list(obj.dims)
             if name == "ndim":
@@ -627,6 +739,120 @@ class DeviceCodegen:
             raise exc.NotSupported(f"attribute {name!r} of {self._describe(obj)}", location=self.where()) from None
 
     # ---------------------------------------------------------- indexing
+    def _subscript_chain(self, node: ast.Subscript):
+        """(base, items) of a subscript. Chained subscripts of a tensor argument,
+        `t[idx][:, tile]`, compose into one index of t (one load)."""
+        if isinstance(node.value, ast.Subscript):
+            base, items = self._subscript_chain(node.value)
+            outer = self._subscript_items(node.slice)
+            if isinstance(base, TensorArg):
+                return base, self._compose_index(base, items, outer)
+            self._at(node.value)
+            return self._load(base, items), outer
+        base = self.eval(node.value)
+        return base, self._subscript_items(node.slice)
+
+    def _expand_ellipsis(self, items: list, ndim: int) -> list:
+        """Replace `...` by as many `:` as the dims it stands for."""
+        at = [i for i, it in enumerate(items) if it is Ellipsis]
+        if not at:
+            return list(items)
+        if len(at) > 1:
+            raise exc.TypeError_("an index can only have a single ellipsis (`...`)", location=self.where())
+        used = sum(1 for it in items if it is not None and it is not Ellipsis)
+        return items[:at[0]] + [slice(None)] * max(ndim - used, 0) + items[at[0] + 1:]
+
+    def _result_rank(self, it) -> int:
+        """How many dims one index entry leaves in the result."""
+        if it is None or isinstance(it, slice):
+            return 1
+        if isinstance(it, Tile):
+            return 0 if it.scalar else 1
+        if isinstance(it, DTensor):
+            return it.ndim
+        return 0
+
+    def _compose_index(self, base: TensorArg, inner: list, outer: list) -> list:
+        """One index equal to `base[inner][outer]`: the outer entries replace the
+        inner full slices they land on; other inner entries keep their dims and
+        take only `:` from outer (or constant ints/slices, for bounded slices and None)."""
+        inner = self._expand_ellipsis(list(inner), base.ndim)
+        real = [it for it in inner if it is not None]
+        if len(real) > base.ndim:
+            raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
+        inner = inner + [slice(None)] * (base.ndim - len(real))
+        rank = sum(self._result_rank(it) for it in inner)
+        outer = self._expand_ellipsis(list(outer), rank)
+        outer_real = [it for it in outer if it is not None]
+        if len(outer_real) > rank:
+            raise exc.TypeError_(f"too many indices for {base.name!r}[...] of rank {rank}", location=self.where())
+        outer = outer + [slice(None)] * (rank - len(outer_real))
+        composed, pos, d = [], 0, 0  # d: the dim of base that `it` indexes
+
+        def take():  # the next outer entry that indexes a dim; Nones before it add dims here
+            nonlocal pos
+            while outer[pos] is None:
+                composed.append(None)
+                pos += 1
+            pos += 1
+            return outer[pos - 1]
+
+        def full(it):
+            return isinstance(it, slice) and it.start is None and it.stop is None
+
+        def cannot(it, o):
+            return exc.NotSupported(f"cannot compose {self._describe_index(it)} with {self._describe_index(o)} in chained "
+                                    f"indexing of {base.name!r}; write one subscript", location=self.where())
+
+        for it in inner:
+            n = self._result_rank(it)
+            d += it is not None
+            if n == 0:
+                composed.append(it)
+            elif full(it):
+                composed.append(take())
+            elif it is None:
+                o = take()
+                if full(o):
+                    composed.append(None)
+                elif not (isinstance(o, int) and not isinstance(o, bool) and o in (0, -1)):
+                    raise cannot(it, o)
+            elif isinstance(it, slice):
+                o = take()
+                if full(o):
+                    composed.append(it)
+                    continue
+                if not (isinstance(it.start, (int, type(None))) and isinstance(it.stop, (int, type(None)))):
+                    raise cannot(it, o)
+                r = range(base.shape[d - 1])[it]
+                if isinstance(o, int) and not isinstance(o, bool):
+                    if not -len(r) <= o < len(r):
+                        raise exc.TypeError_(f"index {o} out of range for a slice of length {len(r)}", location=self.where())
+                    composed.append(r[o])
+                elif isinstance(o, slice) and isinstance(o.start, (int, type(None))) and isinstance(o.stop, (int, type(None))):
+                    r2 = r[o]
+                    composed.append(slice(r2.start, r2.stop))
+                else:
+                    raise cannot(it, o)
+            else:  # a tile or a gather keeps its dims
+                for _ in range(n):
+                    o = take()
+                    if not full(o):
+                        raise cannot(it, o)
+                composed.append(it)
+        composed.extend(outer[pos:])  # trailing Nones
+        return composed
+
+    def _describe_index(self, it) -> str:
+        if it is None:
+            return "None"
+        if isinstance(it, slice):
+            parts = ["" if x is None else str(x) if isinstance(x, int) else "?" for x in (it.start, it.stop)]
+            return f"`{parts[0]}:{parts[1]}`"
+        if isinstance(it, int):
+            return f"index {it}"
+        return self._describe(it)
+
     def _subscript_items(self, node: ast.AST) -> list:
         items = node.elts if isinstance(node, ast.Tuple) else [node]
         out = []
@@ -638,13 +864,13 @@ class DeviceCodegen:
                 hi = self.eval(it.upper) if it.upper is not None else None
                 out.append(slice(lo, hi))
             else:
-                out.append(self.eval(it))
+                v = self.eval(it)
+                out.append(self._load_whole(v) if isinstance(v, TensorArg) else v)  # a whole tensor as a gather index
         return out
 
     def _index_operands(self, base: TensorArg, items: list, for_store: bool):
         """Index operands of a load/store and the result dims (None = expand)."""
-        if any(it is Ellipsis for it in items):
-            raise exc.NotSupported("`...` in tensor indexing", location=self.where())
+        items = self._expand_ellipsis(list(items), base.ndim)
         real = [it for it in items if it is not None]
         if len(real) > base.ndim:
             raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
@@ -676,17 +902,13 @@ class DeviceCodegen:
                 operands.append(tile)
                 dims.append(length)
             elif isinstance(it, slice):
-                if size & (size - 1) == 0:
-                    # A power-of-two extent is one full, unmasked block of static size.
-                    tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.b.index_const(size)], "!tile.tile")
-                    operands.append(tile)
-                    dims.append(size)
-                else:
-                    slot = self._reduction_slot(size)
-                    tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
-                    self._bind_tile(Tile(tile, Sym(slot), False, size))
-                    operands.append(tile)
-                    dims.append(Sym(slot))
+                # A full slice is a reduction slot: persistent (one block) or
+                # looped by Config.reduction_loops.
+                slot = self._reduction_slot(size)
+                tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                self._bind_tile(Tile(tile, Sym(slot), False, size))
+                operands.append(tile)
+                dims.append(Sym(slot))
             elif isinstance(it, DTensor):
                 if it.dtype.is_floating_point or it.dtype == torch.bool:
                     raise exc.TypeError_(f"tensor index must be integer, got {it.dtype}", location=self.where())
@@ -734,18 +956,91 @@ class DeviceCodegen:
         return v
 
     def _index_dtensor(self, x: DTensor, items):
-        """`v[:, None]`-style indexing of a device tensor."""
+        """Indexing a device tensor: `:`, None, `...`, and constant ints and
+        bounded slices of static dims."""
+        items = self._expand_ellipsis(list(items), x.ndim)
+        if sum(1 for it in items if it is not None) > x.ndim:
+            raise exc.TypeError_(f"too many indices for a device tensor of shape {x.dims}", location=self.where())
         out = x
         axis = 0
         for it in items:
             if it is None:
-                out = self.ops.expand_dims(out, axis)
+                out = self.b.full(out, [1]) if isinstance(out, Scalar) else self.ops.expand_dims(out, axis)
                 axis += 1
             elif isinstance(it, slice):
+                if it.start is not None or it.stop is not None:
+                    out = self._slice_dtensor(out, axis, it)
                 axis += 1
+            elif isinstance(it, int) and not isinstance(it, bool):
+                out = self._static_dim(out, axis)
+                size = out.dims[axis]
+                if isinstance(size, int) and not -size <= it < size:
+                    raise exc.TypeError_(f"index {it} out of range for dim {axis} of size {size}", location=self.where())
+                out = self._take(out, axis, it % size if isinstance(size, int) else it, 1, keep=False)
             else:
-                raise exc.NotSupported("indexing a device tensor with anything but `:` and None", location=self.where())
+                raise exc.NotSupported(f"indexing a device tensor with {self._describe(it)}: values computed in device code take "
+                                       "only `:`, None, `...`, constant ints and constant slices (index the kernel's tensor "
+                                       "argument instead, e.g. x[tile])", location=self.where())
         return out
+
+    def _static_dim(self, x: DTensor, axis: int) -> DTensor:
+        """x with dim `axis` static if it is a reduction slot over a power-of-two
+        extent (`x[t, :]`): the slot is then pinned persistent."""
+        d = x.dims[axis]
+        if isinstance(d, Sym) and d.slot in self.ops.pinned:
+            return self.ops.rebind(x, x.dims[:axis] + [self.ops.pinned[d.slot]] + x.dims[axis + 1:])
+        return x
+
+    def _slice_dtensor(self, x: DTensor, axis: int, it: slice) -> DTensor:
+        """`x[..., lo:hi, ...]` with constant bounds of a static dim."""
+        if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in (it.start, it.stop)):
+            raise exc.NotSupported("slice bounds of a device tensor must be constants", location=self.where())
+        x = self._static_dim(x, axis)
+        size = x.dims[axis]
+        if not isinstance(size, int):
+            raise exc.NotSupported("a bounded slice of a tile dim of a device tensor; slice the kernel's tensor argument "
+                                   "instead", location=self.where())
+        r = range(size)[it]
+        n = len(r)
+        if n == size:
+            return x
+        if n < 1 or n & (n - 1):
+            raise exc.NotSupported(f"slice {r.start}:{r.stop} of a device tensor dim of size {size}: bounded slices need a "
+                                   "power-of-two length", location=self.where())
+        return self._take(x, axis, r.start, n, keep=True)
+
+    def _take(self, x: DTensor, axis: int, lo: int, length: int, keep: bool):
+        """Elements lo .. lo+length-1 of static, power-of-two dim `axis` of x
+        (register tensors have no slicing op): a one-hot select and a sum over
+        that dim. keep=False drops the dim (length 1: an integer index)."""
+        x = self._static_dim(x, axis)
+        size = x.dims[axis]
+        if not isinstance(size, int) or size & (size - 1):
+            raise exc.NotSupported(f"indexing a device tensor dim of size {size}: needs a static power-of-two size",
+                                   location=self.where())
+        dtype = x.dtype
+        compute = torch.float32 if dtype in (torch.float16, torch.bfloat16) else torch.int8 if dtype == torch.bool else dtype
+        xc = self.ops.cast(x, compute)
+        zero = -0.0 if compute.is_floating_point else 0  # x + -0.0 == x, signed zeros too
+        lanes = DTensor(self.b.op1("tile.arange", [], tensor_type([size], torch.int32), {"start": 0, "end": size}),
+                        torch.int32, [size])
+        if length == 1:
+            sel = self.ops.place(self.ops.compare("eq", lanes, lo), axis, xc.dims)
+            r = self._make_reduce("sum", self.ops.where(sel, xc, zero), axis, keepdim=keep)
+        else:
+            # sel[j, i] = (i == lo + j), placed at dims (axis, axis + 1) of [.., length, size, ..].
+            want = DTensor(self.b.op1("tile.arange", [], tensor_type([length], torch.int32), {"start": lo, "end": lo + length}),
+                           torch.int32, [length])
+            sel = self.ops.compare("eq", self.ops.expand_dims(lanes, 0), self.ops.expand_dims(want, 1))
+            for _ in range(axis):
+                sel = self.ops.expand_dims(sel, 0)
+            while sel.ndim < xc.ndim + 1:
+                sel = self.ops.expand_dims(sel, sel.ndim)
+            dims = xc.dims[:axis] + [length] + xc.dims[axis:]
+            sel = self.ops.broadcast_to(sel, dims)
+            wide = self.ops.broadcast_to(self.ops.expand_dims(xc, axis), dims)
+            r = self._make_reduce("sum", self.ops.where(sel, wide, zero), axis + 1)
+        return self.ops.cast(r, dtype)
 
     def _store(self, base, items, value) -> None:
         if not isinstance(base, TensorArg):
@@ -756,7 +1051,7 @@ class DeviceCodegen:
             if isinstance(value, DTensor) and value.ndim > len(dims):
                 raise exc.TypeError_(f"cannot store {self._describe(value)} into a tile of shape {dims}", location=self.where())
             if isinstance(value, DTensor):
-                broadcast_dims(value.dims, dims, self.where())
+                self.ops.broadcast_dims(value.dims, dims)
             v = self.ops.to_tensor(value, base.dtype, dims)
         else:
             if isinstance(value, DTensor):
@@ -785,6 +1080,8 @@ class DeviceCodegen:
     def _call(self, fn, args, kwargs):
         if isinstance(fn, _Method):
             return self._method(fn.obj, fn.name, args, kwargs)
+        if isinstance(fn, _DeviceLambda):
+            return self._trace_function(fn, args, kwargs)
         if fn is hl.zeros or fn is hl.full:
             if fn is hl.zeros:
                 shape = args[0] if args else kwargs.pop("shape")
@@ -813,8 +1110,12 @@ class DeviceCodegen:
                 raise exc.TypeError_(f"hl.arange size {n} must be a power of two", location=self.where())
             v = DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end}), torch.int32, [n])
             return self.ops.cast(v, dtype)
+        if fn is torch.arange:
+            return self._torch_arange(args, kwargs)
         if fn in (hl.tile, hl.grid):
             raise exc.NotSupported("hl.tile()/hl.grid() outside a for loop header", location=self.where())
+        if fn in (torch.bitwise_left_shift, torch.bitwise_right_shift):
+            return self._binary("lshift" if fn is torch.bitwise_left_shift else "rshift", args[0], args[1])
         if fn in _TORCH_REDUCTIONS:
             if fn in (torch.max, torch.min) and len(args) > 1 and not isinstance(args[1], int):
                 return self._binary("maximum" if fn is torch.max else "minimum", args[0], args[1])
@@ -851,6 +1152,11 @@ class DeviceCodegen:
             value = {torch.zeros_like: 0, torch.ones_like: 1}.get(fn, args[1] if len(args) > 1 else kwargs.get("fill_value"))
             dtype = kwargs.get("dtype") or x.dtype
             return self.ops.to_tensor(value, dtype, x.dims)
+        if fn is builtins.isinstance:
+            if isinstance(args[0], (DTensor, Scalar, TensorArg)):  # device values are tensors
+                classes = args[1] if isinstance(args[1], tuple) else (args[1],)
+                return any(isinstance(c, type) and issubclass(torch.Tensor, c) for c in classes)
+            return isinstance(args[0], args[1])
         if fn is builtins.min or fn is builtins.max:
             if all(isinstance(a, (int, float)) for a in args):
                 return fn(*args)
@@ -860,11 +1166,45 @@ class DeviceCodegen:
                 return fn(*args)
         if callable(fn) and getattr(fn, "__module__", "") in ("math", "operator"):
             return fn(*args, **kwargs)
+        if isinstance(fn, types.FunctionType) and (fn.__module__ or "").split(".")[0] not in _LIBRARY_MODULES:
+            return self._trace_function(fn, args, kwargs)  # a helper of the user's: inline its body
         name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", repr(fn))
         module = getattr(fn, "__module__", None)
         raise exc.NotSupported(f"call to {module + '.' if module else ''}{name} in device code", location=self.where())
 
+    def _torch_arange(self, args, kwargs):
+        """torch.arange with constant bounds in device code (int64 by default, as in torch)."""
+        dtype = kwargs.pop("dtype", None)
+        kwargs.pop("device", None)
+        if "end" in kwargs:
+            args = list(args) + [kwargs.pop("end")]
+        if "start" in kwargs:
+            args = [kwargs.pop("start")] + list(args)
+        step = kwargs.pop("step", None)
+        if kwargs:
+            raise exc.NotSupported(f"torch.arange() arguments {sorted(kwargs)} in device code", location=self.where())
+        args = list(args) + ([step] if step is not None else [])
+        if not 1 <= len(args) <= 3 or not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            raise exc.NotSupported("torch.arange() in device code needs constant int bounds (use tile.index for the indices "
+                                   "of a tile)", location=self.where())
+        r = range(*args)
+        n = len(r)
+        if n < 1 or n & (n - 1):
+            raise exc.NotSupported(f"torch.arange() of length {n} in device code: needs a power-of-two length", location=self.where())
+        v = DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": 0, "end": n}), torch.int32, [n])
+        v = self.ops.cast(v, dtype or torch.int64)
+        if r.step != 1:
+            v = self.ops.binary("mul", v, r.step)
+        if r.start != 0:
+            v = self.ops.binary("add", v, r.start)
+        return v
+
     def _method(self, obj, name, args, kwargs):
+        if isinstance(obj, Tile):  # name == "size": the block size, as a shape entry
+            if len(args) > 1 or (args and args[0] not in (0, -1)):
+                raise exc.TypeError_("a tile has one dim: tile.size() or tile.size(0)", location=self.where())
+            size = 1 if obj.scalar else obj.block if isinstance(obj.block, int) else BlockSize(self.slot_values[obj.block.slot], obj.block.slot)
+            return size if args else [size]
         if isinstance(obj, TensorArg):
             if name == "size":
                 return obj.shape[args[0]] if args else list(obj.shape)
@@ -892,6 +1232,10 @@ class DeviceCodegen:
             return self.ops.unary(name, x)
         if name in ("add", "sub", "mul", "div", "maximum", "minimum", "pow"):
             return self._binary({"div": "truediv"}.get(name, name), x, args[0])
+        bitwise = {"bitwise_and": "and", "bitwise_or": "or", "bitwise_xor": "xor", "bitwise_left_shift": "lshift",
+                   "bitwise_right_shift": "rshift"}
+        if name in bitwise:
+            return self._binary(bitwise[name], x, args[0])
         if name == "clamp":
             return self.ops.clamp(x, args[0] if args else kwargs.get("min"), args[1] if len(args) > 1 else kwargs.get("max"))
         if name == "neg":
@@ -1046,9 +1390,9 @@ class DeviceCodegen:
         saved_block, saved_loc = self.b.block, self.b.loc
         self.b.block = block
         out = self._trace_function(combine_fn, [tuple(acc), tuple(new)] if multi else [acc[0], new[0]])
-        outs = list(out) if multi else [out]
-        if len(outs) != n:
-            raise exc.TypeError_(f"hl.reduce combine_fn must return {n} values", location=self.where())
+        outs = list(out) if multi and isinstance(out, (tuple, list)) else [out]
+        if len(outs) != n or any(o is None for o in outs):
+            raise exc.TypeError_(f"hl.reduce combine_fn must return {n} value{'s' if n > 1 else ''}", location=self.where())
         self.b.op("tile.yield", [self.ops.scalar(o, x.dtype).value for o, x in zip(outs, xs)])
         self.b.block, self.b.loc = saved_block, saved_loc
         results = [DTensor(op.result(i), x.dtype, list(dims)) if dims else Scalar(op.result(i), x.dtype) for i, x in enumerate(xs)]
@@ -1056,42 +1400,60 @@ class DeviceCodegen:
             results = [self.ops.expand_dims(r, axis) if isinstance(r, DTensor) else self.b.full(r, [1]) for r in results]
         return tuple(results) if multi else results[0]
 
-    def _trace_function(self, fn, args: list):
-        """Trace a helper function (combine_fn) called with device values."""
-        import inspect
-        import textwrap
-
+    def _trace_function(self, fn, args: list, kwargs: dict | None = None):
+        """Trace a Python function called from device code (a helper defined in
+        host code or at module level, an hl.reduce combine_fn) inline: its
+        parameters bind to the device values passed in, its globals and closure
+        are host values."""
+        if isinstance(fn, _DeviceLambda):
+            params = [p.arg for p in fn.node.args.args]
+            if kwargs or len(args) != len(params):
+                raise exc.TypeError_(f"the lambda takes {len(params)} positional arguments, got {len(args)}"
+                                     f"{' and keywords' if kwargs else ''}", location=self.where())
+            saved = (self.env, self.split.globals, self.filename)
+            self.env, self.split.globals, self.filename = {**fn.env, **dict(zip(params, args))}, fn.scope, fn.filename
+            try:
+                return self.eval(fn.node.body)
+            finally:
+                self.env, self.split.globals, self.filename = saved
+        name = getattr(fn, "__name__", repr(fn))
+        callsite = self.where()
+        code = fn.__code__
+        if code.co_flags & (inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR):
+            raise exc.NotSupported(f"calling generator or async function {name} from device code", location=callsite)
+        if self.call_depth >= _MAX_CALL_DEPTH:
+            raise exc.NotSupported(f"calls from device code nest more than {_MAX_CALL_DEPTH} deep (recursion in {name}?)",
+                                   location=callsite)
+        node, filename = _function_node(fn, callsite)
         try:
-            source = textwrap.dedent(inspect.getsource(fn))
-        except (OSError, TypeError):
-            raise exc.NotSupported(f"cannot read the source of {getattr(fn, '__name__', fn)}", location=self.where()) from None
-        tree = ast.parse(source)
-        ast.increment_lineno(tree, fn.__code__.co_firstlineno - 1)
-        node = tree.body[0]
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
-            node = node.value
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Lambda):
-            node = node.value
-        params = [a.arg for a in node.args.args]
-        if len(params) != len(args):
-            raise exc.TypeError_(f"{getattr(fn, '__name__', 'combine_fn')} takes {len(params)} arguments, hl.reduce passes {len(args)}", location=self.where())
-        saved_env, saved_globals = self.env, self.split.globals
-        self.env = dict(zip(params, args))
+            bound = inspect.signature(fn).bind(*args, **(kwargs or {}))
+        except TypeError as e:
+            raise exc.TypeError_(f"{name}(): {e}", location=callsite) from None
+        bound.apply_defaults()
         scope = dict(fn.__globals__)
         if fn.__closure__:
-            scope.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
-        self.split.globals = scope
+            for var, cell in zip(code.co_freevars, fn.__closure__):
+                try:
+                    scope[var] = cell.cell_contents
+                except ValueError:  # not assigned yet
+                    pass
+        saved = (self.env, self.split.globals, self.filename, self.call_loop_floor, self.b.loc)
+        self.env, self.split.globals, self.filename = dict(bound.arguments), scope, filename
+        self.call_loop_floor = len(self.loop_stack)
+        self.call_depth += 1
         try:
             if isinstance(node, ast.Lambda):
                 return self.eval(node.body)
-            for stmt in node.body:
-                self._at(stmt)
-                if isinstance(stmt, ast.Return):
-                    return self.eval(stmt.value)
-                self._visit_stmt(stmt)
-            raise exc.TypeError_(f"{fn.__name__} must end with a return", location=self.where())
+            try:
+                self._visit_body(node.body)
+            except _Return as r:
+                return r.value
+            return None
+        except (exc.NotSupported, exc.TypeError_) as e:
+            raise type(e)(f"{e.message} (in {name}() called at {callsite})", location=e.location) from None
         finally:
-            self.env, self.split.globals = saved_env, saved_globals
+            self.env, self.split.globals, self.filename, self.call_loop_floor, self.b.loc = saved
+            self.call_depth -= 1
 
     def _squeeze(self, x, axes, keepdim):
         if keepdim or not isinstance(x, DTensor):
@@ -1197,11 +1559,42 @@ class DeviceCodegen:
                 if isinstance(d, Sym):
                     self.slots[d.slot].min_size = 16
 
+    def _pad_contraction(self, a: DTensor, b: DTensor):
+        """tt.dot needs K >= 16 (32 for 8-bit types; smaller K miscompiles on the
+        GPU). A smaller static K is widened: each operand is repeated along K up
+        to that size (broadcast + reshape) and the copies are zeroed, which adds
+        only zero products."""
+        kmin = 32 if a.dtype.itemsize == 1 else 16
+        k = a.dims[-1]
+        if isinstance(k, Sym) and self.ops.pinned.get(k.slot, kmin) < kmin:  # x[t, :] over a small extent
+            a, b = self._static_dim(a, a.ndim - 1), self._static_dim(b, b.ndim - 2)
+            k = a.dims[-1]
+        if not isinstance(k, int) or k >= kmin or kmin % k:
+            return a, b
+
+        def pad(x: DTensor, axis: int) -> DTensor:
+            dims = x.dims[:axis] + [kmin // k] + x.dims[axis:]
+            wide = self.ops.broadcast_to(self.ops.expand_dims(x, axis), dims)
+            flat_dims = x.dims[:axis] + [kmin] + x.dims[axis + 1:]
+            flat = DTensor(self.b.op1("tile.reshape", [wide.value], tensor_type(flat_dims, x.dtype)), x.dtype, flat_dims)
+            lanes = DTensor(self.b.op1("tile.arange", [], tensor_type([kmin], torch.int32), {"start": 0, "end": kmin}),
+                            torch.int32, [kmin])
+            keep = self.ops.place(self.ops.compare("lt", lanes, k), axis, flat_dims)
+            return self.ops.where(keep, flat, 0)
+
+        return pad(a, a.ndim - 1), pad(b, b.ndim - 2)
+
     def _dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
         if not isinstance(a, DTensor) or not isinstance(b, DTensor):
             raise exc.TypeError_("matmul operands must be device tensors", location=self.where())
         if a.ndim not in (2, 3) or b.ndim != a.ndim:
             raise exc.TypeError_(f"matmul needs two 2-d (or two 3-d) tiles, got shapes {a.dims} and {b.dims}", location=self.where())
+        if a.dims[-1] != b.dims[-2] and same_extent(a.dims[-1], b.dims[-2], self.ops.pinned):
+            # x[t, :] @ w with a static K: take K static on both sides.
+            if isinstance(a.dims[-1], int):
+                b = self.ops.rebind(b, b.dims[:-2] + [a.dims[-1], b.dims[-1]])
+            else:
+                a = self.ops.rebind(a, a.dims[:-1] + [b.dims[-2]])
         if a.dims[-1] != b.dims[-2]:
             raise exc.TypeError_(f"matmul contraction dims differ: {a.dims} @ {b.dims}", location=self.where())
         fp8 = (torch.float8_e4m3fn, torch.float8_e5m2)
@@ -1214,6 +1607,7 @@ class DeviceCodegen:
         integer = not a.dtype.is_floating_point
         acc_dtype = torch.int32 if integer else torch.float32
         self._mark_dot_dims(a.dims, b.dims)
+        a, b = self._pad_contraction(a, b)
         if acc is None or acc.dtype != acc_dtype:
             base = self.ops.to_tensor(0, acc_dtype, dims)
         else:
@@ -1281,6 +1675,43 @@ def _identity(kind: str, dtype: torch.dtype):
     big = math.inf if dtype.is_floating_point else (True if dtype == torch.bool else torch.iinfo(dtype).max)
     small = -math.inf if dtype.is_floating_point else (False if dtype == torch.bool else torch.iinfo(dtype).min)
     return {"sum": 0, "prod": 1, "max": small, "argmax": small, "min": big, "argmin": big}[kind]
+
+
+_SOURCE_TREES: dict[tuple, ast.Module] = {}
+
+
+def _function_node(fn, where: str):
+    """The FunctionDef or Lambda node of fn, from its source file."""
+    code = fn.__code__
+    filename = code.co_filename
+    lines = linecache.getlines(filename, fn.__globals__)
+    if not lines:
+        raise exc.NotSupported(f"cannot read the source of {fn.__name__} (from {filename}) to trace it in device code",
+                               location=where)
+    text = "".join(lines)
+    key = (filename, text)
+    tree = _SOURCE_TREES.get(key)
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except SyntaxError as e:
+            raise exc.NotSupported(f"cannot parse {filename} to trace {fn.__name__}: {e}", location=where) from None
+        _SOURCE_TREES.clear()  # one file at a time is plenty
+        tree = _SOURCE_TREES[key] = tree
+    line = code.co_firstlineno
+    if fn.__name__ == "<lambda>":
+        params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+        nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == line
+                 and [a.arg for a in n.args.posonlyargs + n.args.args + n.args.kwonlyargs] == params]
+        if len({ast.dump(n) for n in nodes}) > 1:
+            raise exc.NotSupported(f"several lambdas on {filename}:{line}; define the function with def",
+                                   location=where)
+    else:
+        nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == code.co_name
+                 and line in [n.lineno] + [d.lineno for d in n.decorator_list]]
+    if not nodes:
+        raise exc.NotSupported(f"cannot find the source of {fn.__name__} at {filename}:{line}", location=where)
+    return nodes[0], filename
 
 
 def _assigned_names(stmts) -> list[str]:

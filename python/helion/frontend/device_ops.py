@@ -39,7 +39,17 @@ def promote(*xs) -> torch.dtype:
     return r.dtype if isinstance(r, torch.Tensor) else torch.tensor(r).dtype
 
 
-def broadcast_dims(a: list, b: list, where: str) -> list:
+def same_extent(da, db, pinned: dict) -> bool:
+    """A reduction slot over a power-of-two extent E (`x[t, :]`) and the static
+    size E (`hl.zeros([t, E])`) are the same width while the slot is persistent."""
+    if isinstance(da, Sym) and isinstance(db, int):
+        da, db = db, da
+    return isinstance(da, int) and isinstance(db, Sym) and pinned.get(db.slot) == da
+
+
+def broadcast_dims(a: list, b: list, where: str, pinned: dict | None = None) -> list:
+    """torch broadcasting of two dim lists; where a static size meets a slot
+    of the same extent (see same_extent) the static size wins."""
     out = []
     for i in range(max(len(a), len(b))):
         da = a[len(a) - 1 - i] if i < len(a) else 1
@@ -48,6 +58,8 @@ def broadcast_dims(a: list, b: list, where: str) -> list:
             out.append(da)
         elif da == 1:
             out.append(db)
+        elif same_extent(da, db, pinned or {}):
+            out.append(da if isinstance(da, int) else db)
         else:
             raise exc.TypeError_(f"shapes {a} and {b} cannot be broadcast together (dim {da} vs {db})", location=where)
     return out[::-1]
@@ -56,6 +68,20 @@ def broadcast_dims(a: list, b: list, where: str) -> list:
 class DeviceOps:
     def __init__(self, b: IRBuilder) -> None:
         self.b = b
+        # slot -> extent of the reduction slots over power-of-two extents
+        self.pinned: dict[int, int] = {}
+
+    def broadcast_dims(self, a: list, b: list) -> list:
+        return broadcast_dims(a, b, self.b.where(), self.pinned)
+
+    def rebind(self, x: DTensor, dims: list) -> DTensor:
+        """x with each dim that is the same_extent as the one in `dims` (same
+        rank) switched to it: a tile.rebind, which folds away once the slot is
+        bound persistent (and pins the slot against looping)."""
+        new = [t if same_extent(d, t, self.pinned) else d for d, t in zip(x.dims, dims)]
+        if new == x.dims:
+            return x
+        return DTensor(self.b.op1("tile.rebind", [x.value], tensor_type(new, x.dtype)), x.dtype, new)
 
     # -- conversion --------------------------------------------------------
     def scalar(self, x, dtype: torch.dtype) -> Scalar:
@@ -122,6 +148,9 @@ class DeviceOps:
             raise exc.TypeError_(f"cannot broadcast shape {x.dims} to {dims}", location=self.b.where())
         while x.ndim < len(dims):
             x = self.expand_dims(x, 0)
+        x = self.rebind(x, dims)
+        if x.dims == dims:
+            return x
         broadcast_dims(x.dims, dims, self.b.where())
         return DTensor(self.b.op1("tile.broadcast", [x.value], tensor_type(dims, x.dtype)), x.dtype, list(dims))
 
@@ -146,7 +175,7 @@ class DeviceOps:
             return [self.scalar(x, dtype) for x in xs], None
         dims = tensors[0].dims
         for t in tensors[1:]:
-            dims = broadcast_dims(dims, t.dims, self.b.where())
+            dims = self.broadcast_dims(dims, t.dims)
         return [self.to_tensor(x, dtype, dims) for x in xs], dims
 
     def _make(self, name: str, operands, dtype: torch.dtype, dims, attributes=None):
@@ -221,7 +250,7 @@ class DeviceOps:
         if tensors:
             dims = tensors[0].dims
             for t in tensors[1:]:
-                dims = broadcast_dims(dims, t.dims, self.b.where())
+                dims = self.broadcast_dims(dims, t.dims)
             c = self.to_tensor(cond, torch.bool, dims)
             x = self.to_tensor(a, dtype, dims)
             y = self.to_tensor(b, dtype, dims)

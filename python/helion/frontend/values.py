@@ -82,6 +82,7 @@ class TensorArg:
     dtype: torch.dtype
     shape: tuple
     strides: tuple
+    device: object = None  # torch.device
 
     @property
     def ndim(self) -> int:

@@ -6,6 +6,7 @@ import functools
 import inspect
 import sys
 import time
+import types
 from typing import Any, Callable, Sequence
 
 import torch
@@ -18,15 +19,50 @@ from .config import Config
 from .settings import Settings
 
 
+def _function_key(fn, _seen=None) -> tuple:
+    """A host function that device code calls is traced inline, so it is keyed
+    on its code and on what it closes over (values baked into the trace), not
+    on its identity: a helper defined in host code is a new object each call."""
+    seen = _seen or set()
+    if id(fn) in seen:  # a closure that refers to itself
+        return (types.FunctionType, fn.__code__)
+    seen.add(id(fn))
+
+    def value_key(v):
+        if isinstance(v, torch.Tensor):
+            return (v.dtype, v.device, v.shape, v.stride(), v.data_ptr() % 16 == 0)
+        if isinstance(v, types.FunctionType):
+            return _function_key(v, seen)
+        try:
+            hash(v)
+        except TypeError:
+            raise exc.NotSupported(f"function {fn.__name__} called from device code closes over a {type(v).__name__}; "
+                                   "pass it as an argument") from None
+        return (type(v), v)
+
+    cells = []
+    for c in fn.__closure__ or ():
+        try:
+            cells.append(value_key(c.cell_contents))
+        except ValueError:  # an empty cell
+            cells.append(None)
+    defaults = tuple(value_key(d) for d in fn.__defaults__ or ())
+    kwdefaults = tuple((k, value_key(d)) for k, d in sorted((fn.__kwdefaults__ or {}).items()))
+    return (types.FunctionType, fn.__code__, tuple(cells), defaults, kwdefaults)
+
+
 def _specialization_key(values: tuple) -> tuple:
     """Dtype, device, shape, strides and 16-byte alignment of each tensor;
-    the value of each int/bool; only the type of floats (runtime args)."""
+    the value of each int/bool; only the type of floats (runtime args); the
+    code and closure of each function."""
     key = []
     for v in values:
         if isinstance(v, torch.Tensor):
             key.append((v.dtype, v.device, v.shape, v.stride(), v.data_ptr() % 16 == 0))
         elif type(v) is float:
             key.append(float)
+        elif isinstance(v, types.FunctionType):
+            key.append(_function_key(v))
         else:
             try:
                 hash(v)
@@ -94,7 +130,8 @@ def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache
             parts.append(f"{n}.dtype, {n}.shape, {n}.stride(), {n}.data_ptr() & 15" + (f", {n}.is_cuda" if first_tensor else ""))
             first_tensor = False
         else:
-            parts.append(f"type({n}), {n}" if type(v) is not float else f"type({n})")
+            parts.append(f"function_key({n})" if isinstance(v, types.FunctionType)
+                         else f"type({n}), {n}" if type(v) is not float else f"type({n})")
     key_expr = f"({', '.join(parts)},)"
     runtime = ", ".join(names[i] for i in runtime_positions)
     sig = ", ".join(names)
@@ -111,7 +148,7 @@ def launch({sig}):
         return slow({sig})
     e[0](e[1], 1, 1, e[2](), e[3], e[4], None, None, None{', ' + runtime if runtime else ''})
 """
-    ns = {"cache_get": cache.get, "slow": slow}
+    ns = {"cache_get": cache.get, "slow": slow, "function_key": _function_key}
     exec(src, ns)  # noqa: S102 - generated from argument kinds only
     return ns["flat_key"], ns["launch"]
 
@@ -290,6 +327,10 @@ class BoundKernel:
 
     def _config(self, config) -> Config:
         if config is None:
+            if self.spec.best is not None:
+                return self.spec.best.config
+            if len(self.kernel.configs) == 1:
+                return self.kernel.configs[0]
             return self.default_config()
         return config if isinstance(config, Config) else Config(**config)
 
