@@ -657,3 +657,42 @@ def test_torch_arange_and_tile_size_in_device_code():
         return out
 
     _expect_error(dynamic, (torch.randn(8),), helion.exc.NotSupported, "constant int bounds", "not constant")
+
+
+@helion.kernel(config=helion.Config(block_sizes=[64]))
+def _scale_shift(x: torch.Tensor, alpha: hl.constexpr, beta: float) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tile in hl.tile(x.size(0)):
+        out[tile] = x[tile] * alpha + beta
+    return out
+
+
+def test_constexpr_arguments_are_baked_in_and_specialized(filecheck):
+    """alpha: hl.constexpr becomes a constant of the device code (no kernel
+    argument) and each value gets its own specialization; beta stays a
+    runtime f32 argument."""
+    x = torch.randn(100)
+    filecheck(_scale_shift.bind((x, 2.5, 1.0)).tile_ir, """
+CHECK: tile.kernel @_scale_shift(%{{.*}}: memref<100xf32{{.*}}, %[[BETA:.*]]: f32, %{{.*}}: memref<100xf32{{.*}}) {
+CHECK: arith.constant 2.500000e+00 : f32
+CHECK: arith.mulf
+CHECK: tile.full %[[BETA]]
+CHECK: arith.addf
+""")
+    for alpha, beta in ((2.5, 1.0), (-3.0, 1.0), (2.5, 7.0), (-3.0, -2.0)):  # the fast path too
+        torch.testing.assert_close(_scale_shift(x, alpha, beta), x * alpha + beta)
+    assert _scale_shift.bind((x, 2.5, 1.0)) is not None
+    assert _scale_shift.bind((x, 2.5, 1.0)).key != _scale_shift.bind((x, -3.0, 1.0)).key
+    assert _scale_shift.bind((x, 2.5, 1.0)).key == _scale_shift.bind((x, 2.5, 9.0)).key
+
+
+def test_constexpr_argument_must_be_a_number():
+    with pytest.raises(helion.exc.TypeError_, match=r"hl.constexpr argument 'alpha' must be a Python number or bool, got Tensor"):
+        _scale_shift(torch.randn(100), torch.randn(1), 1.0)
+
+
+@pytest.mark.parametrize("value", [1e-06, 1e20, -2.5e-30, 3.0, 0.1])
+def test_float_constants_in_exponent_form(value):
+    """Python writes 1e-06 without a '.', which MLIR does not parse."""
+    x = torch.randn(100)
+    torch.testing.assert_close(_scale_shift(x, value, 0.0), x * value)

@@ -139,6 +139,11 @@ class DeviceCodegen:
                 arg_attrs.append("{tile.aligned}" if v.data_ptr() % 16 == 0 else "{}")
                 runtime_args.append(RuntimeArg(i, "tensor"))
                 bindings.append((name, "tensor", v))
+            elif isinstance(v, hl.constexpr):
+                if not isinstance(v.value, (bool, int, float)):
+                    raise exc.TypeError_(f"hl.constexpr argument {name!r} must be a Python number or bool, "
+                                         f"got {type(v.value).__name__}", location=self._loop_where())
+                self.env[name] = v.value  # baked in
             elif isinstance(v, float):
                 arg_types.append("f32")
                 arg_attrs.append("{}")

@@ -12,6 +12,7 @@ from .. import exc
 from .. import language as hl
 
 LAUNCH_NAME = "__helion_launch"
+CONSTEXPR_NAME = "__helion_constexpr"
 
 
 @dataclasses.dataclass
@@ -61,6 +62,21 @@ def _stored_names(nodes) -> set[str]:
     return names
 
 
+def _is_constexpr_annotation(node: ast.AST | None, scope: dict) -> bool:
+    """`hl.constexpr` (or any expression naming helion.language.constexpr)."""
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):  # a quoted annotation
+        try:
+            node = ast.parse(node.value, mode="eval").body
+        except SyntaxError:
+            return False
+    try:
+        return eval(compile(ast.Expression(node), "<annotation>", "eval"), dict(scope)) is hl.constexpr
+    except Exception:
+        return False
+
+
 def is_device_loop_call(call: ast.AST, scope: dict) -> bool:
     """`hl.tile(...)`/`hl.grid(...)` or an alias of them."""
     if not isinstance(call, ast.Call):
@@ -100,7 +116,9 @@ def split_kernel(fn) -> SplitKernel:
               and not any(n is m for m in ast.walk(loop))]
     if nested:
         raise exc.NotSupported("device loops must be at the top level of the kernel function", location=f"{filename}:{nested[0].lineno}")
-    args = [a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs]
+    params = fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs
+    args = [a.arg for a in params]
+    constexprs = {a.arg for a in params if _is_constexpr_annotation(a.annotation, scope)}
     host_defined = set(args) | _stored_names(fdef.body[:index])
     captured = [n for n in _loaded_names(loop) if n in host_defined]
     device_defined = _stored_names([loop])
@@ -111,12 +129,15 @@ def split_kernel(fn) -> SplitKernel:
     if leaked:
         raise exc.NotSupported(f"device-loop variables {leaked} are read after the loop; write results to tensors instead",
                                location=f"{filename}:{loop.lineno}")
-    call = ast.Expr(ast.Call(ast.Name(LAUNCH_NAME, ast.Load()), [ast.Name(n, ast.Load()) for n in captured], []))
+    launch_args = [ast.Call(ast.Name(CONSTEXPR_NAME, ast.Load()), [ast.Name(n, ast.Load())], []) if n in constexprs
+                   else ast.Name(n, ast.Load()) for n in captured]
+    call = ast.Expr(ast.Call(ast.Name(LAUNCH_NAME, ast.Load()), launch_args, []))
     ast.copy_location(call, loop)
     ast.copy_location(call.value, loop)
     fdef.body[index] = call
     ast.fix_missing_locations(module)
     namespace = dict(scope)
+    namespace[CONSTEXPR_NAME] = hl.constexpr
     code = compile(module, filename, "exec")
     return SplitKernel(fn.__name__, filename, (code, fdef.name, namespace), loop, captured, scope)
 

@@ -40,7 +40,7 @@ def float_attr(value: float, dtype: torch.dtype) -> str:
     """An MLIR float attribute; non-finite values as bit patterns."""
     t = mlir_dtype(dtype)
     if math.isfinite(value):
-        return f"{float(value)!r} : {t}"
+        return f"{float(value):.17e} : {t}"  # MLIR float literals need the '.': 1e-06 does not parse
     if dtype == torch.float32:
         bits = struct.unpack("<I", struct.pack("<f", value))[0]
         return f"0x{bits:08X} : f32"

@@ -87,7 +87,15 @@ def specialize(value):
 
 
 class constexpr:  # noqa: N801 - matches the public API name
-    """Annotation for kernel arguments that are compile-time constants."""
+    """Annotation for kernel arguments that are compile-time constants:
+    `def k(x: torch.Tensor, eps: hl.constexpr)`. Their value (a float too) is
+    baked into the device code and kernels specialize on it. The host code
+    wraps each such argument in a constexpr on its way to the device loop."""
+
+    __slots__ = ("value",)
 
     def __init__(self, value=None):
         self.value = value
+
+    def __repr__(self) -> str:
+        return f"hl.constexpr({self.value!r})"

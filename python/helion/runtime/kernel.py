@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 import torch
 
 from .. import exc
+from .. import language as hl
 from ..compiler import pipeline
 from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
@@ -53,8 +54,8 @@ def _function_key(fn, _seen=None) -> tuple:
 
 def _specialization_key(values: tuple) -> tuple:
     """Dtype, device, shape, strides and 16-byte alignment of each tensor;
-    the value of each int/bool; only the type of floats (runtime args); the
-    code and closure of each function."""
+    the value of each int/bool and hl.constexpr; only the type of floats
+    (runtime args); the code and closure of each function."""
     key = []
     for v in values:
         if isinstance(v, torch.Tensor):
@@ -64,6 +65,8 @@ def _specialization_key(values: tuple) -> tuple:
         elif isinstance(v, types.FunctionType):
             key.append(_function_key(v))
         else:
+            if isinstance(v, hl.constexpr):
+                v = (hl.constexpr, type(v.value), v.value)
             try:
                 hash(v)
                 key.append(v)
@@ -131,6 +134,7 @@ def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache
             first_tensor = False
         else:
             parts.append(f"function_key({n})" if isinstance(v, types.FunctionType)
+                         else f"type({n}.value), {n}.value" if isinstance(v, hl.constexpr)
                          else f"type({n}), {n}" if type(v) is not float else f"type({n})")
     key_expr = f"({', '.join(parts)},)"
     runtime = ", ".join(names[i] for i in runtime_positions)
