@@ -1,6 +1,6 @@
 """Run every example kernel (kernels.py, reduction_kernels.py) on fresh random
-inputs, check it against a float64 torch reference and, on a GPU, time it
-against the same computation in eager PyTorch.
+inputs with its first config (and, for reductions, its first looped-reduction
+config too), check it against a float64 torch reference and, on a GPU, time it.
 
     python examples/run_examples.py [--dtype bfloat16] [name ...]
 """
@@ -26,19 +26,20 @@ def main():
             if args.names and name not in args.names:
                 continue
             inputs = make(device, dtype)
-            kernel.bind(inputs).set_config(configs[0])
-            out = kernel(*inputs)
-            ref = kernels.reference(name, *inputs) if module is kernels else module.CASES[name][2](*inputs)
-            atol, rtol = module.tolerance(dtype, name)
-            torch.testing.assert_close(out.double(), ref, atol=atol, rtol=rtol)
-            line = f"{name:24s} ok  ({device}, {args.dtype}, {configs[0]!r})"
-            if device == "cuda":
-                from triton.testing import do_bench
+            looped = [c for c in configs if c.config.get("reduction_loops")]
+            for label, config in [("", configs[0])] + [(" looped", c) for c in looped[:1]]:
+                kernel.bind(inputs).set_config(config)
+                out = kernel(*inputs)
+                ref = kernels.reference(name, *inputs) if module is kernels else module.CASES[name][2](*inputs)
+                atol, rtol = module.tolerance(dtype, name)
+                torch.testing.assert_close(out.double(), ref, atol=atol, rtol=rtol)
+                line = f"{name + label:24s} ok  ({device}, {args.dtype}, {config!r})"
+                if device == "cuda":
+                    from triton.testing import do_bench
 
-                ms = do_bench(lambda: kernel(*inputs))
-                line += f"  {ms * 1e3:9.1f} us"
-            print(line)
-
+                    ms = do_bench(lambda: kernel(*inputs))
+                    line += f"  {ms * 1e3:9.1f} us"
+                print(line)
 
 if __name__ == "__main__":
     main()
