@@ -66,6 +66,8 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
         if (!extent)
           return op.emitOpError("a persistent reduction needs a static extent");
         value = static_cast<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(*extent, 1)));
+        if (auto least = op->getAttrOfType<IntegerAttr>("min_block")) // a dot operand
+          value = std::max<int64_t>(value, least.getInt());
       }
       values[slot] = value;
       OpBuilder b(op);

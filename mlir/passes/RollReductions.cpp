@@ -339,6 +339,11 @@ struct RollReductionsPass : public helion::impl::RollReductionsBase<RollReductio
           op.emitOpError("a looped reduction needs a static extent");
           return signalPassFailure();
         }
+        if (auto least = op->getAttrOfType<IntegerAttr>("min_block"); least && loop < least.getInt()) {
+          op.emitOpError() << "reduction_loops[" << index - 1 << "] = " << loop << " is below "
+                           << least.getInt() << ", the minimum for a matmul dimension";
+          return signalPassFailure();
+        }
         auto kernel = op->getParentOfType<KernelOp>();
         if (!kernel || failed(SlotRoller(op, index - 1, loop).run(kernel)))
           return signalPassFailure();

@@ -696,3 +696,53 @@ def test_float_constants_in_exponent_form(value):
     """Python writes 1e-06 without a '.', which MLIR does not parse."""
     x = torch.randn(100)
     torch.testing.assert_close(_scale_shift(x, value, 0.0), x * value)
+
+
+@helion.kernel()
+def _exp_matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, k = x.size()
+    _, n = y.size()
+    out = torch.empty([m, n], dtype=torch.float32, device=x.device)
+    for tile_m, tile_n in hl.tile([m, n]):
+        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(k):
+            acc = acc + torch.exp(x[tile_m, tile_k]) @ torch.exp(y[tile_k, tile_n])
+        out[tile_m, tile_n] = acc
+    return out
+
+
+@helion.kernel()
+def _row_matmul(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    m, k = x.size()
+    _, n = w.size()
+    out = torch.empty([m, n], dtype=torch.float32, device=x.device)
+    for tile_m, tile_n in hl.tile([m, n]):
+        out[tile_m, tile_n] = torch.exp(x[tile_m, :]) @ torch.exp(w[:, tile_n])
+    return out
+
+
+def test_dot_zeroes_contraction_lanes_past_the_tile():
+    """K = 40 in tiles of 16: the last tile's padded lanes load 0 and exp(0) = 1;
+    the dot must not add 1 * 1 products for them."""
+    x, y = torch.randn(32, 40) * 0.1, torch.randn(40, 24) * 0.1
+    _exp_matmul.bind((x, y)).set_config(helion.Config(block_sizes=[16, 16, 16]))
+    torch.testing.assert_close(_exp_matmul(x, y).double(), torch.exp(x.double()) @ torch.exp(y.double()), atol=2e-2, rtol=2e-2)
+    full = _exp_matmul.bind((torch.randn(32, 48), torch.randn(48, 24))).to_triton_code(helion.Config(block_sizes=[16, 16, 16]))
+    assert "arith.select" not in full  # K tiles always full: no lane is zeroed
+
+
+@pytest.mark.parametrize("k", [5, 12, 40])
+def test_full_slice_contraction_gets_a_dot_sized_block(k):
+    """x[t, :] @ w[:, t] over K = 5 or 12: the persistent block is at least 16
+    (tt.dot's minimum), and the lanes past K are zeroed."""
+    x, w = torch.randn(20, k) * 0.1, torch.randn(k, 18) * 0.1
+    bound = _row_matmul.bind((x, w))
+    config = helion.Config(block_sizes=[16, 16])
+    assert 'min_block = 16' in bound.tile_ir
+    ttir = bound.to_triton_code(config)
+    assert f"tensor<16x{max(16, 1 << (k - 1).bit_length())}xf32>" in ttir
+    bound.set_config(config)
+    torch.testing.assert_close(_row_matmul(x, w).double(), torch.exp(x.double()) @ torch.exp(w.double()), atol=2e-2, rtol=2e-2)
+    if k == 40:
+        with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = 8 is below 16, the minimum for a matmul dimension"):
+            bound.to_triton_code(helion.Config(block_sizes=[16, 16], reduction_loops=[8]))

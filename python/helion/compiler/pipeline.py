@@ -62,9 +62,11 @@ def check_config(kernel: TracedKernel, config: Config) -> Config:
     reductions = merged.reduction_loops
     if len(reductions) != len(kernel.reduction_slots):
         raise exc.InvalidConfig(f"reduction_loops needs {len(kernel.reduction_slots)} entries, got {reductions}")
-    for i, r in enumerate(reductions):
+    for i, (r, s) in enumerate(zip(reductions, kernel.reduction_slots)):
         if r is not None and (not isinstance(r, int) or isinstance(r, bool) or r < 1 or r & (r - 1)):
             raise exc.InvalidConfig(f"reduction_loops[{i}] = {r!r} must be None (persistent) or a power of two")
+        if r is not None and r < s.min_size and (s.extent is None or r < s.extent):
+            raise exc.InvalidConfig(f"reduction_loops[{i}] = {r} is below {s.min_size}, the minimum for a matmul dimension")
     return merged
 
 

@@ -102,6 +102,7 @@ class DeviceCodegen:
         self.ops = DeviceOps(self.b)
         self.slots: list[SlotInfo] = []
         self.slot_values: dict[int, object] = {}  # slot -> its tile.block_size value
+        self.slot_ops: dict[int, object] = {}  # slot -> its tile.block_size op
         self.reduction_slot_by_extent: dict[int, int] = {}
         self.multi_dim_loops: list[int] = []
         self.multi_dim_seen: set[int] = set()
@@ -174,6 +175,9 @@ class DeviceCodegen:
                 self.env[name] = BlockSize(self.slot_values[slot], slot)
         self._visit_loop(split.device_loop, top=True)
         self.b.op("tile.return")
+        for s in self.slots:
+            if s.reduction and s.min_size > 1:  # a persistent block (or chunk) at least this wide
+                self.slot_ops[s.slot].set_attribute("min_block", s.min_size)
         try:
             module.verify()
         except ir.MLIRError as e:
@@ -202,6 +206,7 @@ class DeviceCodegen:
         b = ir.Builder.before(self.anchor)
         op = b.create("tile.block_size", results=[self.b.type("index")], attributes=attrs, loc=self.b.loc)
         self.slot_values[slot] = op.result()
+        self.slot_ops[slot] = op
         return slot
 
     def _reduction_slot(self, extent: int) -> int:
@@ -1558,11 +1563,24 @@ class DeviceCodegen:
         return r
 
     # --------------------------------------------------------------- matmul
-    def _mark_dot_dims(self, *dims_lists):
-        for dims in dims_lists:
-            for d in dims[-2:]:
-                if isinstance(d, Sym):
-                    self.slots[d.slot].min_size = 16
+    def _mark_dot_dims(self, a: DTensor, b: DTensor):
+        """tt.dot needs every dim >= 16 and K >= 32 for 8-bit types."""
+        kmin = 32 if a.dtype.itemsize == 1 else 16
+        for d, least in ((a.dims[-2], 16), (a.dims[-1], kmin), (b.dims[-1], 16)):
+            # (a slot pinned to a smaller static extent cannot grow: it stays)
+            if isinstance(d, Sym) and self.ops.pinned.get(d.slot, least) >= least:
+                self.slots[d.slot].min_size = max(self.slots[d.slot].min_size, least)
+
+    def _zero_padded_lanes(self, x: DTensor, axis: int) -> DTensor:
+        """Lanes of the contraction past the tile's bound hold no data (loads
+        give 0, but exp(0) = 1): zero them so they add nothing to the dot.
+        eliminate-masks folds the select away when tiles are always full.
+        A plain load needs none: its masked lanes already read 0."""
+        owner = x.value.owner
+        if owner is not None and owner.name == "tile.load":
+            return x
+        mask = self._lane_mask(x, axis)
+        return x if mask is None else self.ops.where(mask, x, 0)
 
     def _pad_contraction(self, a: DTensor, b: DTensor):
         """tt.dot needs K >= 16 (32 for 8-bit types; smaller K miscompiles on the
@@ -1611,8 +1629,9 @@ class DeviceCodegen:
             dims = [a.dims[0], a.dims[1], b.dims[2]]
         integer = not a.dtype.is_floating_point
         acc_dtype = torch.int32 if integer else torch.float32
-        self._mark_dot_dims(a.dims, b.dims)
         a, b = self._pad_contraction(a, b)
+        self._mark_dot_dims(a, b)
+        a, b = self._zero_padded_lanes(a, a.ndim - 1), self._zero_padded_lanes(b, b.ndim - 2)
         if acc is None or acc.dtype != acc_dtype:
             base = self.ops.to_tensor(0, acc_dtype, dims)
         else:
