@@ -38,3 +38,39 @@ tile.kernel @k(%x: memref<128x100xf32>) {
   }
   tile.return
 }
+
+// A causal inner loop `0 to tile_m.end step b`: tile_m.end is
+// min(begin + 128, 4096), a multiple of 128, so steps of 64 always give full
+// tiles (no mask); steps of 48 do not. The divisibility follows tile.end,
+// tile.begin and the index arithmetic on them.
+// CHECK-LABEL: tile.kernel @causal
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, false>}
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, false>}
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] {bounds_check = array<i1: false, true>}
+tile.kernel @causal(%x: memref<4096x4096xf32>) {
+  %c0 = arith.constant 0 : index
+  %c48 = arith.constant 48 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %m = arith.constant 4096 : index
+  tile.grid (%i) = (%c0) to (%m) step (%c128) {
+    %end = tile.end %i
+    tile.for (%j) = (%c0) to (%end) step (%c64) {
+      %v = tile.load %x[%i, %j] : memref<4096x4096xf32>[!tile.tile, !tile.tile] -> tensor<128x64xf32>
+      tile.yield
+    }
+    %begin = tile.begin %i
+    %twice = arith.addi %begin, %c256 : index
+    tile.for (%j) = (%begin) to (%twice) step (%c64) {
+      %v = tile.load %x[%i, %j] : memref<4096x4096xf32>[!tile.tile, !tile.tile] -> tensor<128x64xf32>
+      tile.yield
+    }
+    tile.for (%j) = (%c0) to (%end) step (%c48) {
+      %v = tile.load %x[%i, %j] : memref<4096x4096xf32>[!tile.tile, !tile.tile] -> tensor<128x48xf32>
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
