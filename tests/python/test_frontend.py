@@ -746,3 +746,37 @@ def test_full_slice_contraction_gets_a_dot_sized_block(k):
     if k == 40:
         with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = 8 is below 16, the minimum for a matmul dimension"):
             bound.to_triton_code(helion.Config(block_sizes=[16, 16], reduction_loops=[8]))
+
+
+@helion.kernel(config=helion.Config(block_sizes=[32]))
+def _axpb(x: torch.Tensor, a: float, n_rep: int) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tile in hl.tile(x.size(0)):
+        acc = x[tile]
+        for _ in range(n_rep):
+            acc = acc * a
+        out[tile] = acc
+    return out
+
+
+def test_launcher_hot_path_and_fallbacks():
+    """The generated launcher's hot path (last specialization, C++ tensor
+    guard + alignment + scalar values) must never serve a call it does not
+    fit: new shapes, dtypes, strides, unaligned views, other int values."""
+    _axpb.reset()
+    x = torch.randn(100)
+    calls = [(x, 2.0, 1), (x, -1.5, 1), (x, 2.0, 2), (torch.randn(64), 3.0, 1), (x, 2.0, 1),
+             (torch.randn(100, dtype=torch.float64), 0.5, 1), (torch.randn(200)[::2], 1.5, 1),
+             (torch.randn(101)[1:], 1.25, 1), (x, 2.0, 2), (x.clone().requires_grad_(False), 4.0, 1)]
+    for v, a, n in calls * 2:
+        torch.testing.assert_close(_axpb(v, a, n), v * a ** n)
+    assert len(_axpb._specs) == 6  # (100, n=1), (100, n=2), 64, float64, strided, unaligned
+    assert _axpb._hot[0] is None  # the last compiled call was unaligned: no hot entry
+    y = torch.randn(32)
+    torch.testing.assert_close(_axpb(y, 3.0, 1), y * 3.0)
+    assert _axpb._hot[0] is not None  # an aligned new specialization becomes hot
+    _axpb._fast_cache.clear()
+    torch.testing.assert_close(_axpb(y, -2.0, 1), y * -2.0)
+    assert not _axpb._fast_cache  # served by the hot path: the slow path would have refilled it
+    for v, a, n in calls:
+        torch.testing.assert_close(_axpb(v, a, n), v * a ** n)

@@ -87,29 +87,51 @@ class CompiledEntry:
             print(f"// helion: TTIR of {traced.name} with {config!r}\n{self.ttir.text}", file=sys.stderr)
         self.grid = self.ttir.num_programs
         self.arg_index = [a.index for a in traced.runtime_args]
-        # (run, grid, stream_fn, function, packed): the CompiledKernel.run call
-        # shape that both `launch` and the generated fast launcher use.
+        # (launch, grid, stream_fn, tail, pointers): the call
+        #   launch(grid, 1, 1, stream_fn(), *tail, *runtime_args)
+        # that both `launch` and the generated fast launcher make; with
+        # `pointers`, tensors are passed as their data_ptr() ints.
         if device.type == "cuda":
             ck = pipeline.compile_ttir(self.ttir, config)
             ck._init_handles()
             self.compiled = ck
             stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
-            run = ck.run if self.grid else _no_launch
-            self.launch_tuple = (run, self.grid, stream, ck.function, ck.packed_metadata)
+            launch, tail = _cuda_launch_call(ck)
+            self.launch_tuple = (launch if self.grid else _no_launch, self.grid, stream, tail, True)
         elif device.type == "cpu":
             self.compiled = None
-            self.launch_tuple = (self._cpu_run if self.grid else _no_launch, self.grid, _no_stream, None, None)
+            self.launch_tuple = (self._cpu_run if self.grid else _no_launch, self.grid, _no_stream, (), False)
         else:
             raise exc.NotSupported(f"device {device} (CUDA and CPU are supported)")
 
     def launch(self, values: tuple) -> None:
-        run, grid, stream, function, packed = self.launch_tuple
-        run(grid, 1, 1, stream(), function, packed, None, None, None, *[values[i] for i in self.arg_index])
+        launch, grid, stream, tail, pointers = self.launch_tuple
+        args = [values[i] for i in self.arg_index]
+        if pointers:
+            args = [a.data_ptr() if isinstance(a, torch.Tensor) else a for a in args]
+        launch(grid, 1, 1, stream(), *tail, *args)
 
-    def _cpu_run(self, gx, gy, gz, stream, function, packed, m, h1, h2, *args) -> None:
+    def _cpu_run(self, gx, gy, gz, stream, *args) -> None:
         from . import cpu_executor
 
         cpu_executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
+
+
+def _cuda_launch_call(ck):
+    """(launch function, fixed arguments after the stream) for a Triton
+    CompiledKernel. Triton's launcher object wraps a C `launch`; when the
+    kernel needs no scratch memory we call that C function directly, which
+    skips the wrapper's per-call Python work. Pointers go in as ints, which
+    skips its per-pointer driver query (our specialization key already
+    checks that every tensor is on the GPU)."""
+    launcher = ck.run
+    direct = getattr(launcher, "launch", None)
+    if (direct is not None and getattr(launcher, "global_scratch_size", 1) == 0
+            and getattr(launcher, "profile_scratch_size", 1) == 0
+            and hasattr(launcher, "launch_cooperative_grid") and hasattr(launcher, "launch_pdl")):
+        return direct, (ck.function, launcher.launch_cooperative_grid, launcher.launch_pdl, None, None,
+                        ck.packed_metadata, None, None, None)
+    return launcher, (ck.function, ck.packed_metadata, None, None, None)
 
 
 def _no_launch(*args) -> None:
@@ -120,39 +142,102 @@ def _no_stream() -> None:
     return None
 
 
-def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache: dict):
-    """Generate `launch(v0, v1, ...)` for this arity and these argument kinds:
-    a flat specialization key, one dict lookup, and CompiledKernel.run with
-    the runtime arguments; anything unexpected falls back to `slow`."""
+def _value_kind(v) -> str:
+    if isinstance(v, torch.Tensor):
+        return "tensor"
+    if isinstance(v, types.FunctionType):
+        return "function"
+    if isinstance(v, hl.constexpr):
+        return "constexpr"
+    return "float" if type(v) is float else "value"
+
+
+try:  # a C++ check of dtype, device, shape and strides of several tensors
+    from torch._C._dynamo.guards import TensorGuards as _TensorGuards
+except ImportError:  # pragma: no cover - older torch
+    _TensorGuards = None
+
+
+def _hot_entry(values: tuple, launch_tuple):
+    """(tensor check, launch tuple, expected scalars) for the launcher's hot
+    path, or None when these values cannot take it (unaligned tensors,
+    functions)."""
+    if _TensorGuards is None:
+        return None
+    tensors = [v for v in values if isinstance(v, torch.Tensor)]
+    if not tensors or any(t.data_ptr() & 15 for t in tensors) or any(isinstance(v, types.FunctionType) for v in values):
+        return None
+    scalars = []
+    for v in values:
+        if isinstance(v, hl.constexpr):
+            scalars += [type(v.value), v.value]
+        elif not isinstance(v, torch.Tensor) and type(v) is not float:
+            scalars += [type(v), v]
+    guards = _TensorGuards(*tensors, dynamic_dims_sizes=None, dynamic_dims_strides=None)
+    return (guards.check, launch_tuple, tuple(scalars))
+
+
+def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache: dict, hot: list):
+    """Generate `launch(v0, v1, ...)` for this arity and these argument kinds.
+    Hot path: the last specialization launched, checked by one C++ tensor
+    guard, a 16-byte alignment test and the scalars' values. Otherwise a flat
+    specialization key and one dict lookup. Both end in CompiledKernel.run
+    with the runtime arguments; anything unexpected falls back to `slow`."""
     names = [f"v{i}" for i in range(len(values))]
-    parts = []
-    first_tensor = True
+    parts, tensors, hot_checks = [], [], []
+    k = 0  # next index into the hot entry's expected scalars
     for n, v in zip(names, values):
-        if isinstance(v, torch.Tensor):
-            # One device check suffices: mixed devices are rejected at compile time.
-            parts.append(f"{n}.dtype, {n}.shape, {n}.stride(), {n}.data_ptr() & 15" + (f", {n}.is_cuda" if first_tensor else ""))
-            first_tensor = False
+        kind = _value_kind(v)
+        if kind == "tensor":
+            parts.append(f"{n}.dtype, {n}.shape, {n}.stride(), {n}.data_ptr() & 15, {n}.is_cuda")
+            tensors.append(n)
+        elif kind == "function":
+            parts.append(f"function_key({n})")
+        elif kind == "constexpr":
+            parts.append(f"type({n}.value), {n}.value")
+            hot_checks.append(f"type({n}) is constexpr and type({n}.value) is h[2][{k}] and {n}.value == h[2][{k + 1}]")
+            k += 2
+        elif kind == "float":
+            parts.append(f"type({n})")
+            hot_checks.append(f"type({n}) is float")
         else:
-            parts.append(f"function_key({n})" if isinstance(v, types.FunctionType)
-                         else f"type({n}.value), {n}.value" if isinstance(v, hl.constexpr)
-                         else f"type({n}), {n}" if type(v) is not float else f"type({n})")
+            parts.append(f"type({n}), {n}")
+            hot_checks.append(f"type({n}) is h[2][{k}] and {n} == h[2][{k + 1}]")
+            k += 2
     key_expr = f"({', '.join(parts)},)"
     runtime = ", ".join(names[i] for i in runtime_positions)
+    ptr = {n: f"p{n[1:]}" for n in tensors}  # each tensor's data_ptr(), read once
+    runtime_ptrs = ", ".join(ptr.get(names[i], names[i]) for i in runtime_positions)
     sig = ", ".join(names)
+
+    def call(indent: str) -> str:
+        tail = f", {runtime}" if runtime else ""
+        tail_ptrs = f", {runtime_ptrs}" if runtime else ""
+        return (f"{indent}if e[4]:\n{indent}    e[0](e[1], 1, 1, e[2](), *e[3]{tail_ptrs})\n"
+                f"{indent}else:\n{indent}    e[0](e[1], 1, 1, e[2](), *e[3]{tail})\n")
+
+    reads = ("    try:\n" + "".join(f"        {ptr[t]} = {t}.data_ptr()\n" for t in tensors)
+             + f"    except Exception:\n        return slow({sig})\n") if tensors else ""
+    launch_key = key_expr
+    for t in tensors:
+        launch_key = launch_key.replace(f"{t}.data_ptr() & 15", f"{ptr[t]} & 15")
+    hot_test = " and ".join([f"not (({' | '.join(ptr[t] for t in tensors)}) & 15)"] + hot_checks)
+    hot_path = (f"    h = hot[0]\n"
+                f"    if h is not None and h[0]({', '.join(tensors)}) and {hot_test}:\n"
+                f"        e = h[1]\n{call('        ')}        return\n") if tensors else ""
     src = f"""
 def flat_key({sig}):
     return {key_expr}
 
 def launch({sig}):
-    try:
-        e = cache_get({key_expr})
+{reads}{hot_path}    try:
+        e = cache_get({launch_key})
     except Exception:
         e = None
     if e is None:
         return slow({sig})
-    e[0](e[1], 1, 1, e[2](), e[3], e[4], None, None, None{', ' + runtime if runtime else ''})
-"""
-    ns = {"cache_get": cache.get, "slow": slow, "function_key": _function_key}
+{call('    ')}"""
+    ns = {"cache_get": cache.get, "slow": slow, "function_key": _function_key, "hot": hot, "constexpr": hl.constexpr}
     exec(src, ns)  # noqa: S102 - generated from argument kinds only
     return ns["flat_key"], ns["launch"]
 
@@ -182,7 +267,9 @@ class Kernel:
         self._warned_default = False
         self._capture: list | None = None
         self._fast_cache: dict = {}
+        self._hot: list = [None]  # the fast launcher's hot entry (see _make_fast_launcher)
         self._flat_key = None
+        self._fast_kinds: list[str] = []
         self._host, self._host_globals = host_split.make_host_fn(self._split, self._launch)
         functools.update_wrapper(self, fn)
 
@@ -219,7 +306,11 @@ class Kernel:
 
     def reset(self) -> None:
         self._specs.clear()
+        self.clear_fast_path()
+
+    def clear_fast_path(self) -> None:
         self._fast_cache.clear()
+        self._hot[0] = None
 
     def autotune(self, args, *, force: bool = True, **options):
         bound = self.bind(tuple(args))
@@ -239,12 +330,16 @@ class Kernel:
 
     def _install_fast_path(self, values: tuple, entry: CompiledEntry) -> None:
         if self._flat_key is None:
-            self._flat_key, fast = _make_fast_launcher(values, entry.arg_index, self._launch, self._fast_cache)
+            self._flat_key, fast = _make_fast_launcher(values, entry.arg_index, self._launch, self._fast_cache, self._hot)
+            self._fast_kinds = [_value_kind(v) for v in values]
             self._host_globals[host_split.LAUNCH_NAME] = fast
+        if [_value_kind(v) for v in values] != self._fast_kinds:
+            return  # argument kinds differ from the first call: the slow path serves them
         try:
             self._fast_cache[self._flat_key(*values)] = entry.launch_tuple
         except Exception:
-            pass  # argument kinds differ from the first call: the slow path serves them
+            return
+        self._hot[0] = _hot_entry(values, entry.launch_tuple)
 
     def _specialize(self, values: tuple, key: tuple) -> _Specialization:
         spec = self._specs.get(key)
@@ -321,7 +416,7 @@ class BoundKernel:
 
     def set_config(self, config: Config | dict) -> None:
         self.spec.best = self.compile_config(config)
-        self.kernel._fast_cache.clear()
+        self.kernel.clear_fast_path()
 
     def autotune(self, args, *, force: bool = True, **options) -> Config:
         raise exc.NotSupported("the autotuner is not implemented yet; pass config= or configs=[...]")
