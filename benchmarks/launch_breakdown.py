@@ -2,9 +2,9 @@
 one call timed alone, side by side with torch.add, best of alternating rounds."""
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-import time
 
 import torch
 
@@ -13,6 +13,10 @@ from end_to_end import add, per_call_us  # noqa: E402
 
 
 def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    out_dir = p.parse_args().out
+    os.makedirs(out_dir, exist_ok=True)
     x = torch.randn(1024, device="cuda")
     y = torch.randn(1024, device="cuda")
     out = torch.empty_like(x)
@@ -35,8 +39,10 @@ def main():
         "kernel(x, y)": lambda: add(x, y),
     }
     times = per_call_us(list(pieces.values()), n=5000, rounds=5)
-    for name, t in zip(pieces, times):
-        print(f"{name:24s} {t:7.2f} us")
+    lines = [f"{name:26s} {t:7.2f} us" for name, t in zip(pieces, times)]
+    print("\n".join(lines))
+    with open(os.path.join(out_dir, "launch_breakdown.txt"), "w") as f:
+        f.write(f"device: {torch.cuda.get_device_name()}\n" + "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
