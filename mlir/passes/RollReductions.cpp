@@ -252,9 +252,35 @@ private:
     return out;
   }
 
+  /// A load re-run at `sink` must read what it read where it stood: refuse
+  /// when a store or atomic to the same tensor lies between the two.
+  LogicalResult checkNoWriteBetween(ArrayRef<Operation *> slice, Operation *sink) {
+    for (Operation *op : slice) {
+      auto load = llvm::dyn_cast<LoadOp>(op);
+      if (!load)
+        continue;
+      for (Operation *it = load->getNextNode(); it && it != sink; it = it->getNextNode()) {
+        bool writes = false;
+        it->walk([&](Operation *inner) {
+          if (auto store = llvm::dyn_cast<StoreOp>(inner))
+            writes |= store.getBase() == load.getBase();
+          else if (auto atomic = llvm::dyn_cast<AtomicRMWOp>(inner))
+            writes |= atomic.getBase() == load.getBase();
+        });
+        if (writes) {
+          InFlightDiagnostic d = refuse(sink, "it re-reads a tensor written after the first read");
+          d.attachNote(load.getLoc()) << "the read";
+          d.attachNote(it->getLoc()) << "the write";
+          return failure();
+        }
+      }
+    }
+    return success();
+  }
+
   LogicalResult roll(Operation *sink) {
     SmallVector<Operation *> slice;
-    if (failed(sliceOf(sink, slice)))
+    if (failed(sliceOf(sink, slice)) || failed(checkNoWriteBetween(slice, sink)))
       return failure();
     Location loc = sink->getLoc();
     OpBuilder b(sink);

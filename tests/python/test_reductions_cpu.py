@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import helion
+import helion.language as hl
 
 import reduction_kernels as rk
 
@@ -87,3 +88,36 @@ def test_reduction_loops_must_be_a_power_of_two_or_none(value):
     x = torch.randn(4, 300)
     with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = .* must be None \(persistent\) or a power of two"):
         rk.softmax.bind((x,)).to_triton_code(rk.C(block_sizes=[2], reduction_loops=[value]))
+
+
+@helion.kernel()
+def _softmax_in_place(x: torch.Tensor) -> torch.Tensor:
+    for tile_m in hl.tile(x.size(0)):
+        x[tile_m, :] = torch.softmax(x[tile_m, :], dim=-1)
+    return x
+
+
+@helion.kernel()
+def _sum_after_overwrite(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty([x.size(0)], dtype=x.dtype, device=x.device)
+    for tile_m in hl.tile(x.size(0)):
+        row = x[tile_m, :]
+        x[tile_m, :] = row * 0.0
+        out[tile_m] = row.sum(-1)
+    return out
+
+
+def test_looped_reduction_in_place_and_overwritten_inputs():
+    """In place, every chunk is read before it is written: looping is fine.
+    Reading x again after x was overwritten would be wrong: refused."""
+    x = torch.randn(6, 300)
+    expected = torch.softmax(x.double(), -1)
+    _softmax_in_place.bind((x,)).set_config(rk.C(block_sizes=[2], reduction_loops=[64]))
+    torch.testing.assert_close(_softmax_in_place(x).double(), expected, atol=1e-6, rtol=1e-6)
+    y = torch.randn(6, 300)
+    bound = _sum_after_overwrite.bind((y,))
+    with pytest.raises(helion.exc.CompilationError, match="it re-reads a tensor written after the first read"):
+        bound.to_triton_code(rk.C(block_sizes=[2], reduction_loops=[64]))
+    ref = y.sum(-1)
+    bound.set_config(rk.C(block_sizes=[2]))
+    torch.testing.assert_close(_sum_after_overwrite(y), ref)

@@ -43,3 +43,32 @@ tile.kernel @rebind(%x: memref<8x128xf32>) {
   }
   tile.return
 }
+
+// -----
+
+// The sum re-reads x chunk by chunk, but x was overwritten after the first read.
+tile.kernel @overwritten(%x: memref<8x100xf32>, %out: memref<8xf32>) {
+  %b0 = tile.block_size 0 {extent = 8 : i64}
+  %r = tile.block_size 1 {extent = 100 : i64, reduction}
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c100 = arith.constant 100 : index
+  %zero = arith.constant 0.0 : f32
+  tile.grid (%i) = (%c0) to (%c8) step (%b0) {
+    %all = tile.make_tile %c0, %c100, %r
+    // expected-note @+1 {{the read}}
+    %v = tile.load %x[%i, %all] : memref<8x100xf32>[!tile.tile, !tile.tile] -> tensor<?x?xf32, #tile.dims<[0, 1]>>
+    %z = tile.full %zero : f32 -> tensor<?x?xf32, #tile.dims<[0, 1]>>
+    // expected-note @+1 {{the write}}
+    tile.store %z, %x[%i, %all] : tensor<?x?xf32, #tile.dims<[0, 1]>>, memref<8x100xf32>[!tile.tile, !tile.tile]
+    // expected-error @+1 {{cannot loop reduction_loops[0] (the dim of extent 100): it re-reads a tensor written after the first read}}
+    %s = tile.reduce(%v) axis = 1 : (tensor<?x?xf32, #tile.dims<[0, 1]>>) -> tensor<?xf32, #tile.dims<[0]>> {
+    ^bb0(%a: f32, %b: f32):
+      %r0 = arith.addf %a, %b : f32
+      tile.yield %r0 : f32
+    }
+    tile.store %s, %out[%i] : tensor<?xf32, #tile.dims<[0]>>, memref<8xf32>[!tile.tile]
+    tile.yield
+  }
+  tile.return
+}
