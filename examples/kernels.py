@@ -42,6 +42,17 @@ def matmul_ops(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 @helion.kernel()
+def fp8_matmul(x: torch.Tensor, y: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """fp8 (e4m3fn or e5m2) inputs, fp32 accumulation, into a given fp32 out."""
+    for tile_m, tile_n in hl.tile(out.size()):
+        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(x.size(1)):
+            acc = hl.dot(x[tile_m, tile_k], y[tile_k, tile_n], acc=acc)
+        out[tile_m, tile_n] = acc
+    return out
+
+
+@helion.kernel()
 def add_const(x: torch.Tensor) -> torch.Tensor:  # puzzle 1
     TILE_RANGE = x.size()
     out = torch.empty_like(x)

@@ -65,13 +65,5 @@ def test_fp8_matmul(fp8):
     y = torch.randn(512, 192, device="cuda").to(fp8).t().contiguous().t()  # column-major B, as fp8 wgmma wants
     out = torch.full((256, 192), float("nan"), device="cuda")
 
-    @helion.kernel(config=helion.Config(block_sizes=[64, 64, 64], num_warps=4, num_stages=3))
-    def mm_fp8(x: torch.Tensor, y: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        for tile_m, tile_n in hl.tile(out.size()):
-            acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
-            for tile_k in hl.tile(x.size(1)):
-                acc = hl.dot(x[tile_m, tile_k], y[tile_k, tile_n], acc=acc)
-            out[tile_m, tile_n] = acc
-        return out
-
-    torch.testing.assert_close(mm_fp8(x, y, out).double(), x.double() @ y.double(), atol=1e-2, rtol=1e-3)
+    kernels.fp8_matmul.bind((x, y, out)).set_config(helion.Config(block_sizes=[64, 64, 64], num_warps=4, num_stages=3))
+    torch.testing.assert_close(kernels.fp8_matmul(x, y, out).double(), x.double() @ y.double(), atol=1e-2, rtol=1e-3)

@@ -1032,15 +1032,13 @@ class DeviceCodegen:
         compute = torch.float32 if dtype in (torch.float16, torch.bfloat16) else torch.int8 if dtype == torch.bool else dtype
         xc = self.ops.cast(x, compute)
         zero = -0.0 if compute.is_floating_point else 0  # x + -0.0 == x, signed zeros too
-        lanes = DTensor(self.b.op1("tile.arange", [], tensor_type([size], torch.int32), {"start": 0, "end": size}),
-                        torch.int32, [size])
+        lanes = self.ops.arange(0, size)
         if length == 1:
             sel = self.ops.place(self.ops.compare("eq", lanes, lo), axis, xc.dims)
             r = self._make_reduce("sum", self.ops.where(sel, xc, zero), axis, keepdim=keep)
         else:
             # sel[j, i] = (i == lo + j), placed at dims (axis, axis + 1) of [.., length, size, ..].
-            want = DTensor(self.b.op1("tile.arange", [], tensor_type([length], torch.int32), {"start": lo, "end": lo + length}),
-                           torch.int32, [length])
+            want = self.ops.arange(lo, lo + length)
             sel = self.ops.compare("eq", self.ops.expand_dims(lanes, 0), self.ops.expand_dims(want, 1))
             for _ in range(axis):
                 sel = self.ops.expand_dims(sel, 0)
@@ -1118,8 +1116,7 @@ class DeviceCodegen:
             n = end - start
             if n < 1 or n & (n - 1):
                 raise exc.TypeError_(f"hl.arange size {n} must be a power of two", location=self.where())
-            v = DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end}), torch.int32, [n])
-            return self.ops.cast(v, dtype)
+            return self.ops.cast(self.ops.arange(start, end), dtype)
         if fn is torch.arange:
             return self._torch_arange(args, kwargs)
         if fn in (hl.tile, hl.grid):
@@ -1201,8 +1198,7 @@ class DeviceCodegen:
         n = len(r)
         if n < 1 or n & (n - 1):
             raise exc.NotSupported(f"torch.arange() of length {n} in device code: needs a power-of-two length", location=self.where())
-        v = DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": 0, "end": n}), torch.int32, [n])
-        v = self.ops.cast(v, dtype or torch.int64)
+        v = self.ops.cast(self.ops.arange(0, n), dtype or torch.int64)
         if r.step != 1:
             v = self.ops.binary("mul", v, r.step)
         if r.start != 0:
@@ -1524,7 +1520,7 @@ class DeviceCodegen:
                 begin = self.ops.cast(Scalar(self._tile_begin(tile), torch.int64, True), torch.int32)
                 idx = self.ops.binary("sub", idx, begin)
             elif isinstance(d, int) and d & (d - 1) == 0:
-                idx = DTensor(self.b.op1("tile.arange", [], tensor_type([d], torch.int32), {"start": 0, "end": d}), torch.int32, [d])
+                idx = self.ops.arange(0, d)
             else:
                 raise exc.NotSupported(f"{kind} over a dim of size {d}", location=self.where())
             operands.append(self.ops.place(idx, axis, x.dims))
@@ -1564,9 +1560,8 @@ class DeviceCodegen:
 
     # --------------------------------------------------------------- matmul
     def _mark_dot_dims(self, a: DTensor, b: DTensor):
-        """tt.dot needs every dim >= 16 and K >= 32 for 8-bit types."""
-        kmin = 32 if a.dtype.itemsize == 1 else 16
-        for d, least in ((a.dims[-2], 16), (a.dims[-1], kmin), (b.dims[-1], 16)):
+        """tt.dot needs every dim >= 16 and K >= _dot_k_min."""
+        for d, least in ((a.dims[-2], 16), (a.dims[-1], _dot_k_min(a.dtype)), (b.dims[-1], 16)):
             # (a slot pinned to a smaller static extent cannot grow: it stays)
             if isinstance(d, Sym) and self.ops.pinned.get(d.slot, least) >= least:
                 self.slots[d.slot].min_size = max(self.slots[d.slot].min_size, least)
@@ -1587,7 +1582,7 @@ class DeviceCodegen:
         GPU). A smaller static K is widened: each operand is repeated along K up
         to that size (broadcast + reshape) and the copies are zeroed, which adds
         only zero products."""
-        kmin = 32 if a.dtype.itemsize == 1 else 16
+        kmin = _dot_k_min(a.dtype)
         k = a.dims[-1]
         if isinstance(k, Sym) and self.ops.pinned.get(k.slot, kmin) < kmin:  # x[t, :] over a small extent
             a, b = self._static_dim(a, a.ndim - 1), self._static_dim(b, b.ndim - 2)
@@ -1599,10 +1594,8 @@ class DeviceCodegen:
             dims = x.dims[:axis] + [kmin // k] + x.dims[axis:]
             wide = self.ops.broadcast_to(self.ops.expand_dims(x, axis), dims)
             flat_dims = x.dims[:axis] + [kmin] + x.dims[axis + 1:]
-            flat = DTensor(self.b.op1("tile.reshape", [wide.value], tensor_type(flat_dims, x.dtype)), x.dtype, flat_dims)
-            lanes = DTensor(self.b.op1("tile.arange", [], tensor_type([kmin], torch.int32), {"start": 0, "end": kmin}),
-                            torch.int32, [kmin])
-            keep = self.ops.place(self.ops.compare("lt", lanes, k), axis, flat_dims)
+            flat = self._reshape(wide, flat_dims)
+            keep = self.ops.place(self.ops.compare("lt", self.ops.arange(0, kmin), k), axis, flat_dims)
             return self.ops.where(keep, flat, 0)
 
         return pad(a, a.ndim - 1), pad(b, b.ndim - 2)
@@ -1702,6 +1695,12 @@ def _identity(kind: str, dtype: torch.dtype):
 
 
 _SOURCE_TREES: dict[tuple, ast.Module] = {}
+
+
+def _dot_k_min(dtype: torch.dtype) -> int:
+    """The smallest contraction tt.dot handles: 16, or 32 for 8-bit types
+    (smaller ones miscompile on the GPU)."""
+    return 32 if dtype.itemsize == 1 else 16
 
 
 def _function_node(fn, where: str):

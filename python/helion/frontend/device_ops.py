@@ -162,6 +162,11 @@ class DeviceOps:
             x = self.expand_dims(x, x.ndim)
         return self.broadcast_to(x, dims)
 
+    def arange(self, start: int, end: int) -> DTensor:
+        """The int32 lanes start .. end-1 (end - start a power of two)."""
+        n = end - start
+        return DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end}), torch.int32, [n])
+
     def expand_dims(self, x: DTensor, axis: int) -> DTensor:
         dims = list(x.dims)
         dims.insert(axis, 1)
