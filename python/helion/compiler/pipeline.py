@@ -9,7 +9,7 @@ import tempfile
 from .. import _mlir as ir
 from .. import exc
 from ..frontend.device_codegen import TracedKernel
-from ..runtime.config import Config
+from ..config import Config
 
 
 def default_config(kernel: TracedKernel) -> Config:

@@ -16,7 +16,7 @@ from .. import language as hl
 from ..compiler import pipeline
 from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
-from .config import Config
+from ..config import Config
 from .settings import Settings
 
 

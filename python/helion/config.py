@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import exc
+from . import exc
 
 # Fields and the order their repr prints them.
 _FIELDS = (
