@@ -1,6 +1,8 @@
 """Errors Helion raises. Every user-facing error is a `helion.exc.Base`."""
 from __future__ import annotations
 
+import builtins
+
 
 class Base(Exception):
     """Base of all Helion errors."""
@@ -23,12 +25,51 @@ class TypeError_(_LocatedError):
     """Device code whose types do not fit (dtype, rank, shape)."""
 
 
+class InvalidArgument(_LocatedError, builtins.TypeError):
+    """A kernel was called with arguments it cannot take (count, names, types,
+    devices); `location` is the user's call. Also a builtins.TypeError, which
+    is what Python raises for a bad call."""
+
+
+class InvalidSetting(_LocatedError, builtins.ValueError):
+    """A bad `helion.Settings` field or `@helion.kernel(...)` argument."""
+
+
 class InvalidConfig(Base):
     """A Config that does not fit the kernel (wrong lengths, bad block sizes)."""
 
 
 class CompilationError(Base):
     """The compiler pipeline failed (an MLIR pass or Triton); carries its diagnostics."""
+
+
+class InternalError(CompilationError):
+    """A bug in Helion: an unexpected exception escaped the compiler or the CPU
+    executor. Names the user's line when known, the Config, and a script that
+    reproduces it (`repro_path`)."""
+
+    def __init__(self, message: str, *, location: str | None = None, config: object = None,
+                 repro_path: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        self.config = config
+        self.repro_path = repro_path
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        text = f"{self.location}: " if self.location else ""
+        text += f"internal compiler error: {self.message}"
+        if self.config is not None:
+            text += f"\n  config: {self.config!r}"
+        if self.repro_path:
+            text += f"\n  This is a bug in Helion. Reproduce it with: python {self.repro_path}"
+        else:
+            text += "\n  This is a bug in Helion."
+        return text
+
+    def set_repro(self, path: str) -> None:
+        self.repro_path = path
+        self.args = (self._text(),)
 
 
 class CpuExecutionError(Base):
