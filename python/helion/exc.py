@@ -43,10 +43,11 @@ class CompilationError(Base):
     """The compiler pipeline failed (an MLIR pass or Triton); carries its diagnostics."""
 
 
-class InternalError(CompilationError):
+class InternalError(Base):
     """A bug in Helion: an unexpected exception escaped the compiler or the CPU
     executor. Names the user's line when known, the Config, and a script that
-    reproduces it (`repro_path`)."""
+    reproduces it (`repro_path`). Not a CompilationError: code that falls back
+    to another Config on a compile failure must not hide a compiler bug."""
 
     def __init__(self, message: str, *, location: str | None = None, config: object = None,
                  repro_path: str | None = None) -> None:
