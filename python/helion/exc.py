@@ -81,5 +81,9 @@ class NotInsideKernel(Base):
     """A helion.language function was called from ordinary Python."""
 
 
+class CacheWarning(UserWarning):
+    """A corrupt or unreadable on-disk cache entry was dropped and recompiled."""
+
+
 class NoGPU(Base):
     """A GPU was required but none is available."""

@@ -1,15 +1,11 @@
 """Run the C++ pass pipeline for one Config and hand the TTIR to Triton."""
 from __future__ import annotations
 
-import functools
-import hashlib
-import os
-import tempfile
-
 from .. import _mlir as ir
 from .. import exc
 from ..frontend.device_codegen import TracedKernel
 from ..config import Config
+from . import disk_cache
 
 
 def default_config(kernel: TracedKernel) -> Config:
@@ -111,16 +107,9 @@ def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
     return TTIRResult(module.to_string(generic=True), int(num_programs), kernel.name)
 
 
-@functools.lru_cache(maxsize=None)
-def _cache_dir() -> str:
-    path = os.environ.get("HELION_CACHE_DIR") or os.path.join(tempfile.gettempdir(), "helion-ttir")
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
 def compile_ttir(ttir: TTIRResult, config: Config, target=None):
-    """Triton-compile TTIR text; returns the CompiledKernel."""
-    import triton
+    """Triton-compile TTIR text; returns the CompiledKernel. Corrupt cache
+    entries (ours or Triton's) are recompiled with a warning (disk_cache)."""
     from triton.backends.compiler import GPUTarget
 
     if target is None:
@@ -128,15 +117,6 @@ def compile_ttir(ttir: TTIRResult, config: Config, target=None):
 
         major, minor = torch.cuda.get_device_capability()
         target = GPUTarget("cuda", major * 10 + minor, 32)
-    digest = hashlib.sha256(ttir.text.encode()).hexdigest()[:20]
-    path = os.path.join(_cache_dir(), f"{ttir.name}_{digest}.ttir")
-    if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            f.write(ttir.text)
-        os.replace(tmp, path)
+    path = disk_cache.ttir_file(ttir.name, ttir.text)
     options = {"num_warps": config.num_warps or 4, "num_stages": config.num_stages or 2}
-    try:
-        return triton.compile(path, target=target, options=options)
-    except Exception as e:
-        raise exc.CompilationError(f"Triton failed to compile {ttir.name} with {config!r}: {e}") from None
+    return disk_cache.triton_compile(path, target, options, f"{ttir.name} with {config!r}")
