@@ -1,5 +1,6 @@
-"""PyTorch semantics for device code: type promotion, broadcasting, casts,
-elementwise arithmetic and math, lowered to arith/math/tile ops."""
+"""PyTorch semantics for device code, in one place: type promotion,
+broadcasting, casts, elementwise arithmetic and math, shape changes, lowered
+to arith/math/tile ops."""
 from __future__ import annotations
 
 import math
@@ -322,6 +323,49 @@ class DeviceOps:
     def _sigmoid(self, y):
         e = self._make("math.exp", [self.neg(y)], y.dtype, getattr(y, "dims", None))
         return self.binary("truediv", 1.0, self.binary("add", e, 1.0))
+
+    def shift(self, op: str, a, b):
+        """`a << b` / `a >> b` on integers: arith.shli, arith.shrsi (arith.shrui
+        for unsigned types). Shift amounts of the bit width or more give what
+        torch gives (0, or the sign for signed right shifts)."""
+        sym = "<<" if op == "lshift" else ">>"
+        if isinstance(a, int) and isinstance(b, int):
+            return a << b if op == "lshift" else a >> b
+        if any(isinstance(x, float) for x in (a, b)):
+            raise exc.TypeError_(f"`{sym}` needs integer operands, got a float", location=self.b.where())
+        dtype = promote(a, b)
+        if dtype.is_floating_point or dtype == torch.bool:
+            raise exc.TypeError_(f"`{sym}` needs integer operands, got {dtype}", location=self.b.where())
+        (x, y), dims = self.common([a, b], dtype)
+        bits = dtype.itemsize * 8
+        in_range = isinstance(b, int) and 0 <= b < bits
+        if op == "lshift":
+            r = self._make("arith.shli", [x, y], dtype, dims)
+        elif dtype in UNSIGNED:
+            r = self._make("arith.shrui", [x, y], dtype, dims)
+        else:
+            if not in_range:  # shifting by bits - 1 fills with the sign, as torch does past the width
+                y = self.binary("minimum", y, bits - 1)
+            return self._make("arith.shrsi", [x, y], dtype, dims)
+        if not in_range:
+            r = self.where(self.compare("lt", y, bits), r, 0)
+        return r
+
+    def permute(self, x: DTensor, perm: list) -> DTensor:
+        perm = [p % x.ndim for p in perm]
+        dims = [x.dims[p] for p in perm]
+        v = self.b.op1("tile.permute", [x.value], tensor_type(dims, x.dtype), {"permutation": perm})
+        return DTensor(v, x.dtype, dims)
+
+    def reshape(self, x: DTensor, dims: list) -> DTensor:
+        """x reshaped to `dims` (ints and slots; one -1 takes the rest of the static size)."""
+        dims = list(dims)
+        known = math.prod(d for d in x.dims if isinstance(d, int))
+        if -1 in dims:
+            rest = math.prod(d for d in dims if isinstance(d, int) and d != -1)
+            dims[dims.index(-1)] = known // max(rest, 1)
+        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
+        return DTensor(v, x.dtype, dims)
 
     def clamp(self, x, lo=None, hi=None):
         if lo is not None:

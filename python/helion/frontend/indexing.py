@@ -1,0 +1,365 @@
+"""Indexing: subscripts of kernel tensor arguments become tile.load /
+tile.store operands (tiles, ints, slices, None, `...`, gathers with integer
+tensors); subscripts of device tensors become register selects."""
+from __future__ import annotations
+
+import ast
+import math
+
+import torch
+
+from .. import exc
+from .values import DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype, tensor_type
+
+
+class IndexingMixin:
+    def _load_whole(self, t: TensorArg) -> DTensor:
+        """A tensor argument used as a value (`bit_positions * 4`): loaded whole,
+        as one unmasked block of static shape."""
+        if not all(s >= 1 and s & (s - 1) == 0 for s in t.shape):
+            raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is used whole in device code; that needs a "
+                                   f"power-of-two size in every dim (index it instead, e.g. {t.name}[tile])", location=self.where())
+        if math.prod(t.shape) > 1 << 20:
+            raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is too large to load whole into one program; "
+                                   "index it with tiles", location=self.where())
+        operands = [self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(s), self.b.index_const(s)], "!tile.tile")
+                    for s in t.shape]
+        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, 0, 0>")
+        dims = list(t.shape)
+        return DTensor(self.b.op1("tile.load", [t.value] + operands, tensor_type(dims, t.dtype), {"operandSegmentSizes": seg}),
+                       t.dtype, dims)
+
+    def _subscript_chain(self, node: ast.Subscript):
+        """(base, items) of a subscript. Chained subscripts of a tensor argument,
+        `t[idx][:, tile]`, compose into one index of t (one load)."""
+        if isinstance(node.value, ast.Subscript):
+            base, items = self._subscript_chain(node.value)
+            outer = self._subscript_items(node.slice)
+            if isinstance(base, TensorArg):
+                return base, self._compose_index(base, items, outer)
+            self._at(node.value)
+            return self._load(base, items), outer
+        base = self.eval(node.value)
+        return base, self._subscript_items(node.slice)
+
+    def _expand_ellipsis(self, items: list, ndim: int) -> list:
+        """Replace `...` by as many `:` as the dims it stands for."""
+        at = [i for i, it in enumerate(items) if it is Ellipsis]
+        if not at:
+            return list(items)
+        if len(at) > 1:
+            raise exc.TypeError_("an index can only have a single ellipsis (`...`)", location=self.where())
+        used = sum(1 for it in items if it is not None and it is not Ellipsis)
+        return items[:at[0]] + [slice(None)] * max(ndim - used, 0) + items[at[0] + 1:]
+
+    def _result_rank(self, it) -> int:
+        """How many dims one index entry leaves in the result."""
+        if it is None or isinstance(it, slice):
+            return 1
+        if isinstance(it, Tile):
+            return 0 if it.scalar else 1
+        if isinstance(it, DTensor):
+            return it.ndim
+        return 0
+
+    def _compose_index(self, base: TensorArg, inner: list, outer: list) -> list:
+        """One index equal to `base[inner][outer]`: the outer entries replace the
+        inner full slices they land on; other inner entries keep their dims and
+        take only `:` from outer (or constant ints/slices, for bounded slices and None)."""
+        inner = self._expand_ellipsis(list(inner), base.ndim)
+        real = [it for it in inner if it is not None]
+        if len(real) > base.ndim:
+            raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
+        inner = inner + [slice(None)] * (base.ndim - len(real))
+        rank = sum(self._result_rank(it) for it in inner)
+        outer = self._expand_ellipsis(list(outer), rank)
+        outer_real = [it for it in outer if it is not None]
+        if len(outer_real) > rank:
+            raise exc.TypeError_(f"too many indices for {base.name!r}[...] of rank {rank}", location=self.where())
+        outer = outer + [slice(None)] * (rank - len(outer_real))
+        composed, pos, d = [], 0, 0  # d: the dim of base that `it` indexes
+
+        def take():  # the next outer entry that indexes a dim; Nones before it add dims here
+            nonlocal pos
+            while outer[pos] is None:
+                composed.append(None)
+                pos += 1
+            pos += 1
+            return outer[pos - 1]
+
+        def full(it):
+            return isinstance(it, slice) and it.start is None and it.stop is None
+
+        def cannot(it, o):
+            return exc.NotSupported(f"cannot compose {self._describe_index(it)} with {self._describe_index(o)} in chained "
+                                    f"indexing of {base.name!r}; write one subscript", location=self.where())
+
+        for it in inner:
+            n = self._result_rank(it)
+            d += it is not None
+            if n == 0:
+                composed.append(it)
+            elif full(it):
+                composed.append(take())
+            elif it is None:
+                o = take()
+                if full(o):
+                    composed.append(None)
+                elif not (isinstance(o, int) and not isinstance(o, bool) and o in (0, -1)):
+                    raise cannot(it, o)
+            elif isinstance(it, slice):
+                o = take()
+                if full(o):
+                    composed.append(it)
+                    continue
+                if not (isinstance(it.start, (int, type(None))) and isinstance(it.stop, (int, type(None)))):
+                    raise cannot(it, o)
+                r = range(base.shape[d - 1])[it]
+                if isinstance(o, int) and not isinstance(o, bool):
+                    if not -len(r) <= o < len(r):
+                        raise exc.TypeError_(f"index {o} out of range for a slice of length {len(r)}", location=self.where())
+                    composed.append(r[o])
+                elif isinstance(o, slice) and isinstance(o.start, (int, type(None))) and isinstance(o.stop, (int, type(None))):
+                    r2 = r[o]
+                    composed.append(slice(r2.start, r2.stop))
+                else:
+                    raise cannot(it, o)
+            else:  # a tile or a gather keeps its dims
+                for _ in range(n):
+                    o = take()
+                    if not full(o):
+                        raise cannot(it, o)
+                composed.append(it)
+        composed.extend(outer[pos:])  # trailing Nones
+        return composed
+
+    def _describe_index(self, it) -> str:
+        if it is None:
+            return "None"
+        if isinstance(it, slice):
+            parts = ["" if x is None else str(x) if isinstance(x, int) else "?" for x in (it.start, it.stop)]
+            return f"`{parts[0]}:{parts[1]}`"
+        if isinstance(it, int):
+            return f"index {it}"
+        return self._describe(it)
+
+    def _subscript_items(self, node: ast.AST) -> list:
+        items = node.elts if isinstance(node, ast.Tuple) else [node]
+        out = []
+        for it in items:
+            if isinstance(it, ast.Slice):
+                if it.step is not None:
+                    raise exc.NotSupported("slices with a step in device code", location=self.where())
+                lo = self.eval(it.lower) if it.lower is not None else None
+                hi = self.eval(it.upper) if it.upper is not None else None
+                out.append(slice(lo, hi))
+            else:
+                v = self.eval(it)
+                out.append(self._load_whole(v) if isinstance(v, TensorArg) else v)  # a whole tensor as a gather index
+        return out
+
+    def _index_operands(self, base: TensorArg, items: list, for_store: bool):
+        """Index operands of a load/store and the result dims (None = expand)."""
+        items = self._expand_ellipsis(list(items), base.ndim)
+        real = [it for it in items if it is not None]
+        if len(real) > base.ndim:
+            raise exc.TypeError_(f"too many indices for tensor {base.name!r} of rank {base.ndim}", location=self.where())
+        items = items + [slice(None)] * (base.ndim - len(real))
+        operands, dims, expand_at = [], [], []
+        self._gather_masks = []
+        d = 0
+        for it in items:
+            if it is None:
+                if for_store:
+                    raise exc.TypeError_("None is not allowed when storing", location=self.where())
+                expand_at.append(len(dims))
+                dims.append(None)
+                continue
+            size = base.shape[d]
+            if isinstance(it, Tile) and not it.scalar:
+                operands.append(it.value)
+                dims.append(it.block)
+            elif isinstance(it, slice) and (it.start is not None or it.stop is not None):
+                lo = 0 if it.start is None else it.start
+                hi = size if it.stop is None else it.stop
+                if not (isinstance(lo, int) and isinstance(hi, int)):
+                    raise exc.NotSupported("slice bounds must be constants (use hl.tile for dynamic ranges)", location=self.where())
+                length = hi - lo
+                if length < 1 or length & (length - 1) or not 0 <= lo < hi <= size:
+                    raise exc.NotSupported(f"slice {lo}:{hi} of a dim of size {size}: bounded slices need a power-of-two length "
+                                           "inside the tensor", location=self.where())
+                tile = self.b.op1("tile.make_tile", [self.b.index_const(lo), self.b.index_const(hi), self.b.index_const(length)], "!tile.tile")
+                operands.append(tile)
+                dims.append(length)
+            elif isinstance(it, slice):
+                # A full slice is a reduction slot: persistent (one block) or
+                # looped by Config.reduction_loops.
+                slot = self._reduction_slot(size)
+                tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                self._bind_tile(Tile(tile, Sym(slot), False, size))
+                operands.append(tile)
+                dims.append(Sym(slot))
+            elif isinstance(it, DTensor):
+                if it.dtype.is_floating_point or it.dtype == torch.bool:
+                    raise exc.TypeError_(f"tensor index must be integer, got {it.dtype}", location=self.where())
+                # Lanes of the index past a tile's end hold no real index: mask them.
+                for k, gd in enumerate(it.dims):
+                    if isinstance(gd, Sym) and gd.slot in self.tile_of_slot:
+                        self._gather_masks.append((self.tile_of_slot[gd.slot], len(dims) + k))
+                operands.append(it.value)
+                dims.extend(it.dims)
+            elif isinstance(it, int) and not isinstance(it, bool):
+                if not -size <= it < size:
+                    raise exc.TypeError_(f"index {it} out of range for dim {d} of size {size}", location=self.where())
+                operands.append(self.b.index_const(it % size))
+            elif isinstance(it, (Scalar, Tile)):
+                operands.append(self._index(it))
+            else:
+                raise exc.TypeError_(f"cannot index tensor {base.name!r} with {self._describe(it)}", location=self.where())
+            d += 1
+        return operands, dims, expand_at
+
+    def _load(self, base, items):
+        if isinstance(base, (list, tuple)):
+            if len(items) != 1:
+                raise exc.TypeError_("sequences take one index", location=self.where())
+            return base[items[0]]
+        if isinstance(base, DTensor):
+            return self._index_dtensor(base, items)
+        if not isinstance(base, TensorArg):
+            raise exc.TypeError_(f"cannot index {self._describe(base)}", location=self.where())
+        operands, dims, expand_at = self._index_operands(base, items, for_store=False)
+        load_dims = [x for x in dims if x is not None]
+        mask = self._gather_mask(dims)
+        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, {0 if mask is None else 1}, 0>")
+        if mask is not None:
+            operands = operands + [mask.value]
+        if not load_dims:
+            result = Scalar(self.b.op1("tile.load", [base.value] + operands, mlir_dtype(base.dtype), {"operandSegmentSizes": seg}), base.dtype)
+            if expand_at:
+                raise exc.NotSupported("None on a scalar load", location=self.where())
+            return result
+        v = DTensor(self.b.op1("tile.load", [base.value] + operands, tensor_type(load_dims, base.dtype),
+                               {"operandSegmentSizes": seg}), base.dtype, load_dims)
+        for axis in expand_at:
+            v = self.ops.expand_dims(v, axis)
+        return v
+
+    def _index_dtensor(self, x: DTensor, items):
+        """Indexing a device tensor: `:`, None, `...`, and constant ints and
+        bounded slices of static dims."""
+        items = self._expand_ellipsis(list(items), x.ndim)
+        if sum(1 for it in items if it is not None) > x.ndim:
+            raise exc.TypeError_(f"too many indices for a device tensor of shape {x.dims}", location=self.where())
+        out = x
+        axis = 0
+        for it in items:
+            if it is None:
+                out = self.b.full(out, [1]) if isinstance(out, Scalar) else self.ops.expand_dims(out, axis)
+                axis += 1
+            elif isinstance(it, slice):
+                if it.start is not None or it.stop is not None:
+                    out = self._slice_dtensor(out, axis, it)
+                axis += 1
+            elif isinstance(it, int) and not isinstance(it, bool):
+                out = self._static_dim(out, axis)
+                size = out.dims[axis]
+                if isinstance(size, int) and not -size <= it < size:
+                    raise exc.TypeError_(f"index {it} out of range for dim {axis} of size {size}", location=self.where())
+                out = self._take(out, axis, it % size if isinstance(size, int) else it, 1, keep=False)
+            else:
+                raise exc.NotSupported(f"indexing a device tensor with {self._describe(it)}: values computed in device code take "
+                                       "only `:`, None, `...`, constant ints and constant slices (index the kernel's tensor "
+                                       "argument instead, e.g. x[tile])", location=self.where())
+        return out
+
+    def _static_dim(self, x: DTensor, axis: int) -> DTensor:
+        """x with dim `axis` static if it is a reduction slot over a power-of-two
+        extent (`x[t, :]`): the slot is then pinned persistent."""
+        d = x.dims[axis]
+        if isinstance(d, Sym) and d.slot in self.ops.pinned:
+            return self.ops.rebind(x, x.dims[:axis] + [self.ops.pinned[d.slot]] + x.dims[axis + 1:])
+        return x
+
+    def _slice_dtensor(self, x: DTensor, axis: int, it: slice) -> DTensor:
+        """`x[..., lo:hi, ...]` with constant bounds of a static dim."""
+        if not all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in (it.start, it.stop)):
+            raise exc.NotSupported("slice bounds of a device tensor must be constants", location=self.where())
+        x = self._static_dim(x, axis)
+        size = x.dims[axis]
+        if not isinstance(size, int):
+            raise exc.NotSupported("a bounded slice of a tile dim of a device tensor; slice the kernel's tensor argument "
+                                   "instead", location=self.where())
+        r = range(size)[it]
+        n = len(r)
+        if n == size:
+            return x
+        if n < 1 or n & (n - 1):
+            raise exc.NotSupported(f"slice {r.start}:{r.stop} of a device tensor dim of size {size}: bounded slices need a "
+                                   "power-of-two length", location=self.where())
+        return self._take(x, axis, r.start, n, keep=True)
+
+    def _take(self, x: DTensor, axis: int, lo: int, length: int, keep: bool):
+        """Elements lo .. lo+length-1 of static, power-of-two dim `axis` of x
+        (register tensors have no slicing op): a one-hot select and a sum over
+        that dim. keep=False drops the dim (length 1: an integer index)."""
+        x = self._static_dim(x, axis)
+        size = x.dims[axis]
+        if not isinstance(size, int) or size & (size - 1):
+            raise exc.NotSupported(f"indexing a device tensor dim of size {size}: needs a static power-of-two size",
+                                   location=self.where())
+        dtype = x.dtype
+        compute = torch.float32 if dtype in (torch.float16, torch.bfloat16) else torch.int8 if dtype == torch.bool else dtype
+        xc = self.ops.cast(x, compute)
+        zero = -0.0 if compute.is_floating_point else 0  # x + -0.0 == x, signed zeros too
+        lanes = self.ops.arange(0, size)
+        if length == 1:
+            sel = self.ops.place(self.ops.compare("eq", lanes, lo), axis, xc.dims)
+            r = self._make_reduce("sum", self.ops.where(sel, xc, zero), axis, keepdim=keep)
+        else:
+            # sel[j, i] = (i == lo + j), placed at dims (axis, axis + 1) of [.., length, size, ..].
+            want = self.ops.arange(lo, lo + length)
+            sel = self.ops.compare("eq", self.ops.expand_dims(lanes, 0), self.ops.expand_dims(want, 1))
+            for _ in range(axis):
+                sel = self.ops.expand_dims(sel, 0)
+            while sel.ndim < xc.ndim + 1:
+                sel = self.ops.expand_dims(sel, sel.ndim)
+            dims = xc.dims[:axis] + [length] + xc.dims[axis:]
+            sel = self.ops.broadcast_to(sel, dims)
+            wide = self.ops.broadcast_to(self.ops.expand_dims(xc, axis), dims)
+            r = self._make_reduce("sum", self.ops.where(sel, wide, zero), axis + 1)
+        return self.ops.cast(r, dtype)
+
+    def _store(self, base, items, value) -> None:
+        if not isinstance(base, TensorArg):
+            raise exc.TypeError_(f"cannot store into {self._describe(base)}; only kernel tensor arguments are writable", location=self.where())
+        operands, dims, _ = self._index_operands(base, items, for_store=True)
+        value = self._value(value)
+        if dims:
+            if isinstance(value, DTensor) and value.ndim > len(dims):
+                raise exc.TypeError_(f"cannot store {self._describe(value)} into a tile of shape {dims}", location=self.where())
+            if isinstance(value, DTensor):
+                self.ops.broadcast_dims(value.dims, dims)
+            v = self.ops.to_tensor(value, base.dtype, dims)
+        else:
+            if isinstance(value, DTensor):
+                raise exc.TypeError_(f"cannot store {self._describe(value)} into one element", location=self.where())
+            v = self.ops.scalar(value, base.dtype)
+        mask = self._gather_mask(dims)
+        seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
+        extra = [mask.value] if mask is not None else []
+        self.b.op("tile.store", [v.value, base.value] + operands + extra, attributes={"operandSegmentSizes": seg})
+
+    def _gather_mask(self, dims: list):
+        """AND of the tile masks recorded for gather dims, shaped like the access."""
+        real = [d for d in dims if d is not None]
+        positions = {}
+        for tile, pos in self._gather_masks:
+            # Positions count dims before Nones are dropped; recompute without them.
+            shifted = pos - sum(1 for d in dims[:pos] if d is None)
+            positions[shifted] = tile
+        result = None
+        for pos, tile in positions.items():
+            m = self.ops.place(self._tile_mask(tile, real[pos]), pos, real)
+            result = m if result is None else self.ops.binary("and", result, m)
+        return result

@@ -1,0 +1,251 @@
+"""Device-loop tracing: hl.tile / hl.grid loops, block-size slots, values
+carried through inner loops (with re-tracing when a carried tensor widens),
+and `for i in range(...)` unrolling."""
+from __future__ import annotations
+
+import ast
+
+from .. import _mlir as ir
+from .. import exc
+from .. import language as hl
+from .traced_kernel import SlotInfo
+from .values import BlockSize, DTensor, Scalar, Sym, Tile, mlir_dtype
+
+
+class LoopsMixin:
+    def _new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
+        slot = len(self.slots)
+        self.slots.append(SlotInfo(slot, reduction, extent if isinstance(extent, int) else None, in_grid))
+        attrs = {"slot": slot}
+        if reduction:
+            attrs["reduction"] = True
+        if isinstance(extent, int):
+            attrs["extent"] = extent
+        b = ir.Builder.before(self.anchor)
+        op = b.create("tile.block_size", results=[self.b.type("index")], attributes=attrs, loc=self.b.loc)
+        self.slot_values[slot] = op.result()
+        self.slot_ops[slot] = op
+        return slot
+
+    def _reduction_slot(self, extent: int) -> int:
+        if extent not in self.reduction_slot_by_extent:
+            slot = self.reduction_slot_by_extent[extent] = self._new_slot(True, extent, False)
+            if extent & (extent - 1) == 0:
+                self.ops.pinned[slot] = extent  # mixes with static sizes of `extent`
+        return self.reduction_slot_by_extent[extent]
+
+    def _loop_spec(self, call: ast.Call):
+        fn = self.eval(call.func)
+        is_grid = fn is hl.grid
+        args = [self.eval(a) for a in call.args]
+        kwargs = {k.arg: self.eval(k.value) for k in call.keywords}
+        block_size = kwargs.pop("block_size", None)
+        if kwargs:
+            raise exc.NotSupported(f"hl.{'grid' if is_grid else 'tile'}() got unexpected arguments {sorted(kwargs)}", location=self.where())
+        if len(args) == 1:
+            begins, ends = None, args[0]
+        elif len(args) == 2:
+            begins, ends = args
+        else:
+            raise exc.TypeError_("hl.tile() takes (end) or (begin, end)", location=self.where())
+        multi = isinstance(ends, (list, tuple))
+        ends = list(ends) if multi else [ends]
+        begins = [0] * len(ends) if begins is None else (list(begins) if isinstance(begins, (list, tuple)) else [begins])
+        if len(begins) != len(ends):
+            raise exc.TypeError_("hl.tile() begins and ends differ in length", location=self.where())
+        if block_size is not None and not isinstance(block_size, (list, tuple)):
+            block_size = [block_size]
+        if block_size is not None and len(block_size) != len(ends):
+            raise exc.TypeError_("block_size must give one size per dimension", location=self.where())
+        if is_grid and block_size is not None:
+            raise exc.TypeError_("hl.grid() has no block_size (it is always 1)", location=self.where())
+        return is_grid, multi, begins, ends, block_size
+
+    def _visit_loop(self, node: ast.For, top: bool) -> None:
+        self.loop_stack.append(node)
+        try:
+            self._visit_loop_inner(node, top)
+        finally:
+            self.loop_stack.pop()
+
+    def _visit_loop_inner(self, node: ast.For, top: bool) -> None:
+        self._at(node)
+        if not (isinstance(node.iter, ast.Call) and self._is_loop_fn(node.iter.func)):
+            raise exc.NotSupported("only `for ... in hl.tile(...)` / `hl.grid(...)` loops are supported in device code", location=self.where())
+        if node.orelse:
+            raise exc.NotSupported("for-else in device code", location=self.where())
+        is_grid, multi, begins, ends, block_sizes = self._loop_spec(node.iter)
+        n = len(ends)
+        targets = node.target.elts if isinstance(node.target, (ast.Tuple, ast.List)) else [node.target]
+        if multi and (len(targets) != n or not isinstance(node.target, (ast.Tuple, ast.List))):
+            if not (n == 1 and len(targets) == 1):
+                raise exc.TypeError_(f"the loop has {n} dimensions; unpack them as `for {', '.join('t%d' % i for i in range(n))} in ...`", location=self.where())
+        if not all(isinstance(t, ast.Name) for t in targets):
+            raise exc.NotSupported("loop targets must be plain names", location=self.where())
+        lbs, ubs, steps, blocks = [], [], [], []
+        for d in range(n):
+            lb, ub = begins[d], ends[d]
+            extent = ub - lb if isinstance(lb, int) and isinstance(ub, int) else None
+            lbs.append(self._index(lb))
+            ubs.append(self._index(ub))
+            if is_grid:
+                steps.append(self.b.index_const(1))
+                blocks.append(1)
+                continue
+            bs = block_sizes[d] if block_sizes is not None else None
+            if isinstance(bs, int):
+                if bs < 1 or bs & (bs - 1):
+                    raise exc.TypeError_(f"block_size {bs} must be a power of two", location=self.where())
+                steps.append(self.b.index_const(bs))
+                blocks.append(bs)
+            elif isinstance(bs, BlockSize):
+                steps.append(bs.value)
+                blocks.append(Sym(bs.slot))
+            elif bs is None:
+                # Sibling loops over the same range share a block size (three-pass
+                # softmax: one block size for the seq dim), as do re-traces.
+                parent = self.loop_stack[-2] if len(self.loop_stack) > 1 else None
+                memo = (id(parent), lb, ub) if isinstance(lb, int) and isinstance(ub, int) and not top else (id(node), d)
+                slot = self.slot_by_loop.get(memo)
+                if slot is None:
+                    slot = self.slot_by_loop[memo] = self._new_slot(False, extent, top)
+                steps.append(self.slot_values[slot])
+                blocks.append(Sym(slot))
+            else:
+                raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {self._describe(bs)}", location=self.where())
+        if n > 1 and id(node) not in self.multi_dim_seen:
+            self.multi_dim_seen.add(id(node))
+            self.multi_dim_loops.append(n)
+        seg = self.ctx.parse_attr
+        if top:
+            grid = self.b.op("tile.grid", lbs + ubs + steps,
+                             attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}>")}, regions=1)
+            block = grid.regions[0].add_block([self.b.type("!tile.tile")] * n)
+            saved_block, saved_env = self.b.block, dict(self.env)
+            self.b.block = block
+            for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
+                self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+            self._visit_body(node.body)
+            self._at(node)
+            self.b.op("tile.yield")
+            self.b.block, self.env = saved_block, saved_env
+            return
+        # Inner loop: values assigned in the body that exist before it are carried.
+        assigned = _assigned_names(node.body)
+        carried = [name for name in assigned if isinstance(self.env.get(name), (DTensor, Scalar))]
+        inits = [self.env[name] for name in carried]
+        for _attempt in range(4):
+            loop, finals = self._trace_inner_loop(node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits)
+            # A carried tensor that broadcasts to a larger shape in the body
+            # (acc [m, n] + batched [b, m, n]) is re-traced at that shape.
+            widen = {}
+            for i, (init, v) in enumerate(zip(inits, finals)):
+                if isinstance(init, DTensor) and isinstance(v, DTensor) and v.dims != init.dims:
+                    try:
+                        dims = self.ops.broadcast_dims(init.dims, v.dims)
+                    except exc.Base:
+                        continue
+                    if dims != init.dims:
+                        widen[i] = dims
+            if not widen:
+                break
+            _, saved_block, saved_env = self._pending_yield
+            self.b.block, self.env = saved_block, saved_env
+            loop.erase()
+            for i, dims in widen.items():
+                inits[i] = self.ops.broadcast_to(inits[i], dims)
+        self._yield_carried(carried, inits, finals)
+        for i, (name, init) in enumerate(zip(carried, inits)):
+            self.env[name] = _rebind(init, loop.result(i))
+
+    def _trace_inner_loop(self, node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits):
+        seg = self.ctx.parse_attr
+        init_values = [v.value for v in inits]
+        result_types = [self._type_of(v) for v in inits]
+        loop = self.b.op("tile.for", lbs + ubs + steps + init_values, result_types,
+                         attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}, {len(inits)}>")}, regions=1)
+        block = loop.regions[0].add_block([self.b.type("!tile.tile")] * n + result_types)
+        saved_block, saved_env = self.b.block, dict(self.env)
+        self.b.block = block
+        args = block.arguments
+        for t, arg, blk, ub in zip(targets, args[:n], blocks, ends):
+            self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+        for name, init, arg in zip(carried, inits, args[n:]):
+            self.env[name] = _rebind(init, arg)
+        self._visit_body(node.body)
+        self._at(node)
+        finals = [self.env[name] for name in carried]
+        self._pending_yield = (block, saved_block, saved_env)
+        return loop, finals
+
+    def _yield_carried(self, carried, inits, finals) -> None:
+        block, saved_block, saved_env = self._pending_yield
+        yields = []
+        for name, init, v in zip(carried, inits, finals):
+            if isinstance(v, (int, float, bool)):
+                v = self.ops.to_tensor(v, init.dtype, init.dims) if isinstance(init, DTensor) else self.ops.scalar(v, init.dtype)
+            if isinstance(v, Tile):
+                v = self._value(v)
+            if isinstance(init, DTensor):
+                if not isinstance(v, DTensor) or v.ndim > init.ndim:
+                    raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+                v = self.ops.to_tensor(v, init.dtype, init.dims)
+            elif not isinstance(v, Scalar):
+                raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+            elif not init.is_index:
+                v = self.ops.cast(v, init.dtype)
+            yields.append(v.value)
+        self.b.op("tile.yield", yields)
+        self.b.block, self.env = saved_block, saved_env
+
+    def _bind_tile(self, tile: Tile) -> Tile:
+        """Remember the tile behind each block-size slot: reductions over that
+        dim mask the lanes past its bound."""
+        if isinstance(tile.block, Sym):
+            self.tile_of_slot[tile.block.slot] = tile
+        return tile
+
+    def _is_loop_fn(self, func: ast.AST) -> bool:
+        try:
+            fn = self.eval(func)
+        except exc.Base:
+            return False
+        return fn is hl.tile or fn is hl.grid
+
+    def _type_of(self, v):
+        if isinstance(v, DTensor):
+            return self.b.type(v.type)
+        if isinstance(v, Scalar):
+            return self.b.type("index" if v.is_index else mlir_dtype(v.dtype))
+        raise exc.TypeError_(f"cannot carry {self._describe(v)} through a loop", location=self.where())
+
+    def _static_range(self, node: ast.AST):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"):
+            return None
+        if self._lookup("range") is not range:
+            return None
+        args = [self.eval(a) for a in node.args]
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            raise exc.NotSupported("range() in device code needs constant int bounds (it is unrolled)", location=self.where())
+        r = range(*args)
+        if len(r) > 4096:
+            raise exc.NotSupported(f"range({', '.join(map(str, args))}) is too long to unroll; use hl.tile", location=self.where())
+        return r
+
+
+def _assigned_names(stmts) -> list[str]:
+    names: dict[str, None] = {}
+    for stmt in stmts:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                names.setdefault(n.id, None)
+            elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
+                names.setdefault(n.target.id, None)
+    return list(names)
+
+
+def _rebind(like, value):
+    if isinstance(like, DTensor):
+        return DTensor(value, like.dtype, list(like.dims))
+    return Scalar(value, like.dtype, like.is_index)
+

@@ -1,0 +1,121 @@
+"""Matrix products: matmul, mm, bmm, addmm, baddbmm and hl.dot as tile.dot,
+with operands promoted, contraction lanes past a tile's bound zeroed, and
+tt.dot's minimum sizes recorded on the slots."""
+from __future__ import annotations
+
+import torch
+
+from .. import exc
+from .semantics import promote, same_extent
+from .values import DTensor, Sym, tensor_type
+
+
+class DotMixin:
+    def _mark_dot_dims(self, a: DTensor, b: DTensor):
+        """tt.dot needs every dim >= 16 and K >= _dot_k_min."""
+        for d, least in ((a.dims[-2], 16), (a.dims[-1], _dot_k_min(a.dtype)), (b.dims[-1], 16)):
+            # (a slot pinned to a smaller static extent cannot grow: it stays)
+            if isinstance(d, Sym) and self.ops.pinned.get(d.slot, least) >= least:
+                self.slots[d.slot].min_size = max(self.slots[d.slot].min_size, least)
+
+    def _zero_padded_lanes(self, x: DTensor, axis: int) -> DTensor:
+        """Lanes of the contraction past the tile's bound hold no data (loads
+        give 0, but exp(0) = 1): zero them so they add nothing to the dot.
+        eliminate-masks folds the select away when tiles are always full.
+        A plain load needs none: its masked lanes already read 0."""
+        owner = x.value.owner
+        if owner is not None and owner.name == "tile.load":
+            return x
+        mask = self._lane_mask(x, axis)
+        return x if mask is None else self.ops.where(mask, x, 0)
+
+    def _pad_contraction(self, a: DTensor, b: DTensor):
+        """tt.dot needs K >= 16 (32 for 8-bit types; smaller K miscompiles on the
+        GPU). A smaller static K is widened: each operand is repeated along K up
+        to that size (broadcast + reshape) and the copies are zeroed, which adds
+        only zero products."""
+        kmin = _dot_k_min(a.dtype)
+        k = a.dims[-1]
+        if isinstance(k, Sym) and self.ops.pinned.get(k.slot, kmin) < kmin:  # x[t, :] over a small extent
+            a, b = self._static_dim(a, a.ndim - 1), self._static_dim(b, b.ndim - 2)
+            k = a.dims[-1]
+        if not isinstance(k, int) or k >= kmin or kmin % k:
+            return a, b
+
+        def pad(x: DTensor, axis: int) -> DTensor:
+            dims = x.dims[:axis] + [kmin // k] + x.dims[axis:]
+            wide = self.ops.broadcast_to(self.ops.expand_dims(x, axis), dims)
+            flat_dims = x.dims[:axis] + [kmin] + x.dims[axis + 1:]
+            flat = self.ops.reshape(wide, flat_dims)
+            keep = self.ops.place(self.ops.compare("lt", self.ops.arange(0, kmin), k), axis, flat_dims)
+            return self.ops.where(keep, flat, 0)
+
+        return pad(a, a.ndim - 1), pad(b, b.ndim - 2)
+
+    def _dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
+        if not isinstance(a, DTensor) or not isinstance(b, DTensor):
+            raise exc.TypeError_("matmul operands must be device tensors", location=self.where())
+        if a.ndim not in (2, 3) or b.ndim != a.ndim:
+            raise exc.TypeError_(f"matmul needs two 2-d (or two 3-d) tiles, got shapes {a.dims} and {b.dims}", location=self.where())
+        if a.dims[-1] != b.dims[-2] and same_extent(a.dims[-1], b.dims[-2], self.ops.pinned):
+            # x[t, :] @ w with a static K: take K static on both sides.
+            if isinstance(a.dims[-1], int):
+                b = self.ops.rebind(b, b.dims[:-2] + [a.dims[-1], b.dims[-1]])
+            else:
+                a = self.ops.rebind(a, a.dims[:-1] + [b.dims[-2]])
+        if a.dims[-1] != b.dims[-2]:
+            raise exc.TypeError_(f"matmul contraction dims differ: {a.dims} @ {b.dims}", location=self.where())
+        fp8 = (torch.float8_e4m3fn, torch.float8_e5m2)
+        if a.dtype != b.dtype and not (a.dtype in fp8 and b.dtype in fp8):
+            common = promote(a, b)
+            a, b = self.ops.cast(a, common), self.ops.cast(b, common)
+        dims = a.dims[:-1] + [b.dims[-1]]
+        if a.ndim == 3:
+            dims = [a.dims[0], a.dims[1], b.dims[2]]
+        integer = not a.dtype.is_floating_point
+        acc_dtype = torch.int32 if integer else torch.float32
+        a, b = self._pad_contraction(a, b)
+        self._mark_dot_dims(a, b)
+        a, b = self._zero_padded_lanes(a, a.ndim - 1), self._zero_padded_lanes(b, b.ndim - 2)
+        if acc is None or acc.dtype != acc_dtype:
+            base = self.ops.to_tensor(0, acc_dtype, dims)
+        else:
+            base = self.ops.to_tensor(acc, acc_dtype, dims)
+        precision = "tf32" if a.dtype == torch.float32 else "ieee"
+        if a.ndim == 3 and a.dims[0] == 1 and b.dims[0] == 1:
+            # A batch of one is a plain 2-d dot: Triton maps those to tensor cores.
+            a2, b2, base2 = (self.ops.reshape(t, t.dims[1:]) for t in (a, b, base))
+            r = self.b.op1("tile.dot", [a2.value, b2.value, base2.value], tensor_type(base2.dims, acc_dtype),
+                           {"input_precision": precision})
+            result = self.ops.expand_dims(DTensor(r, acc_dtype, base2.dims), 0)
+        else:
+            r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
+            result = DTensor(r, acc_dtype, dims)
+        if acc is not None and acc.dtype != acc_dtype:
+            result = self.ops.binary("add", self.ops.cast(result, acc.dtype), acc)
+        if out_dtype is not None:
+            result = self.ops.cast(result, out_dtype)
+        return result
+
+    def _matmul(self, a, b):
+        a, b = self._value(a), self._value(b)
+        out = promote(a, b)
+        return self._dot(a, b, None, out)
+
+    def _addmm(self, acc, a, b):
+        acc, a, b = self._value(acc), self._value(a), self._value(b)
+        return self._dot(a, b, acc, None)
+
+    def _dot_call(self, a, b, acc=None, out_dtype=None):
+        a, b = self._value(a), self._value(b)
+        if acc is not None:
+            acc = self._value(acc)
+        r = self._dot(a, b, acc, out_dtype)
+        return r
+
+
+def _dot_k_min(dtype: torch.dtype) -> int:
+    """The smallest contraction tt.dot handles: 16, or 32 for 8-bit types
+    (smaller ones miscompile on the GPU)."""
+    return 32 if dtype.itemsize == 1 else 16
+

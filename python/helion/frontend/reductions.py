@@ -1,0 +1,217 @@
+"""Reductions: torch reductions (sum, max, argmax, mean, var, softmax, ...)
+decomposed into tile.reduce ops, masked past a tile's bound; hl.reduce with a
+traced combine function."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .. import exc
+from .values import DTensor, Scalar, Sym, Tile, mlir_dtype, tensor_type
+
+
+class ReductionsMixin:
+    def _reduction(self, kind: str, x, args: list, kwargs: dict):
+        if not isinstance(x, DTensor):
+            raise exc.TypeError_(f"{kind}() needs a device tensor, got {self._describe(x)}", location=self.where())
+        dim = args[0] if args else kwargs.get("dim")
+        keepdim = args[1] if len(args) > 1 and isinstance(args[1], bool) else kwargs.get("keepdim", False)
+        if kind in ("softmax", "log_softmax"):
+            if dim is None:
+                raise exc.TypeError_(f"{kind}() needs dim=", location=self.where())
+            axis = dim % x.ndim
+            if "dtype" in kwargs and kwargs["dtype"] is not None:
+                x = self.ops.cast(x, kwargs["dtype"])
+            m = self._reduce_axis("max", x, axis, keepdim=True)
+            shifted = self.ops.binary("sub", x, m)
+            e = self.ops.unary("exp", shifted)
+            total = self._reduce_axis("sum", e, axis, keepdim=True)
+            if kind == "softmax":
+                return self.ops.binary("truediv", e, total)
+            return self.ops.binary("sub", shifted, self.ops.unary("log", total))
+        if dim is None:
+            if kind in ("max", "min") and not args:
+                kind = "amax" if kind == "max" else "amin"
+            axes = list(range(x.ndim))
+        else:
+            axes = [d % x.ndim for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
+        if kind in ("max", "min") and dim is not None:
+            if len(axes) != 1:
+                raise exc.TypeError_(f"{kind}(dim) takes one dim", location=self.where())
+            values = self._reduce_axis(kind, x, axes[0], keepdim)
+            indices = self._reduce_axis("argmax" if kind == "max" else "argmin", x, axes[0], keepdim)
+            return (values, indices)
+        if kind in ("argmax", "argmin"):
+            if dim is None:
+                raise exc.NotSupported(f"{kind}() without dim in device code", location=self.where())
+            return self._reduce_axis(kind, x, axes[0], keepdim)
+        if kind in ("mean", "var", "std"):
+            src = x if x.dtype.is_floating_point else self.ops.cast(x, torch.float32)
+            total, count = src, None
+            for axis in sorted(axes, reverse=True):
+                n = self._valid_count(total, axis)
+                count = n if count is None else self.ops.binary("mul", count, n)
+                total = self._reduce_axis("sum", total, axis, True)
+            mean = self.ops.binary("truediv", total, count)
+            if kind == "mean":
+                return self._squeeze(mean, axes, keepdim)
+            correction = kwargs.get("correction", 0 if kwargs.get("unbiased", True) is False else 1)
+            if len(args) > 1 and isinstance(args[1], bool) and "keepdim" not in kwargs:
+                correction = 1 if args[1] else 0
+                keepdim = kwargs.get("keepdim", False)
+            sq = self.ops.binary("pow", self.ops.binary("sub", src, mean), 2)
+            for axis in sorted(axes, reverse=True):
+                sq = self._reduce_axis("sum", sq, axis, True)
+            var = self.ops.binary("truediv", sq, self.ops.binary("sub", count, correction))
+            out = var if kind == "var" else self.ops.unary("sqrt", var)
+            return self._squeeze(out, axes, keepdim)
+        if kind == "logsumexp":
+            m = x
+            for axis in sorted(axes, reverse=True):
+                m = self._reduce_axis("max", m, axis, True)
+            s = self.ops.unary("exp", self.ops.binary("sub", x, m))
+            for axis in sorted(axes, reverse=True):
+                s = self._reduce_axis("sum", s, axis, True)
+            return self._squeeze(self.ops.binary("add", m, self.ops.unary("log", s)), axes, keepdim)
+        base = {"amax": "max", "amin": "min"}.get(kind, kind)
+        out = x
+        for axis in sorted(axes, reverse=True):
+            out = self._reduce_axis(base, out, axis, keepdim)
+        return out
+
+    def _user_reduce(self, combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
+        """hl.reduce: trace combine_fn's body into the combine region."""
+        multi = isinstance(input_tensor, (tuple, list))
+        xs = [self._value(t) for t in (input_tensor if multi else [input_tensor])]
+        if dim is None or not all(isinstance(x, DTensor) for x in xs):
+            raise exc.NotSupported("hl.reduce needs device tensors and a dim", location=self.where())
+        axis = dim % xs[0].ndim
+        others = list(other) if isinstance(other, (tuple, list)) else [other] * len(xs)
+        mask = self._lane_mask(xs[0], axis)
+        if mask is not None:
+            xs = [self.ops.where(mask, x, o) for x, o in zip(xs, others)]
+        dims = [d for i, d in enumerate(xs[0].dims) if i != axis]
+        result_types = [tensor_type(dims, x.dtype) if dims else mlir_dtype(x.dtype) for x in xs]
+        op = self.b.op("tile.reduce", [x.value for x in xs], result_types, {"axis": axis}, regions=1)
+        block = op.regions[0].add_block([self.b.type(mlir_dtype(x.dtype)) for x in xs] * 2)
+        n = len(xs)
+        acc = [Scalar(v, x.dtype) for v, x in zip(block.arguments[:n], xs)]
+        new = [Scalar(v, x.dtype) for v, x in zip(block.arguments[n:], xs)]
+        saved_block, saved_loc = self.b.block, self.b.loc
+        self.b.block = block
+        out = self._trace_function(combine_fn, [tuple(acc), tuple(new)] if multi else [acc[0], new[0]])
+        outs = list(out) if multi and isinstance(out, (tuple, list)) else [out]
+        if len(outs) != n or any(o is None for o in outs):
+            raise exc.TypeError_(f"hl.reduce combine_fn must return {n} value{'s' if n > 1 else ''}", location=self.where())
+        self.b.op("tile.yield", [self.ops.scalar(o, x.dtype).value for o, x in zip(outs, xs)])
+        self.b.block, self.b.loc = saved_block, saved_loc
+        results = [DTensor(op.result(i), x.dtype, list(dims)) if dims else Scalar(op.result(i), x.dtype) for i, x in enumerate(xs)]
+        if keep_dims:
+            results = [self.ops.expand_dims(r, axis) if isinstance(r, DTensor) else self.b.full(r, [1]) for r in results]
+        return tuple(results) if multi else results[0]
+
+    def _squeeze(self, x, axes, keepdim):
+        if keepdim or not isinstance(x, DTensor):
+            return x
+        dims = [d for i, d in enumerate(x.dims) if i not in axes]
+        if not dims:
+            # Every dim reduced: a scalar.
+            flat = self.b.op1("tile.reshape", [x.value], tensor_type([1], x.dtype))
+            return self._make_reduce("sum", DTensor(flat, x.dtype, [1]), 0)
+        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
+        return DTensor(v, x.dtype, dims)
+
+    def _lane_mask(self, x: DTensor, axis: int):
+        """An i1 tensor shaped like x: false on lanes past the reduced tile's bound."""
+        d = x.dims[axis]
+        if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
+            return None
+        return self.ops.place(self._tile_mask(self.tile_of_slot[d.slot], d), axis, x.dims)
+
+    def _tile_mask(self, tile: Tile, d) -> DTensor:
+        """The 1-d valid-lane mask of a tile whose dim is `d`."""
+        return DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
+
+    def _valid_count(self, x: DTensor, axis: int):
+        d = x.dims[axis]
+        mask = self._lane_mask(x, axis)
+        if mask is None:
+            return float(d)
+        ones = self.ops.cast(mask, torch.float32)
+        return self._make_reduce("sum", ones, axis, keepdim=True)
+
+    def _reduce_axis(self, kind: str, x: DTensor, axis: int, keepdim: bool):
+        out_dtype = x.dtype
+        if kind in ("sum", "prod") and (not x.dtype.is_floating_point):
+            out_dtype = torch.int64
+        # Half-precision values reduce in float32 (exact for max/min/arg*; Triton
+        # cannot lower every half-precision combine region).
+        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else out_dtype
+        if kind in ("argmax", "argmin") and not x.dtype.is_floating_point:
+            compute = x.dtype
+        x = self.ops.cast(x, compute)
+        mask = self._lane_mask(x, axis)
+        if mask is not None:
+            x = self.ops.where(mask, x, _identity(kind, compute))
+        r = self._make_reduce(kind, x, axis, keepdim)
+        if kind in ("argmax", "argmin"):
+            return r
+        return self.ops.cast(r, out_dtype)
+
+    def _make_reduce(self, kind: str, x: DTensor, axis: int, keepdim: bool = False):
+        dims = [d for i, d in enumerate(x.dims) if i != axis]
+        operands = [x]
+        if kind in ("argmax", "argmin"):
+            d = x.dims[axis]
+            if isinstance(d, Sym) and d.slot in self.tile_of_slot:
+                tile = self.tile_of_slot[d.slot]
+                idx = DTensor(self.b.op1("tile.index", [tile.value], tensor_type([d], torch.int32)), torch.int32, [d])
+                begin = self.ops.cast(Scalar(self._tile_begin(tile), torch.int64, True), torch.int32)
+                idx = self.ops.binary("sub", idx, begin)
+            elif isinstance(d, int) and d & (d - 1) == 0:
+                idx = self.ops.arange(0, d)
+            else:
+                raise exc.NotSupported(f"{kind} over a dim of size {d}", location=self.where())
+            operands.append(self.ops.place(idx, axis, x.dims))
+        result_types = [tensor_type(dims, o.dtype) if dims else mlir_dtype(o.dtype) for o in operands]
+        op = self.b.op("tile.reduce", [o.value for o in operands], result_types, {"axis": axis}, regions=1)
+        scalar_types = [self.b.type(mlir_dtype(o.dtype)) for o in operands]
+        block = op.regions[0].add_block(scalar_types * 2)
+        saved = self.b.block
+        self.b.block = block
+        n = len(operands)
+        acc = [Scalar(v, o.dtype) for v, o in zip(block.arguments[:n], operands)]
+        new = [Scalar(v, o.dtype) for v, o in zip(block.arguments[n:], operands)]
+        if kind == "sum":
+            out = [self.ops.binary("add", acc[0], new[0])]
+        elif kind == "prod":
+            out = [self.ops.binary("mul", acc[0], new[0])]
+        elif kind in ("max", "min"):
+            out = [self.ops.binary("maximum" if kind == "max" else "minimum", acc[0], new[0])]
+        else:  # argmax / argmin: prefer the better value, then the lower index
+            better = self.ops.compare("gt" if kind == "argmax" else "lt", new[0], acc[0])
+            tie = self.ops.binary("and", self.ops.compare("eq", new[0], acc[0]), self.ops.compare("lt", new[1], acc[1]))
+            take = self.ops.binary("or", better, tie)
+            out = [self.ops.where(take, new[0], acc[0]), self.ops.where(take, new[1], acc[1])]
+        self.b.op("tile.yield", [o.value for o in out])
+        self.b.block = saved
+        results = [DTensor(op.result(i), o.dtype, list(dims)) if dims else Scalar(op.result(i), o.dtype)
+                   for i, o in enumerate(operands)]
+        r = results[-1] if kind in ("argmax", "argmin") else results[0]
+        if kind in ("argmax", "argmin"):
+            r = self.ops.cast(r, torch.int64)
+        if keepdim:
+            if isinstance(r, Scalar):
+                r = self.b.full(r, [1] * x.ndim)
+            else:
+                r = self.ops.expand_dims(r, axis)
+        return r
+
+
+def _identity(kind: str, dtype: torch.dtype):
+    big = math.inf if dtype.is_floating_point else (True if dtype == torch.bool else torch.iinfo(dtype).max)
+    small = -math.inf if dtype.is_floating_point else (False if dtype == torch.bool else torch.iinfo(dtype).min)
+    return {"sum": 0, "prod": 1, "max": small, "argmax": small, "min": big, "argmin": big}[kind]
+
+

@@ -1,0 +1,38 @@
+"""What tracing a kernel produces: the tile IR module and the facts about it
+that the Config and the launcher need (block-size slots, runtime arguments)."""
+from __future__ import annotations
+
+import dataclasses
+
+
+@dataclasses.dataclass
+class SlotInfo:
+    slot: int
+    reduction: bool
+    extent: int | None
+    in_grid: bool
+    min_size: int = 1  # dot operands need >= 16
+
+
+@dataclasses.dataclass
+class RuntimeArg:
+    index: int  # position in the launch call's values
+    kind: str  # "tensor" or "float"
+
+
+@dataclasses.dataclass
+class TracedKernel:
+    name: str
+    module: object  # ir.Module with one tile.kernel
+    slots: list[SlotInfo]
+    runtime_args: list[RuntimeArg]
+    multi_dim_loops: list[int]  # dim counts of loops that take a loop_order, in program order
+    num_grids: int
+
+    @property
+    def tile_slots(self) -> list[SlotInfo]:
+        return [s for s in self.slots if not s.reduction]
+
+    @property
+    def reduction_slots(self) -> list[SlotInfo]:
+        return [s for s in self.slots if s.reduction]
