@@ -7,6 +7,7 @@ import ast
 import dataclasses
 import inspect
 import textwrap
+import types
 
 from .. import exc
 from .. import language as hl
@@ -88,7 +89,66 @@ def is_device_loop_call(call: ast.AST, scope: dict) -> bool:
     return fn is hl.tile or fn is hl.grid
 
 
+_HOST_STATEMENTS = {ast.If: "an `if`", ast.For: "a host `for` loop", ast.While: "a `while` loop", ast.With: "a `with` block",
+                    ast.Try: "a `try` block", ast.FunctionDef: "a nested function", ast.AsyncFunctionDef: "a nested function"}
+
+
+def _enclosing_statement(fdef: ast.FunctionDef, target: ast.AST) -> ast.AST | None:
+    """The top-level statement of `fdef` that contains `target`."""
+    for stmt in fdef.body:
+        if any(n is target for n in ast.walk(stmt)):
+            return stmt
+    return None
+
+
+def _check_signature(fn, fdef: ast.FunctionDef, filename: str) -> None:
+    for star, arg in (("*", fdef.args.vararg), ("**", fdef.args.kwarg)):
+        if arg is not None:
+            raise exc.NotSupported(f"kernel parameter `{star}{arg.arg}` is not supported: name each argument "
+                                   f"(`def {fn.__name__}(x, y)`), or pass a tensor and stack the inputs in it",
+                                   location=f"{filename}:{fdef.lineno}")
+    if isinstance(fdef, ast.AsyncFunctionDef):
+        raise exc.NotSupported("a kernel cannot be `async def`", location=f"{filename}:{fdef.lineno}")
+    if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(fdef)):
+        raise exc.NotSupported("a kernel cannot be a generator (`yield`)", location=f"{filename}:{fdef.lineno}")
+
+
+def _check_host_rebinding(loop: ast.For, host_defined: set[str], after_reads: set[str], filename: str) -> None:
+    """Device code cannot rebind host variables: the host never sees the new
+    value (a later read gets the host's old object, e.g. an unwritten output)."""
+    aug_targets = {id(n.target) for n in ast.walk(loop) if isinstance(n, ast.AugAssign)}
+    plain = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+             and id(n) not in aug_targets}
+    for node in ast.walk(loop):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            name = node.target.id
+            if name in host_defined and name not in plain:
+                raise exc.NotSupported(
+                    f"`{name} {_op_symbol(node.op)}= ...` in the device loop updates host variable {name!r}, which device "
+                    f"code cannot rebind; write into the tensor through an index (`{name}[tile] {_op_symbol(node.op)}= ...`), "
+                    f"or accumulate in a device value (`acc = hl.zeros([tile], ...)`) and store it",
+                    location=f"{filename}:{node.lineno}")
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and id(node) not in aug_targets \
+                and node.id in host_defined and node.id in after_reads:
+            raise exc.NotSupported(
+                f"assigning to host variable {node.id!r} inside the device loop does not change it on the host, "
+                f"which reads it after the loop; store into it instead (`{node.id}[tile] = ...`) or use another name",
+                location=f"{filename}:{node.lineno}")
+
+
+def _op_symbol(op: ast.operator) -> str:
+    symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
+               ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@"}
+    return symbols.get(type(op), "?")
+
+
 def split_kernel(fn) -> SplitKernel:
+    if not isinstance(fn, types.FunctionType):
+        raise exc.NotSupported(f"@helion.kernel decorates a Python function (`def`), got {type(fn).__name__} {fn!r}")
+    if fn.__name__ == "<lambda>":
+        raise exc.NotSupported("@helion.kernel cannot compile a lambda; write a `def` with a `for tile in hl.tile(...)` loop",
+                               location=f"{fn.__code__.co_filename}:{fn.__code__.co_firstlineno}")
     try:
         source = textwrap.dedent(inspect.getsource(fn))
         filename = inspect.getsourcefile(fn) or "<unknown>"
@@ -100,11 +160,20 @@ def split_kernel(fn) -> SplitKernel:
     fdef = module.body[0]
     if not isinstance(fdef, (ast.FunctionDef, ast.AsyncFunctionDef)):
         raise exc.NotSupported(f"@helion.kernel must decorate a function, got {type(fdef).__name__}")
+    _check_signature(fn, fdef, filename)
     fdef.decorator_list = []
     scope = dict(fn.__globals__)
     if fn.__closure__:
         scope.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
     loops = [(i, s) for i, s in enumerate(fdef.body) if isinstance(s, ast.For) and is_device_loop_call(s.iter, scope)]
+    inside = {id(m) for _, top in loops for m in ast.walk(top)}
+    nested = [n for n in ast.walk(fdef) if isinstance(n, ast.For) and id(n) not in inside and is_device_loop_call(n.iter, scope)]
+    if nested:
+        stmt = _enclosing_statement(fdef, nested[0])
+        what = _HOST_STATEMENTS.get(type(stmt), f"a `{type(stmt).__name__}` statement")
+        raise exc.NotSupported(f"the device loop is inside {what} (line {stmt.lineno}); device loops must be at the top level "
+                               "of the kernel function: move host conditions into the loop (torch.where) or write "
+                               "one kernel per case", location=f"{filename}:{nested[0].lineno}")
     where = f"{filename}:{first_line}"
     if not loops:
         raise exc.NotSupported(f"kernel {fn.__name__} has no device loop (`for tile in hl.tile(...)` at its top level)", location=where)
@@ -112,10 +181,6 @@ def split_kernel(fn) -> SplitKernel:
         line = loops[1][1].lineno
         raise exc.NotSupported("more than one top-level device loop in one kernel is not supported yet", location=f"{filename}:{line}")
     index, loop = loops[0]
-    nested = [n for n in ast.walk(fdef) if isinstance(n, ast.For) and n is not loop and is_device_loop_call(n.iter, scope)
-              and not any(n is m for m in ast.walk(loop))]
-    if nested:
-        raise exc.NotSupported("device loops must be at the top level of the kernel function", location=f"{filename}:{nested[0].lineno}")
     params = fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs
     args = [a.arg for a in params]
     constexprs = {a.arg for a in params if _is_constexpr_annotation(a.annotation, scope)}
@@ -125,6 +190,7 @@ def split_kernel(fn) -> SplitKernel:
     after_reads = set()
     for stmt in fdef.body[index + 1:]:
         after_reads.update(_loaded_names(stmt))
+    _check_host_rebinding(loop, host_defined, after_reads, filename)
     leaked = sorted((device_defined - host_defined) & after_reads)
     if leaked:
         raise exc.NotSupported(f"device-loop variables {leaked} are read after the loop; write results to tensors instead",
