@@ -18,15 +18,30 @@ class Settings:
 
     autotune_effort: str = "full"  # "none" uses the default config
     print_output_code: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_OUTPUT_CODE"))
-    print_repro: bool = False
+    # Print a standalone reproducer script for each new specialization and with
+    # every InternalError (which always names the script's file).
+    print_repro: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_REPRO"))
     static_shapes: bool = True
     index_dtype: object = None  # torch.int32 (default) or torch.int64
     autotune_log_level: int = logging.INFO
     use_default_config: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_USE_DEFAULT_CONFIG"))
+    # Specializations (traced and compiled shapes/dtypes) kept per kernel; the
+    # least recently compiled-or-used one is dropped beyond this.
+    max_specializations: int = 64
 
     def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):  # annotations are strings (postponed evaluation)
+            value = getattr(self, f.name)
+            if f.type == "bool" and not isinstance(value, bool):
+                raise exc.InvalidSetting(f"setting {f.name} must be True or False, got {value!r}")
+            if f.type == "int" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise exc.InvalidSetting(f"setting {f.name} must be an int, got {value!r}")
         if self.autotune_effort not in ("none", "quick", "full"):
-            raise exc.Base(f"autotune_effort must be 'none', 'quick' or 'full', got {self.autotune_effort!r}")
+            raise exc.InvalidSetting(f"autotune_effort must be 'none', 'quick' or 'full', got {self.autotune_effort!r}")
+        if self.max_specializations < 1:
+            raise exc.InvalidSetting(f"max_specializations must be at least 1, got {self.max_specializations}")
+        if self.index_dtype is not None and repr(self.index_dtype) not in ("torch.int32", "torch.int64"):
+            raise exc.InvalidSetting(f"index_dtype must be torch.int32 or torch.int64, got {self.index_dtype!r}")
         if not self.static_shapes:
             raise exc.NotSupported("static_shapes=False is not supported yet; kernels specialize on shapes")
 
