@@ -32,7 +32,7 @@ def show(kernel, args, config, reference):
     print(f"=== {kernel.fn.__name__}: TTIR with {config!r} ===")
     ttir = bound.to_triton_code(config)
     print(ttir)
-    checked = pipeline.check_config(bound.spec.traced, config)
+    checked = bound.config_spec.normalize(config)
     ck = pipeline.compile_ttir(pipeline.lower_to_ttir(bound.spec.traced, checked), checked, target=GPUTarget("cuda", 90, 32))
     print(f"=== {kernel.fn.__name__}: PTX for sm_90: {ptx_summary(ck.asm['ptx'])}")
     bound.set_config(config)

@@ -17,6 +17,9 @@ _FIELDS = (
     "range_num_stages",
     "range_multi_buffers",
     "range_flattens",
+    "static_ranges",
+    "flatten_loops",
+    "load_eviction_policies",
     "num_warps",
     "num_stages",
     "indexing",
@@ -27,22 +30,18 @@ _FIELDS = (
 class Config:
     """Block sizes, loop orders, L2 groupings, reduction loops, warps, stages...
 
-    `helion.Config(block_sizes=[64, 64, 32], num_warps=4)`. Fields a kernel
-    does not use are ignored; `repr` can be pasted back into code.
+    `helion.Config(block_sizes=[64, 64, 32], num_warps=4)`. A kernel's
+    `ConfigSpec.normalize` checks the values and fills what is missing;
+    `repr` can be pasted back into code.
     """
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs = _modern_spelling(kwargs)
         unknown = set(kwargs) - set(_FIELDS)
         if unknown:
             raise exc.InvalidConfig(f"unknown Config fields: {sorted(unknown)}; known: {list(_FIELDS)}")
+        # Values are checked against a kernel by its ConfigSpec.normalize.
         self.config: dict[str, Any] = {k: _freeze_lists(v) for k, v in kwargs.items() if v is not None}
-        for name in ("num_warps", "num_stages"):
-            v = self.config.get(name)
-            if v is not None and (not isinstance(v, int) or v < 1):
-                raise exc.InvalidConfig(f"Config.{name} must be a positive int, got {v!r}")
-        nw = self.config.get("num_warps")
-        if nw is not None and nw & (nw - 1):
-            raise exc.InvalidConfig(f"Config.num_warps must be a power of two, got {nw}")
 
     def __getattr__(self, name: str) -> Any:
         if name in _FIELDS:
@@ -84,3 +83,25 @@ def _freeze_lists(v: Any) -> Any:
     if isinstance(v, list):
         return [_freeze_lists(x) for x in v]
     return v
+
+
+def _modern_spelling(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The early README's spellings: nested block_sizes ([[64, 128], [16]],
+    one list per hl.tile), l2_grouping=N and use_yz_grid=bool."""
+    kwargs = dict(kwargs)
+    sizes = kwargs.get("block_sizes")
+    if isinstance(sizes, (list, tuple)) and any(isinstance(b, (list, tuple)) for b in sizes):
+        kwargs["block_sizes"] = [x for b in sizes for x in (b if isinstance(b, (list, tuple)) else [b])]
+    if "l2_grouping" in kwargs:
+        g = kwargs.pop("l2_grouping")
+        if "l2_groupings" in kwargs:
+            raise exc.InvalidConfig("give l2_groupings (current) or l2_grouping (early spelling), not both")
+        kwargs["l2_groupings"] = [g]
+    if "use_yz_grid" in kwargs:
+        yz = kwargs.pop("use_yz_grid")
+        if "pid_type" in kwargs and yz:
+            raise exc.InvalidConfig("give pid_type (current) or use_yz_grid (early spelling), not both")
+        if not isinstance(yz, bool):
+            raise exc.InvalidConfig(f"Config.use_yz_grid = {yz!r} must be True or False (current spelling: pid_type='xyz')")
+        kwargs.setdefault("pid_type", "xyz" if yz else "flat")
+    return kwargs

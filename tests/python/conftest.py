@@ -87,7 +87,7 @@ def compile_case_sm90(tmp_path, monkeypatch):
 
         kernel, make, _, configs = case
         bound = kernel.bind(make("cpu", dtype))
-        config = pipeline.check_config(bound.spec.traced, configs[index])
+        config = bound.config_spec.normalize(configs[index])
         ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
         return ttir, pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32)), config
 

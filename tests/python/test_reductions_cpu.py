@@ -86,7 +86,7 @@ def test_looped_reduction_that_cannot_be_chunked_is_refused():
 @pytest.mark.parametrize("value", [100, 0, -4, "64"])
 def test_reduction_loops_must_be_a_power_of_two_or_none(value):
     x = torch.randn(4, 300)
-    with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = .* must be None \(persistent\) or a power of two"):
+    with pytest.raises(helion.exc.InvalidConfig, match=r"reduction_loops\[0\] = .* is not legal; expected None \(persistent\) or a power of two"):
         rk.softmax.bind((x,)).to_triton_code(rk.C(block_sizes=[2], reduction_loops=[value]))
 
 

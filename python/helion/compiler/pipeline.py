@@ -8,64 +8,6 @@ from ..config import Config
 from . import disk_cache
 
 
-def default_config(kernel: TracedKernel) -> Config:
-    """A reasonable starting point: 1-d grids get 1024-wide tiles, 2-d grids
-    64x64 (matmul-like), inner loops 32; all clipped to the extent."""
-    sizes = []
-    grid_slots = [s for s in kernel.tile_slots if s.in_grid]
-    for s in kernel.tile_slots:
-        if s.in_grid:
-            want = 1024 if len(grid_slots) == 1 else 64
-        else:
-            want = 32
-        sizes.append(_fit(want, s.extent, s.min_size))
-    return Config(
-        block_sizes=sizes,
-        loop_orders=[list(range(n)) for n in kernel.multi_dim_loops],
-        l2_groupings=[1] * kernel.num_grids,
-        reduction_loops=[None] * len(kernel.reduction_slots),
-        num_warps=4,
-        num_stages=2,
-    )
-
-
-def _fit(want: int, extent: int | None, minimum: int) -> int:
-    size = want
-    if extent is not None:
-        size = min(size, max(1, 1 << (max(extent, 1) - 1).bit_length()))
-    return max(size, minimum)
-
-
-def check_config(kernel: TracedKernel, config: Config) -> Config:
-    """Fill defaults and validate the Config against the kernel."""
-    base = default_config(kernel)
-    merged = config.with_defaults(**base.config)
-    block_sizes = list(merged.block_sizes)
-    if len(block_sizes) != len(kernel.tile_slots):
-        raise exc.InvalidConfig(f"kernel {kernel.name} has {len(kernel.tile_slots)} tiled dims, so block_sizes needs "
-                                f"{len(kernel.tile_slots)} entries; got {block_sizes}")
-    for i, (b, s) in enumerate(zip(block_sizes, kernel.tile_slots)):
-        if not isinstance(b, int) or b < 1 or b & (b - 1):
-            raise exc.InvalidConfig(f"block_sizes[{i}] = {b!r} must be a power of two")
-        if b < s.min_size:
-            raise exc.InvalidConfig(f"block_sizes[{i}] = {b} is below {s.min_size}, the minimum for a matmul dimension")
-    orders = merged.loop_orders
-    if len(orders) != len(kernel.multi_dim_loops):
-        raise exc.InvalidConfig(f"loop_orders needs {len(kernel.multi_dim_loops)} entries, got {orders}")
-    for o, n in zip(orders, kernel.multi_dim_loops):
-        if sorted(o) != list(range(n)):
-            raise exc.InvalidConfig(f"loop order {o} is not a permutation of range({n})")
-    reductions = merged.reduction_loops
-    if len(reductions) != len(kernel.reduction_slots):
-        raise exc.InvalidConfig(f"reduction_loops needs {len(kernel.reduction_slots)} entries, got {reductions}")
-    for i, (r, s) in enumerate(zip(reductions, kernel.reduction_slots)):
-        if r is not None and (not isinstance(r, int) or isinstance(r, bool) or r < 1 or r & (r - 1)):
-            raise exc.InvalidConfig(f"reduction_loops[{i}] = {r!r} must be None (persistent) or a power of two")
-        if r is not None and r < s.min_size and (s.extent is None or r < s.extent):
-            raise exc.InvalidConfig(f"reduction_loops[{i}] = {r} is below {s.min_size}, the minimum for a matmul dimension")
-    return merged
-
-
 def pass_pipeline(config: Config, index_bits: int = 32) -> str:
     roll = "helion-roll-reductions"
     if config.reduction_loops:

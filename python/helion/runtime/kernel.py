@@ -16,6 +16,7 @@ from .. import language as hl
 from ..compiler import pipeline
 from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
+from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
 from .settings import Settings
 
@@ -250,6 +251,13 @@ class _Specialization:
         self.device = device
         self.entries: dict[Config, CompiledEntry] = {}
         self.best: CompiledEntry | None = None
+        self._config_spec: ConfigSpec | None = None
+
+    @property
+    def config_spec(self) -> ConfigSpec:
+        if self._config_spec is None:
+            self._config_spec = ConfigSpec(self.traced)
+        return self._config_spec
 
 
 class Kernel:
@@ -352,7 +360,7 @@ class Kernel:
         return spec
 
     def _entry(self, spec: _Specialization, config: Config) -> CompiledEntry:
-        config = pipeline.check_config(spec.traced, config)
+        config = spec.config_spec.normalize(config)
         entry = spec.entries.get(config)
         if entry is None:
             entry = spec.entries[config] = CompiledEntry(spec.traced, config, spec.device, self.settings)
@@ -365,14 +373,26 @@ class Kernel:
         elif len(self.configs) > 1:
             spec.best = self._pick_fastest(spec, values)
         else:
+            spec.best = self._default_entry(spec)
             if not self._warned_default:
                 reason = "autotune_effort='none'" if self.settings.autotune_effort == "none" or self.settings.use_default_config \
                     else "no config= given and the autotuner is not available yet"
                 print(f"[helion] {self.fn.__name__}: using the default config ({reason}): "
-                      f"{pipeline.default_config(spec.traced)!r}", file=sys.stderr)
+                      f"{spec.best.config!r}", file=sys.stderr)
                 self._warned_default = True
-            spec.best = self._entry(spec, pipeline.default_config(spec.traced))
         return spec
+
+    def _default_entry(self, spec: _Specialization) -> CompiledEntry:
+        """The first default candidate that compiles (and, on a GPU, loads):
+        fallbacks cover shared memory and loops a pass refuses."""
+        candidates = spec.config_spec.default_candidates()
+        for i, config in enumerate(candidates):
+            try:
+                return self._entry(spec, config)
+            except exc.CompilationError:
+                if i == len(candidates) - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _pick_fastest(self, spec: _Specialization, values: tuple) -> CompiledEntry:
         entries = [self._entry(spec, c) for c in self.configs]
@@ -403,13 +423,18 @@ class BoundKernel:
     def tile_ir(self) -> str:
         return str(self.spec.traced.module)
 
+    @property
+    def config_spec(self) -> ConfigSpec:
+        """The legal and searched Configs of this specialization."""
+        return self.spec.config_spec
+
     def default_config(self) -> Config:
-        return pipeline.default_config(self.spec.traced)
+        return self.spec.config_spec.default_config()
 
     def to_triton_code(self, config: Config | dict | None = None) -> str:
         """The TTIR this kernel compiles to under `config`."""
         config = self._config(config)
-        return pipeline.lower_to_ttir(self.spec.traced, pipeline.check_config(self.spec.traced, config)).text
+        return pipeline.lower_to_ttir(self.spec.traced, self.config_spec.normalize(config)).text
 
     def compile_config(self, config: Config | dict | None = None) -> CompiledEntry:
         return self.kernel._entry(self.spec, self._config(config))
@@ -431,7 +456,7 @@ class BoundKernel:
             if len(self.kernel.configs) == 1:
                 return self.kernel.configs[0]
             return self.default_config()
-        return config if isinstance(config, Config) else Config(**config)
+        return config  # ConfigSpec.normalize checks it
 
 
 def kernel(fn: Callable | None = None, *, config: Config | dict | None = None,

@@ -1,0 +1,316 @@
+"""`ConfigSpec`: the one authority on which Configs a traced kernel accepts.
+
+Built from the kernel's tile IR (its block-size slots, their extents, the
+shapes of its tensors), it gives the default config, uniformly drawn random
+configs for the autotuner, and `normalize`, which every path that takes a
+user's Config goes through: early spellings are rewritten, missing fields
+filled, and bad values refused with `helion.exc.InvalidConfig` naming the
+field, the value and the legal values. Passes downstream only assert.
+"""
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from typing import Any, Iterator
+
+from .. import exc
+from ..config import Config
+from .config_fragment import EnumFragment, Fragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment
+
+# Triton refuses a tensor of more than this many elements (measured: parse time).
+TRITON_MAX_TENSOR_ELEMENTS = 1 << 20
+# The search space stays below this per tensor: beyond it every config spills.
+SEARCH_MAX_TENSOR_ELEMENTS = 1 << 16
+# Default configs keep each tensor of a kernel without dots at most this big:
+# 8192 elements spread over up to 16 warps is ~16 values per thread.
+DEFAULT_ELEMENTS = 8192
+MAX_BLOCK = 1 << 20
+
+# Fields validated for their values but not yet acted on by the compiler;
+# a config that sets them gets one warning (never a silent no-op).
+_NOT_YET_HONOURED = {
+    "pid_type": EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"]),
+    "indexing": EnumFragment(["pointer", "block_ptr", "tensor_descriptor"]),
+}
+_PER_LOOP_NOT_YET_HONOURED = {
+    "range_unroll_factors": IntegerFragment(0, 8, 0),
+    "range_num_stages": IntegerFragment(0, 8, 0),
+    "range_multi_buffers": EnumFragment([None, False, True]),
+    "range_warp_specializes": EnumFragment([None, False, True]),
+    "range_flattens": EnumFragment([None, False, True]),
+    "static_ranges": EnumFragment([False, True]),
+    "flatten_loops": EnumFragment([False, True]),
+    "load_eviction_policies": EnumFragment(["", "first", "last"]),
+}
+_warned_fields: set[str] = set()
+
+
+def next_power_of_2(n: int) -> int:
+    return 1 if n <= 1 else 1 << (n - 1).bit_length()
+
+
+class ConfigSpec:
+    """Legal and searched values of every Config field for one traced kernel."""
+
+    def __init__(self, traced: Any) -> None:
+        self.kernel_name = traced.name
+        self.tile_slots = traced.tile_slots
+        self.reduction_slots = traced.reduction_slots
+        self.multi_dim_loops = list(traced.multi_dim_loops)
+        self.num_grids = traced.num_grids
+        self.tensor_shapes, self.has_dot = _collect_shapes(traced.module)
+        grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
+        self.block_sizes = [PowerOfTwoFragment(s.min_size if s.min_size > 1 else 1,
+                                               max(s.min_size, min(self._cap(s), 4096)), 1) for s in self.tile_slots]
+        self.loop_orders = [PermutationFragment(n) for n in self.multi_dim_loops]
+        self.l2_groupings = [PowerOfTwoFragment(1, 64 if grid_dims > 1 else 1, 1) for _ in range(self.num_grids)]
+        self.reduction_loops = [self._reduction_fragment(s) for s in self.reduction_slots]
+        self.num_warps = PowerOfTwoFragment(1, 32, 4)
+        self.num_stages = IntegerFragment(1, 6, 2)
+
+    # -- the flat view the searches use -------------------------------------
+    def fields(self) -> list[tuple[str, int | None, Fragment]]:
+        """Every searched entry as (field, index or None, fragment)."""
+        out: list[tuple[str, int | None, Fragment]] = []
+        for name in ("block_sizes", "loop_orders", "l2_groupings", "reduction_loops"):
+            out += [(name, i, f) for i, f in enumerate(getattr(self, name))]
+        out += [("num_warps", None, self.num_warps), ("num_stages", None, self.num_stages)]
+        return out
+
+    def flatten(self, config: Config) -> list:
+        return [config[name] if i is None else config[name][i] for name, i, _ in self.fields()]
+
+    def unflatten(self, values: list) -> Config:
+        fields: dict[str, Any] = {"block_sizes": [], "loop_orders": [], "l2_groupings": [], "reduction_loops": []}
+        for (name, i, _), v in zip(self.fields(), values, strict=True):
+            if i is None:
+                fields[name] = v
+            else:
+                fields[name].append(v)
+        return Config(**fields)
+
+    # -- defaults --------------------------------------------------------------
+    def default_config(self) -> Config:
+        return self.default_candidates()[0]
+
+    def default_candidates(self) -> list[Config]:
+        """The default config first, then safer fallbacks, for the caller to
+        try in order when a compile fails (shared memory, a refused loop)."""
+        base = self._default_dot() if self.has_dot else self._default_elementwise()
+        out = [base]
+        if any(r is not None for r in base.reduction_loops):
+            out.append(_replace(base, reduction_loops=[None] * len(self.reduction_slots)))
+        if base.num_stages > 2:
+            out.append(_replace(base, num_stages=2))
+        smaller = [max(s.min_size, b // 2) for b, s in zip(base.block_sizes, self.tile_slots)]
+        if smaller != base.block_sizes:
+            out.append(_replace(base, block_sizes=smaller, num_warps=4, num_stages=2))
+        return out
+
+    def _default_dot(self) -> Config:
+        sizes = []
+        for s in self.tile_slots:
+            if s.min_size >= 16:  # a dot dimension: 128-wide tiles on the grid, K steps of 64
+                want = 128 if s.in_grid else 64
+            else:  # a batch-like dim beside a dot: one per program
+                want = 1 if s.in_grid else 64
+            sizes.append(self._fit(want, s))
+        grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
+        return self._complete(block_sizes=sizes, l2_groupings=[8 if grid_dims > 1 else 1] * self.num_grids,
+                              reduction_loops=[None] * len(self.reduction_slots), num_warps=8, num_stages=3)
+
+    def _default_elementwise(self) -> Config:
+        grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
+        sizes = [self._fit((1024 if grid_dims == 1 else 64) if s.in_grid else 32, s) for s in self.tile_slots]
+        reductions: list[int | None] = []
+        for s in self.reduction_slots:
+            width = next_power_of_2(s.extent) if s.extent else None
+            # A row longer than this streams through a reduction loop.
+            reductions.append(8192 if width is not None and width > 16384 else None)
+        cfg = self._complete(block_sizes=sizes, reduction_loops=reductions)
+        # Shrink the largest block until every tensor fits the budget.
+        while self.max_elements(cfg) > DEFAULT_ELEMENTS:
+            shrinkable = [i for i, (b, s) in enumerate(zip(cfg.block_sizes, self.tile_slots)) if b > s.min_size]
+            if not shrinkable:
+                break
+            i = max(shrinkable, key=lambda j: cfg.block_sizes[j])
+            sizes = list(cfg.block_sizes)
+            sizes[i] //= 2
+            cfg = _replace(cfg, block_sizes=sizes)
+        warps = min(16, max(4, next_power_of_2(self.max_elements(cfg)) // 512))
+        return _replace(cfg, num_warps=warps)
+
+    def _complete(self, **fields: Any) -> Config:
+        base = {
+            "block_sizes": [f.default for f in self.block_sizes],
+            "loop_orders": [f.default for f in self.loop_orders],
+            "l2_groupings": [1] * self.num_grids,
+            "reduction_loops": [None] * len(self.reduction_slots),
+            "num_warps": 4,
+            "num_stages": 2,
+        }
+        base.update(fields)
+        return Config(**base)
+
+    def _fit(self, want: int, slot: Any) -> int:
+        return max(min(want, self._cap(slot)), slot.min_size)
+
+    @staticmethod
+    def _cap(slot: Any) -> int:
+        return next_power_of_2(slot.extent) if slot.extent else 4096
+
+    def _reduction_fragment(self, slot: Any) -> EnumFragment:
+        width = next_power_of_2(slot.extent) if slot.extent else 1 << 16
+        chunks = []
+        c = max(slot.min_size, 16)
+        while c < width and c <= 1 << 16:
+            chunks.append(c)
+            c *= 2
+        return EnumFragment([None] + chunks, None)
+
+    # -- random configs ----------------------------------------------------------
+    def random_config(self, seed: int | random.Random) -> Config:
+        """A config drawn uniformly from the search space (rejection sampling:
+        configs whose tensors exceed the search's element bound are redrawn)."""
+        rng = seed if isinstance(seed, random.Random) else random.Random(seed)
+        for _ in range(200):
+            cfg = self.unflatten([f.random(rng) for _, _, f in self.fields()])
+            if self.max_elements(cfg) <= SEARCH_MAX_TENSOR_ELEMENTS:
+                return cfg
+        return self.shrink_to_fit(cfg, SEARCH_MAX_TENSOR_ELEMENTS)
+
+    def shrink_to_fit(self, cfg: Config, limit: int) -> Config:
+        """Halve the largest block sizes (then reduction chunks) until every tensor fits `limit`."""
+        while self.max_elements(cfg) > limit:
+            sizes = list(cfg.block_sizes)
+            cands = [i for i, (b, f) in enumerate(zip(sizes, self.block_sizes)) if b // 2 >= f.low]
+            if not cands:
+                break
+            i = max(cands, key=sizes.__getitem__)
+            sizes[i] //= 2
+            cfg = _replace(cfg, block_sizes=sizes)
+        return cfg
+
+    def in_search_space(self, cfg: Config) -> bool:
+        return (all(f.contains(v) for (_, _, f), v in zip(self.fields(), self.flatten(cfg)))
+                and self.max_elements(cfg) <= SEARCH_MAX_TENSOR_ELEMENTS)
+
+    # -- sizes -------------------------------------------------------------------
+    def max_elements(self, cfg: Config) -> int:
+        """Elements of the kernel's largest tensor under `cfg`."""
+        block = {s.slot: b for s, b in zip(self.tile_slots, cfg.block_sizes)}
+        for s, r in zip(self.reduction_slots, cfg.reduction_loops):
+            block[s.slot] = r if r is not None else (next_power_of_2(s.extent) if s.extent else 1)
+        best = 1
+        for shape in self.tensor_shapes:
+            best = max(best, math.prod(block.get(d[1], 1) if isinstance(d, tuple) else d for d in shape))
+        return best
+
+    # -- the authority -------------------------------------------------------------
+    def normalize(self, config: Config | dict) -> Config:
+        """The full Config for this kernel, or InvalidConfig naming what is wrong."""
+        if isinstance(config, dict):
+            config = Config(**config)
+        elif not isinstance(config, Config):
+            raise exc.InvalidConfig(f"expected a helion.Config or a dict, got {type(config).__name__}")
+        merged = dict(self.default_config().config)
+        merged.update(config.config)
+        name = self.kernel_name
+        sizes = _as_list(merged, "block_sizes", len(self.tile_slots), name, "one power of two per tiled dim, in loop order")
+        for i, (b, s) in enumerate(zip(sizes, self.tile_slots)):
+            legal = PowerOfTwoFragment(s.min_size if s.min_size > 1 else 1, MAX_BLOCK, 1)
+            if not legal.contains(b):
+                extra = " (the minimum for a matmul dimension)" if s.min_size > 1 else ""
+                raise exc.InvalidConfig(_bad("block_sizes", i, b, legal.describe() + extra, name))
+        orders = _as_list(merged, "loop_orders", len(self.multi_dim_loops), name, "one permutation per multi-dim hl.tile")
+        for i, (o, f) in enumerate(zip(orders, self.loop_orders)):
+            if not f.contains(o):
+                raise exc.InvalidConfig(_bad("loop_orders", i, o, f.describe(), name))
+        merged["loop_orders"] = [list(o) for o in orders]
+        groups = _as_list(merged, "l2_groupings", self.num_grids, name, "one positive int per grid")
+        for i, g in enumerate(groups):
+            legal = IntegerFragment(1, 1024, 1)
+            if not legal.contains(g):
+                raise exc.InvalidConfig(_bad("l2_groupings", i, g, legal.describe(), name))
+        loops = _as_list(merged, "reduction_loops", len(self.reduction_slots), name,
+                         "one entry per full-slice dim x[t, :]: None (persistent) or a power of two")
+        for i, (r, s) in enumerate(zip(loops, self.reduction_slots)):
+            legal = PowerOfTwoFragment(max(s.min_size, 1), MAX_BLOCK, 1)
+            covers = r is not None and s.extent is not None and not isinstance(r, bool) and isinstance(r, int) and r >= s.extent
+            if r is not None and not legal.contains(r) and not (covers and not r & (r - 1)):
+                extra = " (the minimum for a matmul dimension)" if s.min_size > 1 else ""
+                raise exc.InvalidConfig(_bad("reduction_loops", i, r, "None (persistent) or " + legal.describe() + extra, name))
+        for field, legal in (("num_warps", PowerOfTwoFragment(1, 32, 4)), ("num_stages", IntegerFragment(1, 16, 2))):
+            if not legal.contains(merged[field]):
+                raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
+        self._check_not_yet_honoured(merged)
+        out = Config(**merged)
+        n = self.max_elements(out)
+        if n > TRITON_MAX_TENSOR_ELEMENTS:
+            raise exc.InvalidConfig(
+                f"{name}: {out!r} makes a tensor of {n:,} elements; Triton allows at most "
+                f"{TRITON_MAX_TENSOR_ELEMENTS:,} per tensor: use smaller block_sizes or a reduction_loops chunk")
+        return out
+
+    def _check_not_yet_honoured(self, merged: dict) -> None:
+        for field, legal in _NOT_YET_HONOURED.items():
+            if field in merged and not legal.contains(merged[field]):
+                raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), self.kernel_name))
+        for field, legal in _PER_LOOP_NOT_YET_HONOURED.items():
+            if field not in merged:
+                continue
+            values = merged[field]
+            if not isinstance(values, list):
+                raise exc.InvalidConfig(_bad(field, None, values, "a list with one entry per loop", self.kernel_name))
+            for i, v in enumerate(values):
+                if not legal.contains(v):
+                    raise exc.InvalidConfig(_bad(field, i, v, legal.describe(), self.kernel_name))
+        for field in sorted(set(merged) & (set(_NOT_YET_HONOURED) | set(_PER_LOOP_NOT_YET_HONOURED))):
+            if field not in _warned_fields:
+                _warned_fields.add(field)
+                warnings.warn(f"helion: Config.{field} is accepted but not implemented yet; it has no effect "
+                              f"on the generated code", stacklevel=3)
+
+
+def _replace(cfg: Config, **fields: Any) -> Config:
+    merged = dict(cfg.config)
+    merged.update(fields)
+    return Config(**merged)
+
+
+def _bad(field: str, index: int | None, value: Any, legal: str, kernel: str) -> str:
+    where = f"{field}[{index}]" if index is not None else field
+    return f"{kernel}: Config.{where} = {value!r} is not legal; expected {legal}"
+
+
+def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
+    v = merged[field]
+    if not isinstance(v, list):
+        raise exc.InvalidConfig(f"{kernel}: Config.{field} = {v!r} must be a list ({what}); this kernel needs {n}")
+    if len(v) != n:
+        raise exc.InvalidConfig(f"{kernel}: Config.{field} has {len(v)} entries, this kernel needs {n} ({what}); got {v!r}")
+    return v
+
+
+def _collect_shapes(module: Any) -> tuple[list[tuple], bool]:
+    """The distinct shapes of the kernel's tensors, each dim an int or
+    ("slot", id); and whether the kernel has a dot."""
+    shapes: set[tuple] = set()
+    has_dot = False
+
+    def walk(op: Any) -> Iterator[Any]:
+        for region in op.regions:
+            for block in region.blocks:
+                for inner in block.operations:
+                    yield inner
+                    yield from walk(inner)
+
+    for op in walk(module.operation):
+        if op.name == "tile.dot":
+            has_dot = True
+        for r in op.results:
+            t = r.type
+            if t.is_tensor:
+                shapes.add(tuple(("slot", s) if d < 0 else d for d, s in zip(t.shape, t.block_slots)))
+    return sorted(shapes, key=repr), has_dot

@@ -1,0 +1,249 @@
+"""ConfigSpec: the one authority on a kernel's Configs (defaults, random
+configs, normalize), checked on kernels defined here."""
+import random
+import warnings
+
+import pytest
+import torch
+
+import helion
+import helion.language as hl
+from helion.autotuner.config_spec import TRITON_MAX_TENSOR_ELEMENTS, ConfigSpec
+
+
+@helion.kernel()
+def add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        out[t] = x[t] + y[t]
+    return out
+
+
+@helion.kernel()
+def add2d(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tm, tn in hl.tile(x.size()):
+        out[tm, tn] = x[tm, tn] * 2 + y[tm, tn]
+    return out
+
+
+@helion.kernel()
+def softmax(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        out[t, :] = torch.softmax(x[t, :], dim=1)
+    return out
+
+
+@helion.kernel()
+def matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, k = x.size()
+    _, n = y.size()
+    out = torch.empty([m, n], dtype=x.dtype, device=x.device)
+    for tm, tn in hl.tile([m, n]):
+        acc = hl.zeros([tm, tn], dtype=torch.float32)
+        for tk in hl.tile(k):
+            acc = torch.addmm(acc, x[tm, tk], y[tk, tn])
+        out[tm, tn] = acc
+    return out
+
+
+@helion.kernel()
+def row_sum_inner(x: torch.Tensor) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty([m], dtype=x.dtype, device=x.device)
+    for tm in hl.tile(m):
+        acc = hl.zeros([tm], dtype=torch.float32)
+        for tn in hl.tile(n):
+            acc = acc + x[tm, tn].sum(dim=1)
+        out[tm] = acc
+    return out
+
+
+def _cases():
+    return {
+        "add": (add, lambda: (torch.randn(1000), torch.randn(1000)), lambda x, y: x + y, 1e-5),
+        "add2d": (add2d, lambda: (torch.randn(70, 130), torch.randn(70, 130)), lambda x, y: x * 2 + y, 1e-5),
+        "softmax": (softmax, lambda: (torch.randn(33, 300),), lambda x: torch.softmax(x.double(), 1), 1e-5),
+        "matmul": (matmul, lambda: (torch.randn(70, 50), torch.randn(50, 40)), lambda x, y: x.double() @ y.double(), 2e-2),
+        "row_sum_inner": (row_sum_inner, lambda: (torch.randn(37, 300),), lambda x: x.double().sum(1), 1e-4),
+    }
+
+
+# -- normalize: bad values name the field, the value and the legal values ----
+@pytest.mark.parametrize("config, message", [
+    (dict(block_sizes=[True]), r"block_sizes\[0\] = True is not legal; expected a power of two"),
+    (dict(block_sizes=16), r"block_sizes = 16 must be a list"),
+    (dict(block_sizes=[2 ** 40]), r"block_sizes\[0\] = 1099511627776 is not legal; expected a power of two in \[1, 1048576\]"),
+    (dict(block_sizes=[48]), r"block_sizes\[0\] = 48 is not legal"),
+    (dict(block_sizes=[0]), r"block_sizes\[0\] = 0 is not legal"),
+    (dict(block_sizes=[-4]), r"block_sizes\[0\] = -4 is not legal"),
+    (dict(block_sizes=["64"]), r"block_sizes\[0\] = '64' is not legal"),
+    (dict(block_sizes=[64, 64]), r"block_sizes has 2 entries, this kernel needs 1"),
+    (dict(l2_groupings=[0]), r"l2_groupings\[0\] = 0 is not legal; expected an integer in \[1, 1024\]"),
+    (dict(l2_groupings=4), r"l2_groupings = 4 must be a list"),
+    (dict(num_warps=3), r"num_warps = 3 is not legal; expected a power of two in \[1, 32\]"),
+    (dict(num_warps=64), r"num_warps = 64 is not legal"),
+    (dict(num_stages=0), r"num_stages = 0 is not legal; expected an integer in \[1, 16\]"),
+    (dict(num_stages=2.5), r"num_stages = 2.5 is not legal"),
+    (dict(pid_type="diagonal"), r"pid_type = 'diagonal' is not legal; expected one of 'flat', 'xyz'"),
+    (dict(indexing="tma"), r"indexing = 'tma' is not legal; expected one of 'pointer', 'block_ptr', 'tensor_descriptor'"),
+    (dict(range_num_stages=[-1]), r"range_num_stages\[0\] = -1 is not legal"),
+    (dict(range_flattens=True), r"range_flattens = True is not legal; expected a list"),
+    (dict(loop_orders=[[0]]), r"loop_orders has 1 entries, this kernel needs 0"),
+])
+def test_normalize_refuses_bad_values(config, message):
+    bound = add.bind((torch.randn(100), torch.randn(100)))
+    with pytest.raises(helion.exc.InvalidConfig, match=message):
+        bound.config_spec.normalize(helion.Config(**config))
+    with pytest.raises(helion.exc.InvalidConfig, match=message):
+        bound.set_config(config)  # a dict goes through the same authority
+
+
+def test_normalize_names_the_kernel_and_refuses_non_configs():
+    bound = add2d.bind((torch.randn(8, 8), torch.randn(8, 8)))
+    with pytest.raises(helion.exc.InvalidConfig, match=r"add2d: Config.loop_orders\[0\] = \[0, 0\] is not legal; expected a permutation of \[0, 1\]"):
+        bound.config_spec.normalize(helion.Config(loop_orders=[[0, 0]]))
+    with pytest.raises(helion.exc.InvalidConfig, match="expected a helion.Config or a dict, got list"):
+        bound.config_spec.normalize([64, 64])
+
+
+def test_tensor_element_limit_is_refused_before_triton():
+    bound = softmax.bind((torch.randn(4, 8192),))
+    with pytest.raises(helion.exc.InvalidConfig, match=r"8,388,608 elements; Triton allows at most 1,048,576"):
+        bound.config_spec.normalize(helion.Config(block_sizes=[1024]))
+    # The same rows with a reduction loop fit.
+    assert bound.config_spec.normalize(helion.Config(block_sizes=[1024], reduction_loops=[512]))
+
+
+def test_normalize_fills_defaults_and_is_idempotent():
+    spec = matmul.bind((torch.randn(64, 64), torch.randn(64, 64))).config_spec
+    full = spec.normalize(helion.Config(block_sizes=[32, 32, 16]))
+    assert full.block_sizes == [32, 32, 16]
+    assert full.loop_orders == [[0, 1]] and full.num_warps >= 1 and full.num_stages >= 1
+    assert spec.normalize(full) == full
+    assert spec.normalize(dict(block_sizes=[32, 32, 16])) == full
+
+
+# -- early spellings -----------------------------------------------------------
+def test_early_readme_spellings_are_normalized():
+    c = helion.Config(block_sizes=[[64, 32], [16]], loop_orders=[[1, 0]], l2_grouping=8, use_yz_grid=False)
+    assert c.block_sizes == [64, 32, 16]
+    assert c.l2_groupings == [8]
+    assert c.pid_type == "flat"
+    assert helion.Config(use_yz_grid=True).pid_type == "xyz"
+    spec = matmul.bind((torch.randn(64, 64), torch.randn(64, 64))).config_spec
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = spec.normalize(c)
+    assert full.block_sizes == [64, 32, 16] and full.l2_groupings == [8]
+    with pytest.raises(helion.exc.InvalidConfig, match="not both"):
+        helion.Config(l2_grouping=8, l2_groupings=[4])
+    with pytest.raises(helion.exc.InvalidConfig, match="use_yz_grid = 'yes' must be True or False"):
+        helion.Config(use_yz_grid="yes")
+
+
+def test_fields_not_yet_honoured_warn_once():
+    import helion.autotuner.config_spec as cs
+
+    cs._warned_fields.discard("indexing")
+    spec = add.bind((torch.randn(100), torch.randn(100))).config_spec
+    with pytest.warns(UserWarning, match="Config.indexing is accepted but not implemented yet"):
+        spec.normalize(helion.Config(indexing="block_ptr"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spec.normalize(helion.Config(indexing="pointer"))  # once per process
+
+
+# -- defaults that always run ------------------------------------------------
+def test_default_configs_respect_the_element_budget():
+    wide = softmax.bind((torch.randn(4, 8192),)).config_spec
+    cfg = wide.default_config()
+    assert cfg.block_sizes == [1] and cfg.reduction_loops == [None] and cfg.num_warps == 16
+    assert wide.max_elements(cfg) == 8192
+    very_wide = softmax.bind((torch.randn(2, 65536),)).config_spec
+    cfg = very_wide.default_config()
+    assert cfg.reduction_loops == [8192] and very_wide.max_elements(cfg) <= 8192
+    # the persistent fallback comes next
+    assert very_wide.default_candidates()[1].reduction_loops == [None]
+    narrow = softmax.bind((torch.randn(64, 512),)).config_spec
+    assert narrow.max_elements(narrow.default_config()) <= 8192 and narrow.default_config().block_sizes[0] >= 8
+
+
+def test_default_config_of_a_matmul_is_tensor_core_sized():
+    big = matmul.bind((torch.randn(1024, 512), torch.randn(512, 1024))).config_spec
+    cfg = big.default_config()
+    assert cfg.block_sizes == [128, 128, 64] and cfg.l2_groupings == [8] and cfg.num_warps == 8
+    small = matmul.bind((torch.randn(20, 30), torch.randn(30, 10))).config_spec
+    assert small.default_config().block_sizes == [32, 16, 32]
+
+
+@pytest.mark.parametrize("name", sorted(_cases()))
+def test_default_config_runs_on_the_cpu(name, poison_empty):
+    kernel, make, ref, tol = _cases()[name]
+    args = make()
+    kernel.reset()
+    result = kernel(*args)
+    torch.testing.assert_close(result.double(), ref(*args).double(), atol=tol, rtol=tol)
+
+
+# -- random configs ----------------------------------------------------------
+def test_random_configs_are_seeded_and_in_the_search_space():
+    spec = matmul.bind((torch.randn(300, 200), torch.randn(200, 100))).config_spec
+    assert spec.random_config(7) == spec.random_config(7)
+    drawn = {spec.random_config(s) for s in range(60)}
+    assert len(drawn) > 40  # not a handful of repeats
+    for cfg in drawn:
+        assert spec.in_search_space(cfg)
+        assert spec.normalize(cfg) == spec.normalize(spec.normalize(cfg))
+        assert spec.unflatten(spec.flatten(cfg)) == cfg
+
+
+def test_random_configs_cover_each_value_of_each_fragment():
+    spec = softmax.bind((torch.randn(16, 1024),)).config_spec
+    rng = random.Random(0)
+    seen = [set() for _ in spec.fields()]
+    for _ in range(400):
+        for i, v in enumerate(spec.flatten(spec.random_config(rng))):
+            seen[i].add(repr(v))
+    for (name, _, frag), values in zip(spec.fields(), seen):
+        if hasattr(frag, "choices"):
+            assert {repr(v) for v in frag.choices} == values, name
+
+
+@pytest.mark.parametrize("name", sorted(_cases()))
+def test_random_configs_compute_the_right_numbers_on_the_cpu(name, poison_empty):
+    """Acceptance draws random configs from the spec: each must lower, run
+    and agree with torch."""
+    kernel, make, ref, tol = _cases()[name]
+    args = make()
+    bound = kernel.bind(args)
+    expected = ref(*args).double()
+    for seed in range(6):
+        cfg = bound.config_spec.random_config(seed)
+        bound.set_config(cfg)
+        torch.testing.assert_close(kernel(*args).double(), expected, atol=tol, rtol=tol, msg=lambda m: f"{cfg!r}: {m}")
+    kernel.reset()
+
+
+def test_random_configs_compile_for_sm90():
+    from triton.backends.compiler import GPUTarget
+
+    from helion.compiler import pipeline
+
+    bound = add2d.bind((torch.randn(70, 130), torch.randn(70, 130)))
+    for seed in (0, 1):
+        cfg = bound.config_spec.normalize(bound.config_spec.random_config(seed))
+        ttir = pipeline.lower_to_ttir(bound.spec.traced, cfg)
+        ck = pipeline.compile_ttir(ttir, cfg, target=GPUTarget("cuda", 90, 32))
+        assert ck.metadata.num_warps == cfg.num_warps
+
+
+def test_spec_is_built_from_the_kernel():
+    spec = matmul.bind((torch.randn(64, 48), torch.randn(48, 32))).config_spec
+    assert isinstance(spec, ConfigSpec)
+    names = [(n, i) for n, i, _ in spec.fields()]
+    assert names == [("block_sizes", 0), ("block_sizes", 1), ("block_sizes", 2), ("loop_orders", 0), ("l2_groupings", 0),
+                     ("num_warps", None), ("num_stages", None)]
+    assert spec.has_dot and spec.block_sizes[0].low == 16 and spec.block_sizes[0].high == 64
+    assert TRITON_MAX_TENSOR_ELEMENTS == 1 << 20
