@@ -1,0 +1,183 @@
+"""The searches against synthetic cost landscapes with a known optimum: a fake
+benchmark of the flat config values stands in for compile + GPU timing, so
+these tests are deterministic and need no GPU."""
+from __future__ import annotations
+
+import io
+import logging
+import math
+
+import pytest
+import torch
+
+import helion
+from helion import exc
+from helion.autotuner import (DifferentialEvolutionSearch, FiniteSearch, PatternSearch, RandomSearch)
+from helion.autotuner.config_fragment import EnumFragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment
+from helion.autotuner.logger import AutotuneLog
+
+import kernels
+import reduction_kernels as rk
+
+
+@pytest.fixture(scope="module")
+def matmul_spec():
+    x = torch.randn(512, 256)
+    y = torch.randn(256, 384)
+    return kernels.readme_matmul.bind((x, y)).config_spec
+
+
+@pytest.fixture(scope="module")
+def softmax_spec():
+    return rk.softmax.bind((torch.randn(256, 4096),)).config_spec
+
+
+def _distance(frag, value, target) -> float:
+    if isinstance(frag, PowerOfTwoFragment):
+        return abs(math.log2(value) - math.log2(target))
+    if isinstance(frag, IntegerFragment):
+        return abs(value - target)
+    if isinstance(frag, PermutationFragment):
+        return sum(a != b for a, b in zip(value, target)) / 2
+    assert isinstance(frag, EnumFragment)
+    return 0.0 if value == target else 1.0
+
+
+class Landscape:
+    """time(config) = 1 + sum of per-field distances to `optimum`: separable,
+    with its single minimum 1.0 at the optimum. Records every config it sees
+    and checks that the spec accepts it."""
+
+    def __init__(self, spec, optimum, fail=lambda cfg: False):
+        self.spec = spec
+        self.target = spec.flatten(optimum)
+        self.fail = fail
+        self.seen = []
+        self.batches = 0
+
+    def time(self, cfg) -> float:
+        flat = self.spec.flatten(cfg)
+        return 1.0 + sum(_distance(f, v, t) for (_, _, f), v, t in zip(self.spec.fields(), flat, self.target))
+
+    def __call__(self, configs):
+        self.batches += 1
+        out = []
+        for c in configs:
+            assert self.spec.normalize(c) == c, c
+            assert self.spec.in_search_space(c) or c == self.spec.default_config(), c
+            self.seen.append(c)
+            out.append(math.inf if self.fail(c) else self.time(c))
+        return out
+
+
+def _optimum(spec, seed=1234):
+    # A random point of the space, with a few fields pushed away from the default.
+    return spec.random_config(seed)
+
+
+@pytest.mark.parametrize("spec_name", ["matmul_spec", "softmax_spec"])
+def test_pattern_search_finds_the_optimum(spec_name, request):
+    spec = request.getfixturevalue(spec_name)
+    land = Landscape(spec, _optimum(spec))
+    best = PatternSearch(spec, land, effort="full", seed=0).search()
+    assert land.time(best) == 1.0, (best, land.time(best))
+    assert len(land.seen) == len(set(land.seen))  # each config benchmarked once
+
+
+def test_pattern_search_quick_budget(matmul_spec):
+    land = Landscape(matmul_spec, _optimum(matmul_spec, 7))
+    search = PatternSearch(matmul_spec, land, effort="quick", seed=0)
+    best = search.search()
+    assert search.configs_searched <= 200
+    assert land.time(best) <= 1.5  # at most half a field-step from the optimum
+
+
+@pytest.mark.parametrize("spec_name", ["matmul_spec", "softmax_spec"])
+def test_differential_evolution_reaches_the_optimum(spec_name, request):
+    spec = request.getfixturevalue(spec_name)
+    land = Landscape(spec, _optimum(spec))
+    search = DifferentialEvolutionSearch(spec, land, effort="full", seed=0)
+    best = search.search()
+    assert search.configs_searched <= 40 * 20
+    assert land.time(best) <= 1.5, (best, land.time(best))
+    # Better than the best of its own initial population.
+    initial = [land.time(c) for c in land.seen[:40]]
+    assert land.time(best) <= min(initial)
+
+
+def test_differential_evolution_quick_beats_random_of_same_budget(matmul_spec):
+    land = Landscape(matmul_spec, _optimum(matmul_spec, 99))
+    de = DifferentialEvolutionSearch(matmul_spec, land, effort="quick", seed=3)
+    de_best = land.time(de.search())
+    rand_land = Landscape(matmul_spec, _optimum(matmul_spec, 99))
+    rnd = RandomSearch(matmul_spec, rand_land, count=de.configs_searched - 1, seed=3)
+    assert de_best <= land.time(rnd.search())
+
+
+def test_random_search_budget_and_validity(softmax_spec):
+    land = Landscape(softmax_spec, _optimum(softmax_spec))
+    search = RandomSearch(softmax_spec, land, count=60, seed=5)
+    best = search.search()
+    assert land.batches == 1  # one batch: compiled in parallel by the caller
+    assert search.configs_searched <= 61
+    assert land.time(best) == min(land.time(c) for c in land.seen)
+
+
+def test_finite_search_times_exactly_the_given_configs(matmul_spec):
+    configs = [helion.Config(block_sizes=[64, 64, 32]), helion.Config(block_sizes=[128, 64, 32], num_warps=8)]
+    land = Landscape(matmul_spec, matmul_spec.normalize(configs[1]))
+    best = FiniteSearch(matmul_spec, land, configs).search()
+    assert best == matmul_spec.normalize(configs[1])
+    assert land.seen == [matmul_spec.normalize(c) for c in configs]
+
+
+def test_finite_search_refuses_an_illegal_config(matmul_spec):
+    with pytest.raises(exc.InvalidConfig, match="block_sizes"):
+        FiniteSearch(matmul_spec, lambda cs: [1.0] * len(cs), [helion.Config(block_sizes=[3, 64, 32])])
+
+
+def test_searches_are_deterministic_per_seed(matmul_spec):
+    def run(seed):
+        land = Landscape(matmul_spec, _optimum(matmul_spec))
+        DifferentialEvolutionSearch(matmul_spec, land, effort="quick", seed=seed).search()
+        return land.seen
+
+    assert run(11) == run(11)
+    assert run(11) != run(12)
+
+
+def test_failed_configs_are_skipped(matmul_spec):
+    optimum = _optimum(matmul_spec)
+    # Every config with 32 warps "fails to compile"; the optimum has fewer.
+    optimum = matmul_spec.unflatten([4 if name == "num_warps" else v
+                                     for (name, _, _), v in zip(matmul_spec.fields(), matmul_spec.flatten(optimum))])
+    land = Landscape(matmul_spec, optimum, fail=lambda c: c.num_warps == 32)
+    search = PatternSearch(matmul_spec, land, effort="full", seed=1)
+    best = search.search()
+    assert best.num_warps != 32 and land.time(best) == 1.0
+    assert search.failures == sum(1 for c in land.seen if c.num_warps == 32) > 0
+
+
+def test_all_failed_raises(softmax_spec):
+    with pytest.raises(exc.AutotuneError, match="every one of the"):
+        RandomSearch(softmax_spec, lambda cs: [math.inf] * len(cs), count=5).search()
+
+
+def test_log_lines_follow_the_seeds_format(matmul_spec):
+    out = io.StringIO()
+    log = AutotuneLog(logging.INFO, stream=out, progress=False)
+    land = Landscape(matmul_spec, _optimum(matmul_spec))
+    DifferentialEvolutionSearch(matmul_spec, land, effort="quick", seed=0, log=log).search()
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[0s] Starting DifferentialEvolutionSearch with population=16, generations=6, crossover_rate=0.8"
+    assert lines[1].startswith("[0s] Initial population: failed=0 min=")
+    assert " mid=" in lines[1] and " max=" in lines[1] and " best=Config(block_sizes=[" in lines[1]
+    assert lines[2].startswith("[0s] Generation 2: replaced=")
+    assert len(lines) == 1 + 6
+
+
+def test_quiet_log_prints_nothing(matmul_spec):
+    out = io.StringIO()
+    log = AutotuneLog(logging.WARNING, stream=out)
+    RandomSearch(matmul_spec, Landscape(matmul_spec, _optimum(matmul_spec)), count=4, log=log).search()
+    assert out.getvalue() == ""
