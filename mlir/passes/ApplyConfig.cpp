@@ -59,15 +59,15 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
         if (value < 1 || !llvm::isPowerOf2_64(value))
           return op.emitOpError() << "block_sizes[" << idx << "] = " << value
                                   << " must be a power of two";
-      } else if (auto looped = op->getAttrOfType<IntegerAttr>("looped_block")) {
-        value = looped.getInt(); // set by helion-roll-reductions
+      } else if (std::optional<uint64_t> looped = op.getLoopedBlock()) {
+        value = static_cast<int64_t>(*looped); // set by helion-roll-reductions
       } else {
         std::optional<int64_t> extent = op.getExtent();
         if (!extent)
           return op.emitOpError("a persistent reduction needs a static extent");
         value = static_cast<int64_t>(llvm::PowerOf2Ceil(std::max<int64_t>(*extent, 1)));
-        if (auto least = op->getAttrOfType<IntegerAttr>("min_block")) // a dot operand
-          value = std::max<int64_t>(value, least.getInt());
+        if (std::optional<uint64_t> least = op.getMinBlock()) // a dot operand
+          value = std::max<int64_t>(value, static_cast<int64_t>(*least));
       }
       values[slot] = value;
       OpBuilder b(op);
@@ -122,9 +122,11 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
     size_t next = 0;
     WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
       unsigned n = 0;
-      if (auto grid = llvm::dyn_cast<GridOp>(op))
+      auto grid = llvm::dyn_cast<GridOp>(op);
+      auto loop = llvm::dyn_cast<ForOp>(op);
+      if (grid)
         n = grid.getNumDims();
-      else if (auto loop = llvm::dyn_cast<ForOp>(op))
+      else if (loop)
         n = loop.getNumDims();
       if (n < 2)
         return WalkResult::advance();
@@ -141,7 +143,10 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
           op->emitOpError("loop order is not a permutation of the loop's dims");
           return WalkResult::interrupt();
         }
-      op->setAttr("loop_order", DenseI64ArrayAttr::get(op->getContext(), order));
+      if (grid)
+        grid.setLoopOrder(order);
+      else
+        loop.setLoopOrder(order);
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
@@ -163,7 +168,7 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
         return WalkResult::interrupt();
       }
       if (g > 1 && grid.getNumDims() >= 2)
-        grid->setAttr("l2_grouping", IntegerAttr::get(IntegerType::get(grid.getContext(), 64), g));
+        grid.setL2Grouping(g);
       return WalkResult::advance();
     });
     return failure(result.wasInterrupted());

@@ -119,13 +119,16 @@ bool tileNeedsMask(Value tile) {
   return true;
 }
 
-void record(Operation *op, ValueRange indices) {
-  auto previous = op->getAttrOfType<DenseBoolArrayAttr>("bounds_check");
+/// Narrows the `bounds_check` flags of a load, store or atomic to the dims
+/// whose tiles may run past their bound.
+template <typename AccessOp>
+void record(AccessOp op) {
+  std::optional<ArrayRef<bool>> previous = op.getBoundsCheck();
   SmallVector<bool> checks;
-  for (auto [i, index] : llvm::enumerate(indices))
+  for (auto [i, index] : llvm::enumerate(op.getIndices()))
     checks.push_back(llvm::isa<TileType>(index.getType()) && tileNeedsMask(index) &&
-                     (!previous || previous.asArrayRef()[i]));
-  op->setAttr("bounds_check", DenseBoolArrayAttr::get(op->getContext(), checks));
+                     (!previous || (*previous)[i]));
+  op.setBoundsCheck(checks);
 }
 
 struct EliminateMasksPass : public helion::impl::EliminateMasksBase<EliminateMasksPass> {
@@ -138,11 +141,11 @@ struct EliminateMasksPass : public helion::impl::EliminateMasksBase<EliminateMas
         return;
       }
       if (auto load = llvm::dyn_cast<LoadOp>(op))
-        record(op, load.getIndices());
+        record(load);
       else if (auto store = llvm::dyn_cast<StoreOp>(op))
-        record(op, store.getIndices());
+        record(store);
       else if (auto atomic = llvm::dyn_cast<AtomicRMWOp>(op))
-        record(op, atomic.getIndices());
+        record(atomic);
     });
     // A tile that is always full has every lane valid.
     for (MaskOp mask : fullMasks) {

@@ -39,8 +39,8 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
     Value pid = b.create<ProgramIdOp>(loc, b.getIndexType());
     SmallVector<Value> ids(n);
     int64_t group = 1;
-    if (auto g = grid->getAttrOfType<IntegerAttr>("l2_grouping"))
-      group = g.getInt();
+    if (std::optional<uint64_t> g = grid.getL2Grouping())
+      group = static_cast<int64_t>(*g);
     unsigned firstFlat = 0;
     Value rest = pid;
     if (group > 1 && n >= 2) {
@@ -90,7 +90,8 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
     }
     auto kernel = grid->getParentOfType<KernelOp>();
     if (isStatic && kernel)
-      kernel->setAttr("tile.num_programs", b.getI64IntegerAttr(total));
+      kernel->getContext()->getLoadedDialect<TileDialect>()->getNumProgramsAttrHelper().setAttr(
+          kernel, b.getI64IntegerAttr(total));
     // Splice the body in place of the grid.
     body.back().erase(); // tile.yield
     grid->getBlock()->getOperations().splice(Block::iterator(grid), body.getOperations());

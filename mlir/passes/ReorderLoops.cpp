@@ -38,17 +38,20 @@ void permuteDims(Block &body, ArrayRef<int64_t> order, MutableOperandRange lbs,
 
 struct ReorderLoopsPass : public helion::impl::ReorderLoopsBase<ReorderLoopsPass> {
   void runOnOperation() override {
-    getOperation().walk([](Operation *op) {
-      auto order = op->getAttrOfType<DenseI64ArrayAttr>("loop_order");
+    // The verifiers guarantee each loop_order is a permutation of its loop's dims.
+    auto reorder = [](auto loop) {
+      std::optional<ArrayRef<int64_t>> order = loop.getLoopOrder();
       if (!order)
         return;
+      permuteDims(loop.getBodyBlock(), *order, loop.getLowerBoundsMutable(),
+                  loop.getUpperBoundsMutable(), loop.getStepsMutable());
+      loop.removeLoopOrderAttr();
+    };
+    getOperation().walk([&](Operation *op) {
       if (auto grid = llvm::dyn_cast<GridOp>(op))
-        permuteDims(grid.getBodyBlock(), order.asArrayRef(), grid.getLowerBoundsMutable(),
-                    grid.getUpperBoundsMutable(), grid.getStepsMutable());
+        reorder(grid);
       else if (auto loop = llvm::dyn_cast<ForOp>(op))
-        permuteDims(loop.getBodyBlock(), order.asArrayRef(), loop.getLowerBoundsMutable(),
-                    loop.getUpperBoundsMutable(), loop.getStepsMutable());
-      op->removeAttr("loop_order");
+        reorder(loop);
     });
   }
 };

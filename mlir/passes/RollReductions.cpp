@@ -61,7 +61,7 @@ public:
         return refuse(op, "its value is used where chunks cannot reach");
       op->erase();
     }
-    slotOp->setAttr("looped_block", IntegerAttr::get(IntegerType::get(slotOp.getContext(), 64), chunk));
+    slotOp.setLoopedBlock(chunk);
     return success();
   }
 
@@ -297,7 +297,8 @@ private:
     Value lb = b.create<arith::ConstantIndexOp>(loc, reduce ? chunk : 0);
     Value ub = b.create<arith::ConstantIndexOp>(loc, extent);
     auto loop = b.create<ForOp>(loc, TypeRange(ValueRange(firstChunk)), ValueRange{lb}, ValueRange{ub},
-                                ValueRange{slotOp.getResult()}, ValueRange(firstChunk));
+                                ValueRange{slotOp.getResult()}, ValueRange(firstChunk),
+                                /*loop_order=*/nullptr);
     Block *body = new Block();
     loop.getBody().push_back(body);
     Value loopTile = body->addArgument(TileType::get(b.getContext()), loc);
@@ -365,9 +366,10 @@ struct RollReductionsPass : public helion::impl::RollReductionsBase<RollReductio
           op.emitOpError("a looped reduction needs a static extent");
           return signalPassFailure();
         }
-        if (auto least = op->getAttrOfType<IntegerAttr>("min_block"); least && loop < least.getInt()) {
+        if (std::optional<uint64_t> least = op.getMinBlock();
+            least && loop < static_cast<int64_t>(*least)) {
           op.emitOpError() << "reduction_loops[" << index - 1 << "] = " << loop << " is below "
-                           << least.getInt() << ", the minimum for a matmul dimension";
+                           << *least << ", the minimum for a matmul dimension";
           return signalPassFailure();
         }
         auto kernel = op->getParentOfType<KernelOp>();

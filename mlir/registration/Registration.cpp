@@ -23,4 +23,5 @@ void helion::registerPasses() {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
+  registerPipelines();
 }

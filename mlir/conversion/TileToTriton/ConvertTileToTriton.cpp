@@ -497,10 +497,11 @@ LogicalResult Converter::convert(KernelOp kernel) {
   b.setInsertionPoint(kernel);
   SmallVector<Type> argTypes;
   SmallVector<Attribute> argAttrs;
+  StringAttr aligned = ctx->getLoadedDialect<TileDialect>()->getAlignedAttrHelper().getName();
   for (auto [i, t] : llvm::enumerate(kernel.getArgumentTypes())) {
     argTypes.push_back(convertType(t));
     SmallVector<NamedAttribute> attrs;
-    if (kernel.getArgAttr(i, "tile.aligned"))
+    if (kernel.getArgAttr(i, aligned))
       attrs.push_back(attr("tt.divisibility", i32(16)));
     argAttrs.push_back(b.getDictionaryAttr(attrs));
   }

@@ -73,3 +73,30 @@ LogicalResult helion::tile::verifyDeviceTensorType(Operation *op, Type type,
   }
   return success();
 }
+
+LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  if (attr.getName() == getNumProgramsAttrHelper().getName()) {
+    auto n = llvm::dyn_cast<IntegerAttr>(attr.getValue());
+    // convert-tile-to-triton carries it over to the tt.func for the launcher.
+    bool onKernel = llvm::isa<KernelOp>(op) || op->getName().getStringRef() == "tt.func";
+    if (!onKernel || !n || !n.getType().isInteger(64) || n.getInt() < 0)
+      return op->emitOpError() << "'" << attr.getName().getValue()
+                               << "' must be a non-negative i64 on a tile.kernel";
+    return success();
+  }
+  return op->emitOpError() << "unknown tile dialect attribute '" << attr.getName().getValue() << "'";
+}
+
+LogicalResult TileDialect::verifyRegionArgAttribute(Operation *op, unsigned region,
+                                                    unsigned argIndex, NamedAttribute attr) {
+  if (attr.getName() == getAlignedAttrHelper().getName()) {
+    Region &r = op->getRegion(region);
+    if (!llvm::isa<KernelOp>(op) || !llvm::isa<UnitAttr>(attr.getValue()) || r.empty() ||
+        argIndex >= r.front().getNumArguments() ||
+        !llvm::isa<MemRefType>(r.front().getArgument(argIndex).getType()))
+      return op->emitOpError() << "'" << attr.getName().getValue()
+                               << "' is a unit attribute of tensor arguments of a tile.kernel";
+    return success();
+  }
+  return op->emitOpError() << "unknown tile dialect argument attribute '" << attr.getName().getValue() << "'";
+}

@@ -17,6 +17,17 @@ def Tile_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasConstantMaterializer = 1;
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
+  // Dialect attributes one pass writes and another reads. Each name is
+  // defined here once; code uses the generated helpers
+  // (getNumProgramsAttrHelper(), getAlignedAttrHelper()).
+  let discardableAttrs = (ins
+    // On tile.kernel, set by helion-lower-grid: the static launch size.
+    "::mlir::IntegerAttr":$num_programs,
+    // On a tensor argument of tile.kernel: its data pointer is 16-byte aligned.
+    "::mlir::UnitAttr":$aligned
+  );
 }
 
 class Tile_Type<string name, string typeMnemonic> : TypeDef<Tile_Dialect, name> {

@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Interfaces/FunctionImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace helion::tile;
@@ -79,6 +80,18 @@ ParseResult parseLoopHeader(OpAsmParser &parser, OperationState &result,
   return success();
 }
 
+/// Parses the optional `attributes {...}` of a loop. Inherent attributes of
+/// the wrong type would be dropped silently when stored as properties, so
+/// they are checked here.
+ParseResult parseLoopAttributes(OpAsmParser &parser, OperationState &result) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+    return failure();
+  return result.name.verifyInherentAttrs(result.attributes, [&]() {
+    return parser.emitError(loc) << "'" << result.name << "' op ";
+  });
+}
+
 void printLoopHeader(OpAsmPrinter &p, Block &body, unsigned numDims,
                      OperandRange lbs, OperandRange ubs, OperandRange steps) {
   p << " (";
@@ -100,6 +113,29 @@ LogicalResult verifyLoopCommon(Operation *op, unsigned numDims, size_t numUbs,
       return op->emitOpError("body argument ") << i << " must be !tile.tile";
   if (body.empty() || !llvm::isa<YieldOp>(body.back()))
     return op->emitOpError("body must end with tile.yield");
+  return success();
+}
+
+/// `loop_order` must name each of the loop's dims exactly once: passes index
+/// bounds and block arguments with it.
+LogicalResult verifyLoopOrder(Operation *op, std::optional<ArrayRef<int64_t>> order,
+                              unsigned numDims) {
+  if (!order)
+    return success();
+  auto fail = [&]() -> LogicalResult {
+    InFlightDiagnostic d = op->emitOpError("loop_order must be a permutation of [0, ");
+    d << numDims << "), got [";
+    llvm::interleaveComma(*order, d);
+    return d << "]";
+  };
+  if (order->size() != numDims)
+    return fail();
+  SmallVector<bool> seen(numDims, false);
+  for (int64_t d : *order) {
+    if (d < 0 || d >= static_cast<int64_t>(numDims) || seen[d])
+      return fail();
+    seen[d] = true;
+  }
   return success();
 }
 
@@ -227,7 +263,10 @@ LogicalResult KernelOp::verifyRegions() {
   auto pids = getBody().front().getOps<ProgramIdOp>();
   int64_t numGrids = std::distance(grids.begin(), grids.end());
   // lower-grid records the launch size; the program id may then fold away.
-  bool lowered = !pids.empty() || (*this)->hasAttr("tile.num_programs");
+  auto numPrograms = getOperation()->getContext()
+                         ->getLoadedDialect<TileDialect>()
+                         ->getNumProgramsAttrHelper();
+  bool lowered = !pids.empty() || numPrograms.isAttrPresent(*this);
   if (numGrids > 1 || (numGrids == 0 && !lowered))
     return emitOpError("must contain exactly one tile.grid at its top level");
   if (numGrids == 1 && lowered)
@@ -245,6 +284,16 @@ LogicalResult BlockSizeOp::verify() {
            << static_cast<int64_t>(getSlot());
   if (getExtent() && static_cast<int64_t>(*getExtent()) < 0)
     return emitOpError("extent must be non-negative");
+  for (auto [name, value] : {std::pair{"looped_block", getLoopedBlock()},
+                             std::pair{"min_block", getMinBlock()}}) {
+    if (!value)
+      continue;
+    if (!getReduction())
+      return emitOpError() << name << " is only valid on a reduction slot";
+    int64_t v = static_cast<int64_t>(*value);
+    if (v < 1 || !llvm::isPowerOf2_64(v))
+      return emitOpError() << name << " must be a positive power of two, got " << v;
+  }
   return success();
 }
 
@@ -263,8 +312,7 @@ LogicalResult DimOp::verify() {
 ParseResult GridOp::parse(OpAsmParser &parser, OperationState &result) {
   SmallVector<OpAsmParser::Argument> tiles;
   unsigned n;
-  if (parseLoopHeader(parser, result, tiles, n) ||
-      parser.parseOptionalAttrDictWithKeyword(result.attributes))
+  if (parseLoopHeader(parser, result, tiles, n) || parseLoopAttributes(parser, result))
     return failure();
   int32_t dims = static_cast<int32_t>(n);
   result.getOrAddProperties<Properties>().operandSegmentSizes = {dims, dims, dims};
@@ -290,14 +338,9 @@ LogicalResult GridOp::verify() {
     return emitOpError("must be directly inside a tile.kernel");
   if (body.back().getNumOperands() != 0)
     return emitOpError("tile.yield of a grid carries no values");
-  if (auto order = (*this)->getAttrOfType<DenseI64ArrayAttr>("loop_order")) {
-    SmallVector<int64_t> sorted(order.asArrayRef());
-    llvm::sort(sorted);
-    for (auto [i, v] : llvm::enumerate(sorted))
-      if (v != static_cast<int64_t>(i) || sorted.size() != getNumDims())
-        return emitOpError("loop_order must be a permutation of the grid's dims");
-  }
-  return success();
+  if (std::optional<uint64_t> g = getL2Grouping(); g && static_cast<int64_t>(*g) < 1)
+    return emitOpError() << "l2_grouping must be at least 1, got " << static_cast<int64_t>(*g);
+  return verifyLoopOrder(*this, getLoopOrder(), getNumDims());
 }
 
 //===----------------------------------------------------------------------===//
@@ -324,7 +367,7 @@ ParseResult ForOp::parse(OpAsmParser &parser, OperationState &result) {
                                result.operands))
       return failure();
   }
-  if (parser.parseOptionalAttrDictWithKeyword(result.attributes))
+  if (parseLoopAttributes(parser, result))
     return failure();
   int32_t dims = static_cast<int32_t>(n);
   result.getOrAddProperties<Properties>().operandSegmentSizes = {
@@ -374,6 +417,8 @@ LogicalResult ForOp::verify() {
       return emitOpError() << "iter_arg " << i
                            << " has different types in init, body, yield or result";
   }
+  if (failed(verifyLoopOrder(*this, getLoopOrder(), getNumDims())))
+    return failure();
   return verifyResultTypes(*this);
 }
 

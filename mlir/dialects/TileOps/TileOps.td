@@ -56,8 +56,12 @@ def Tile_BlockSizeOp : Tile_Op<"block_size", [Pure]> {
     Symbolic until apply-config replaces it by a constant. `reduction` marks a
     slot of `Config.reduction_loops` (a full-extent dim); `extent`, when known,
     is the size of the dimension it tiles (the autotuner bounds the slot by it).
+    On reduction slots only: `min_block` is the least block a target needs
+    (a dot operand) and `looped_block` the chunk size helion-roll-reductions
+    chose; helion-apply-config reads both.
   }];
-  let arguments = (ins I64Attr:$slot, UnitAttr:$reduction, OptionalAttr<I64Attr>:$extent);
+  let arguments = (ins I64Attr:$slot, UnitAttr:$reduction, OptionalAttr<I64Attr>:$extent,
+                       OptionalAttr<I64Attr>:$looped_block, OptionalAttr<I64Attr>:$min_block);
   let results = (outs Index:$result);
   let assemblyFormat = "$slot attr-dict";
   let hasVerifier = 1;
@@ -80,7 +84,9 @@ def Tile_GridOp : Tile_Op<"grid", [AttrSizedOperandSegments]> {
     = innermost) and `l2_grouping` (tile rows grouped for L2 reuse).
   }];
   let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
-                       Variadic<Index>:$steps);
+                       Variadic<Index>:$steps,
+                       OptionalAttr<DenseI64ArrayAttr>:$loop_order,
+                       OptionalAttr<I64Attr>:$l2_grouping);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;
@@ -92,8 +98,14 @@ def Tile_GridOp : Tile_Op<"grid", [AttrSizedOperandSegments]> {
 
 def Tile_ForOp : Tile_Op<"for", [AttrSizedOperandSegments]> {
   let summary = "a loop over tiles inside one program, with loop-carried values";
+  let description = [{
+    `loop_order` (set by helion-apply-config, consumed by
+    helion-reorder-loops) is a permutation of the dims: the first is the
+    outermost loop.
+  }];
   let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
-                       Variadic<Index>:$steps, Variadic<AnyType>:$inits);
+                       Variadic<Index>:$steps, Variadic<AnyType>:$inits,
+                       OptionalAttr<DenseI64ArrayAttr>:$loop_order);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;

@@ -9,23 +9,18 @@ from . import disk_cache
 
 
 def pass_pipeline(config: Config, index_bits: int = 32) -> str:
-    roll = "helion-roll-reductions"
-    if config.reduction_loops:
-        roll += "{reduction-loops=" + ",".join(str(r or 0) for r in config.reduction_loops) + "}"
-    opts = []
-    if config.block_sizes:
-        opts.append("block-sizes=" + ",".join(map(str, config.block_sizes)))
+    """The named C++ pipeline `helion-to-ttir{...}` (mlir/registration/Pipeline.cpp)
+    with the Config's numbers as its options; the lit tests run the same one."""
     flat_orders = [d for order in (config.loop_orders or []) for d in order]
-    if flat_orders:
-        opts.append("loop-orders=" + ",".join(map(str, flat_orders)))
-    if config.l2_groupings:
-        opts.append("l2-groupings=" + ",".join(map(str, config.l2_groupings)))
-    apply = "helion-apply-config" + ("{" + " ".join(opts) + "}" if opts else "")
-    return ",".join([
-        roll, apply, "helion-reorder-loops", "helion-eliminate-masks", "helion-lower-grid",
-        "helion-lower-tile-loops", "canonicalize", "cse",
-        f"convert-tile-to-triton{{index-bits={index_bits}}}", "canonicalize", "cse",
-    ])
+    lists = [
+        ("block-sizes", config.block_sizes or []),
+        ("loop-orders", flat_orders),
+        ("l2-groupings", config.l2_groupings or []),
+        ("reduction-loops", [r or 0 for r in (config.reduction_loops or [])]),
+    ]
+    opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
+    opts.append(f"index-bits={index_bits}")
+    return "helion-to-ttir{" + " ".join(opts) + "}"
 
 
 class TTIRResult:

@@ -163,7 +163,7 @@ tile.kernel @k() {
 
 tile.kernel @k() {
   %c0 = arith.constant 0 : index
-  // expected-error @+1 {{loop_order must be a permutation of the grid's dims}}
+  // expected-error @+1 {{loop_order must be a permutation of [0, 2), got [0, 0]}}
   tile.grid (%t, %u) = (%c0, %c0) to (%c0, %c0) step (%c0, %c0) attributes {loop_order = array<i64: 0, 0>} {
     tile.yield
   }
@@ -923,6 +923,181 @@ tile.kernel @k(%x: memref<8xf32>) {
     %v = arith.constant dense<1.0> : tensor<4x2xf32>
     // expected-error @+1 {{dim 1 must stay the same or switch between a static size and a block-size slot}}
     %b = tile.rebind %v : tensor<4x2xf32> -> tensor<4x8xf32>
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// Pass-to-pass attributes are checked where they are declared.
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{loop_order must be a permutation of [0, 2), got [1, 2]}}
+    tile.for (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {loop_order = array<i64: 1, 2>} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{loop_order must be a permutation of [0, 2), got [-1, 0]}}
+    tile.for (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {loop_order = array<i64: -1, 0>} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{loop_order must be a permutation of [0, 2), got [1, 0, 2]}}
+    tile.for (%i, %j) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {loop_order = array<i64: 1, 0, 2>} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{loop_order must be a permutation of [0, 1), got []}}
+    tile.for (%i) = (%c0) to (%c8) step (%c8) attributes {loop_order = array<i64>} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  // expected-error @+1 {{loop_order must be a permutation of [0, 2), got [7, 0]}}
+  tile.grid (%t, %u) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {loop_order = array<i64: 7, 0>} {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  // expected-error @+1 {{l2_grouping must be at least 1, got 0}}
+  tile.grid (%t, %u) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {l2_grouping = 0 : i64} {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  // expected-error @+1 {{loop_order}}
+  tile.grid (%t, %u) = (%c0, %c0) to (%c8, %c8) step (%c8, %c8) attributes {loop_order = 5 : i64} {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  // expected-error @+1 {{looped_block is only valid on a reduction slot}}
+  %b = tile.block_size 0 {looped_block = 64 : i64}
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%b) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  // expected-error @+1 {{min_block must be a positive power of two, got 24}}
+  %b = tile.block_size 0 {reduction, extent = 100 : i64, min_block = 24 : i64}
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%b) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() {
+  // expected-error @+1 {{looped_block must be a positive power of two, got 0}}
+  %b = tile.block_size 0 {reduction, extent = 100 : i64, looped_block = 0 : i64}
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%b) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// expected-error @+1 {{'tile.num_programs' must be a non-negative i64 on a tile.kernel}}
+tile.kernel @k() attributes {tile.num_programs = -1 : i64} {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{'tile.num_programs' must be a non-negative i64 on a tile.kernel}}
+  arith.constant {tile.num_programs = 4 : i64} 0 : index
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'tile.aligned' is a unit attribute of tensor arguments of a tile.kernel}}
+tile.kernel @k(%n: i32 {tile.aligned}) {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// expected-error @+1 {{unknown tile dialect attribute 'tile.num_program'}}
+tile.kernel @k() attributes {tile.num_program = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  tile.grid (%t) = (%c0) to (%c0) step (%c0) {
     tile.yield
   }
   tile.return

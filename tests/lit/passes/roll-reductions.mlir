@@ -2,7 +2,7 @@
 // RUN: helion-opt %s --split-input-file --helion-roll-reductions="reduction-loops=0" | FileCheck %s --check-prefix=PERSISTENT
 // RUN: helion-opt %s --split-input-file --helion-roll-reductions="reduction-loops=256" | FileCheck %s --check-prefix=PERSISTENT
 // RUN: helion-opt %s --split-input-file --helion-roll-reductions="reduction-loops=64" --helion-apply-config="block-sizes=4" | FileCheck %s --check-prefix=BOUND
-// RUN: helion-opt %s --split-input-file --pass-pipeline='builtin.module(helion-roll-reductions{reduction-loops=64},helion-apply-config{block-sizes=4},helion-reorder-loops,helion-eliminate-masks,helion-lower-grid,helion-lower-tile-loops,canonicalize,cse,convert-tile-to-triton,canonicalize,cse)' | FileCheck %s --check-prefix=TTIR
+// RUN: helion-opt %s --split-input-file --helion-to-ttir='block-sizes=4 reduction-loops=64' | FileCheck %s --check-prefix=TTIR
 
 // Softmax over rows of 200: max, exp-sum, normalize and store. Looped by 64,
 // each sink gets its own chunk loop: the max and the sum peel chunk [0, 64),

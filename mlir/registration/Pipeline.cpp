@@ -1,0 +1,61 @@
+// helion-to-ttir: the whole compilation of a tile kernel to Triton's TTIR for
+// one Config, as one named pipeline. Python (compiler/pipeline.py) and the lit
+// tests both run it, so the pass order is written only here.
+#include "Registration.h"
+
+#include "conversion/TileToTriton/TileToTriton.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace {
+
+struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
+  ListOption<int64_t> blockSizes{*this, "block-sizes",
+                                 llvm::cl::desc("Block size of each tile slot (Config.block_sizes)")};
+  ListOption<int64_t> loopOrders{
+      *this, "loop-orders",
+      llvm::cl::desc("Permutations of the multi-dim loops, concatenated (Config.loop_orders)")};
+  ListOption<int64_t> l2Groupings{*this, "l2-groupings",
+                                  llvm::cl::desc("L2 grouping of each grid (Config.l2_groupings)")};
+  ListOption<int64_t> reductionLoops{
+      *this, "reduction-loops",
+      llvm::cl::desc("Chunk of each reduction slot, 0 = persistent (Config.reduction_loops)")};
+  Option<unsigned> indexBits{*this, "index-bits", llvm::cl::init(32),
+                             llvm::cl::desc("Width of index arithmetic in the TTIR (32 or 64)")};
+};
+
+template <typename T>
+SmallVector<int64_t> toVector(const T &list) {
+  return SmallVector<int64_t>(list.begin(), list.end());
+}
+
+void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
+  pm.addPass(helion::createRollReductions({toVector(options.reductionLoops)}));
+  pm.addPass(helion::createApplyConfig({toVector(options.blockSizes), toVector(options.loopOrders),
+                                        toVector(options.l2Groupings)}));
+  pm.addPass(helion::createReorderLoops());
+  pm.addPass(helion::createEliminateMasks());
+  pm.addPass(helion::createLowerGrid());
+  pm.addPass(helion::createLowerTileLoops());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(helion::createConvertTileToTriton({options.indexBits}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+} // namespace
+
+void helion::registerPipelines() {
+  PassPipelineRegistration<HelionToTTIROptions>(
+      "helion-to-ttir",
+      "Compile tile kernels to Triton TTIR for one Config: roll-reductions, apply-config, "
+      "reorder-loops, eliminate-masks, lower-grid, lower-tile-loops, canonicalize, cse, "
+      "convert-tile-to-triton, canonicalize, cse",
+      buildHelionToTTIR);
+}
