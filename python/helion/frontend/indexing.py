@@ -334,6 +334,7 @@ class IndexingMixin:
         if not isinstance(base, TensorArg):
             raise exc.TypeError_(f"cannot store into {self._describe(base)}; only kernel tensor arguments are writable", location=self.where())
         operands, dims, _ = self._index_operands(base, items, for_store=True)
+        self._check_store_covers_grid(base, operands)
         value = self._value(value)
         if dims:
             if isinstance(value, DTensor) and value.ndim > len(dims):
@@ -349,6 +350,20 @@ class IndexingMixin:
         seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
         extra = [mask.value] if mask is not None else []
         self.b.op("tile.store", [v.value, base.value] + operands + extra, attributes={"operandSegmentSizes": seg})
+
+    def _check_store_covers_grid(self, base: TensorArg, operands: list) -> None:
+        """Programs run in parallel: a store whose index does not depend on
+        every grid dim (of more than one program) writes the same elements
+        from several programs, and one partial result wins at random."""
+        reached = self._grid_dims_reached(operands)
+        missing = [name for d, (_, extent, name) in enumerate(self.grid_dims) if d not in reached and extent != 1]
+        if missing:
+            names = ", ".join(f"`{m}`" for m in missing)
+            raise exc.NotSupported(
+                f"the store into {base.name!r} does not depend on grid tile {names} of the device loop (line "
+                f"{self.grid_line}): the programs along it all write the same elements (a race). Index the store with "
+                f"every grid tile, reduce over that dim inside one program (a full slice `x[t, :]` or an inner "
+                f"hl.tile loop), or make it a grid of one program", location=self.where())
 
     def _gather_mask(self, dims: list):
         """AND of the tile masks recorded for gather dims, shaped like the access."""

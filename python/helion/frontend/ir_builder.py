@@ -56,13 +56,28 @@ class IRBuilder:
         if dtype == torch.bool:
             text = f"{'true' if v else 'false'}"
         elif dtype.is_floating_point:
-            text = float_attr(float(v), dtype)
+            try:
+                text = float_attr(float(v), dtype)
+            except OverflowError:
+                raise exc.TypeError_(f"the constant {v} does not fit in {dtype}", location=self.where()) from None
         else:
-            text = f"{int(v)} : {t}"
+            text = f"{_wrap_int(int(v), dtype, self.where())} : {t}"
         return Scalar(self.op1("arith.constant", [], t, {"value": self.ctx.parse_attr(text)}), dtype)
 
     def full(self, scalar: Scalar, dims: list) -> DTensor:
         return DTensor(self.op1("tile.full", [scalar.value], tensor_type(dims, scalar.dtype)), scalar.dtype, list(dims))
+
+
+def _wrap_int(v: int, dtype: torch.dtype, where: str) -> int:
+    """An integer constant as torch converts a Python int for an op on a
+    tensor of `dtype`: wrapped to its width (int32 tensor * 2**40 wraps), and
+    refused past int64 (torch raises there too)."""
+    if not -(1 << 63) <= v < (1 << 64):
+        raise exc.TypeError_(f"the integer constant {v} does not fit in 64 bits", location=where)
+    bits = dtype.itemsize * 8
+    if dtype == torch.uint8:
+        return v % (1 << bits)
+    return (v + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
 
 
 def dims_of_type(t) -> list:

@@ -53,6 +53,8 @@ class LoopsMixin:
         begins = [0] * len(ends) if begins is None else (list(begins) if isinstance(begins, (list, tuple)) else [begins])
         if len(begins) != len(ends):
             raise exc.TypeError_("hl.tile() begins and ends differ in length", location=self.where())
+        for d in range(len(ends)):
+            begins[d], ends[d] = self._loop_bounds(begins[d], ends[d], one_arg=len(args) == 1)
         if block_size is not None and not isinstance(block_size, (list, tuple)):
             block_size = [block_size]
         if block_size is not None and len(block_size) != len(ends):
@@ -61,12 +63,33 @@ class LoopsMixin:
             raise exc.TypeError_("hl.grid() has no block_size (it is always 1)", location=self.where())
         return is_grid, multi, begins, ends, block_size
 
+    def _loop_bounds(self, lb, ub, one_arg: bool):
+        """Checked bounds of one loop dim. `hl.tile(t)` of an outer tile t runs
+        over t's range [t.begin, t.end)."""
+        if isinstance(ub, Tile) and not ub.scalar and one_arg:
+            return self._attribute(ub, "begin"), self._attribute(ub, "end")
+        for v in (lb, ub):
+            if isinstance(v, Tile) and not v.scalar:
+                raise exc.TypeError_("a tile is not a loop bound; write hl.tile(t) for the range of tile t, or use "
+                                     "t.begin / t.end", location=self.where())
+            if isinstance(v, bool) or not isinstance(v, (int, Scalar, Tile, BlockSize)):
+                raise exc.TypeError_(f"loop bounds must be integers, got {self._describe(v)}", location=self.where())
+        if isinstance(lb, int) and lb < 0:
+            raise exc.TypeError_(f"loop begin {lb} is negative", location=self.where())
+        if isinstance(lb, int) and isinstance(ub, int) and ub < lb:
+            what = f"negative extent {ub}" if lb == 0 else f"begin {lb} is past end {ub}"
+            raise exc.TypeError_(f"hl.tile()/hl.grid() over an empty range: {what}", location=self.where())
+        return lb, ub
+
     def _visit_loop(self, node: ast.For, top: bool) -> None:
         self.loop_stack.append(node)
         try:
             self._visit_loop_inner(node, top)
         finally:
             self.loop_stack.pop()
+        for t in ast.walk(node.target):  # a later use of the tile gets a clear error
+            if isinstance(t, ast.Name) and t.id not in self.env:
+                self.ended_tiles[t.id] = node.lineno
 
     def _visit_loop_inner(self, node: ast.For, top: bool) -> None:
         self._at(node)
@@ -82,10 +105,11 @@ class LoopsMixin:
                 raise exc.TypeError_(f"the loop has {n} dimensions; unpack them as `for {', '.join('t%d' % i for i in range(n))} in ...`", location=self.where())
         if not all(isinstance(t, ast.Name) for t in targets):
             raise exc.NotSupported("loop targets must be plain names", location=self.where())
-        lbs, ubs, steps, blocks = [], [], [], []
+        lbs, ubs, steps, blocks, extents = [], [], [], [], []
         for d in range(n):
             lb, ub = begins[d], ends[d]
             extent = ub - lb if isinstance(lb, int) and isinstance(ub, int) else None
+            extents.append(extent)
             lbs.append(self._index(lb))
             ubs.append(self._index(ub))
             if is_grid:
@@ -125,6 +149,8 @@ class LoopsMixin:
             self.b.block = block
             for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
                 self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+            self.grid_dims = list(zip(block.arguments, extents, [t.id for t in targets]))
+            self.grid_line = node.lineno
             self._visit_body(node.body)
             self._at(node)
             self.b.op("tile.yield")
@@ -149,8 +175,10 @@ class LoopsMixin:
                         widen[i] = dims
             if not widen:
                 break
-            _, saved_block, saved_env = self._pending_yield
+            block, saved_block, saved_env = self._pending_yield
             self.b.block, self.env = saved_block, saved_env
+            for arg in block.arguments:
+                self.arg_sources.pop(arg, None)
             loop.erase()
             for i, dims in widen.items():
                 inits[i] = self.ops.broadcast_to(inits[i], dims)
@@ -172,6 +200,10 @@ class LoopsMixin:
             self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
         for name, init, arg in zip(carried, inits, args[n:]):
             self.env[name] = _rebind(init, arg)
+        for d in range(n):
+            self.arg_sources[args[d]] = [lbs[d], ubs[d]]
+        for i, init in enumerate(init_values):
+            self.arg_sources[args[n + i]] = [init]
         self._visit_body(node.body)
         self._at(node)
         finals = [self.env[name] for name in carried]
@@ -197,6 +229,24 @@ class LoopsMixin:
             yields.append(v.value)
         self.b.op("tile.yield", yields)
         self.b.block, self.env = saved_block, saved_env
+
+    def _grid_dims_reached(self, values) -> set[int]:
+        """The grid dims whose tiles these values are computed from: a walk
+        of their definitions, through the bounds of inner loops."""
+        grid = {arg: d for d, (arg, _, _) in enumerate(self.grid_dims)}
+        found, seen, stack = set(), set(), list(values)
+        while stack:
+            v = stack.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            if v in grid:
+                found.add(grid[v])
+            elif v in self.arg_sources:
+                stack.extend(self.arg_sources[v])
+            elif v.owner is not None:
+                stack.extend(v.owner.operands)
+        return found
 
     def _bind_tile(self, tile: Tile) -> Tile:
         """Remember the tile behind each block-size slot: reductions over that

@@ -24,6 +24,10 @@ def _proxy(x):
         return torch.empty(1, dtype=x.dtype)
     if isinstance(x, Scalar):
         return torch.empty((), dtype=x.dtype)
+    if isinstance(x, int) and not isinstance(x, bool):
+        # Only the kind of a Python int matters to promotion; constants past
+        # int64 are refused where they are made.
+        return max(min(x, (1 << 63) - 1), -(1 << 63))
     return x
 
 
@@ -198,6 +202,12 @@ class DeviceOps:
         dtype = promote(a, b)
         if op == "truediv" and not dtype.is_floating_point:
             dtype = torch.get_default_dtype()
+        if dtype == torch.bool and op in ("add", "sub", "mul"):
+            # torch: True + True is True (logical or), True * x a logical and; bool - bool raises.
+            if op == "sub":
+                raise exc.TypeError_("subtracting two bools is not supported (as in torch); use `^` or "
+                                     "torch.logical_xor", location=self.b.where())
+            return self.binary("or" if op == "add" else "and", a, b)
         if op == "pow":
             return self.pow(a, b, dtype)
         (x, y), dims = self.common([a, b], dtype)

@@ -71,14 +71,22 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.device = None  # the device of the kernel's tensors
         self.call_depth = 0  # helper functions being traced inline
         self.call_loop_floor = 0  # loop_stack depth where the innermost traced helper started
+        self.grid_dims: list[tuple] = []  # (tile argument, static extent or None, name) per grid dim
+        self.grid_line = 0
+        self.ended_tiles: dict[str, int] = {}  # tile name -> line of its loop, once the loop ended
+        self.arg_sources: dict[object, list] = {}  # inner-loop block argument -> the values it derives from
 
     def build(self) -> TracedKernel:
         try:
             return self._build()
+        except (exc.NotSupported, exc.TypeError_) as e:
+            if e.location is None:  # raised where the line was not at hand: it is the line being traced
+                raise type(e)(e.message, location=self.b.where()) from None
+            raise
         except exc.Base:
             raise
         except Exception as e:  # a bug of ours: report it at the user's line
-            raise exc.CompilationError(f"{self.b.where()}: internal error while compiling device code: {e!r}") from e
+            raise exc.InternalError(f"tracing device code raised {type(e).__name__}: {e}", location=self.b.where()) from e
 
     def _build(self) -> TracedKernel:
         split = self.split
@@ -135,7 +143,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         try:
             module.verify()
         except ir.MLIRError as e:
-            raise exc.CompilationError(f"generated tile IR does not verify: {e}") from None
+            raise exc.InternalError(f"generated tile IR does not verify: {e}", location=self._loop_where()) from None
         return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1)
 
     def _loop_where(self) -> str:
@@ -275,6 +283,9 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return v
         if hasattr(builtins, name):
             return getattr(builtins, name)
+        if name in self.ended_tiles:
+            raise exc.NotSupported(f"tile {name!r} of the loop at line {self.ended_tiles[name]} is used after that loop "
+                                   "ended; a tile exists only inside its loop", location=self.where())
         raise exc.NotSupported(f"name {name!r} is not defined", location=self.where())
 
     def visit_Constant(self, node: ast.Constant):
@@ -394,6 +405,12 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
             raise exc.TypeError_(f"operator {op} on a sequence", location=self.where())
         a, b = self._value(a), self._value(b)
+        if op in ("floordiv", "mod", "truediv") and isinstance(b, int) and b == 0:
+            integer = isinstance(a, int) or (isinstance(a, (DTensor, Scalar)) and not a.dtype.is_floating_point)
+            if op != "truediv" and integer or isinstance(a, (int, float)):
+                sym = {"floordiv": "//", "mod": "%", "truediv": "/"}[op]
+                raise exc.TypeError_(f"`{sym} 0`: division by zero (torch raises ZeroDivisionError for integers)",
+                                     location=self.where())
         if op in ("lshift", "rshift"):
             return self.ops.shift(op, a, b)
         if isinstance(a, Scalar) and a.is_index and isinstance(b, (int, Scalar)) and (not isinstance(b, Scalar) or b.is_index) and op in ("add", "sub", "mul", "floordiv", "mod"):

@@ -6,13 +6,17 @@ raises `helion.exc.NotInsideKernel`.
 """
 from __future__ import annotations
 
+import sys
+
 from .. import exc
 
 __all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "specialize", "constexpr", "arange"]
 
 
 def _outside(name: str):
-    raise exc.NotInsideKernel(f"hl.{name}() can only be used inside a @helion.kernel function")
+    caller = sys._getframe(2)  # the user's call of hl.<name>
+    raise exc.NotInsideKernel(f"{caller.f_code.co_filename}:{caller.f_lineno}: hl.{name}() can only be used inside "
+                              "a @helion.kernel function")
 
 
 def tile(begin_or_end, end_or_none=None, /, block_size=None):

@@ -48,7 +48,12 @@ def _specialize(tr, args, kwargs):
 
 @register(hl.arange)
 def _arange(tr, args, kwargs):
+    if not 1 <= len(args) <= 2:
+        raise exc.TypeError_("hl.arange() takes (end) or (begin, end)", location=tr.where())
     start, end = (0, args[0]) if len(args) == 1 else args[:2]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+        raise exc.NotSupported("hl.arange() needs constant int bounds; for the lanes of a tile use tile.index "
+                               "(or tile.index - tile.begin for 0 .. block_size - 1)", location=tr.where())
     dtype = kwargs.get("dtype") or torch.int32
     n = end - start
     if n < 1 or n & (n - 1):

@@ -33,11 +33,22 @@ register(builtins.min)(_min_max(builtins.min))
 register(builtins.max)(_min_max(builtins.max))
 
 
+# What to write instead when a builtin gets a device value.
+_DEVICE_SPELLING = {builtins.int: "x.to(torch.int32)", builtins.float: "x.to(torch.float32)",
+                    builtins.len: "x.shape[0] or x.size(0)", builtins.abs: "torch.abs(x)", builtins.range: "hl.tile(...) for a loop over a device extent"}
+
+
 def _python_only(fn):
     def handler(tr, args, kwargs):
         if all(isinstance(a, (int, float, str, list, tuple)) for a in args):
-            return fn(*args)
-        raise exc.NotSupported(f"call to builtins.{fn.__name__} in device code", location=tr.where())
+            try:
+                return fn(*args, **kwargs)
+            except (ArithmeticError, ValueError, TypeError) as e:
+                raise exc.TypeError_(f"{fn.__name__}() failed: {e}", location=tr.where()) from None
+        if fn is builtins.abs and len(args) == 1:
+            return tr.ops.unary("abs", tr._value(args[0]))
+        raise exc.NotSupported(f"{fn.__name__}() of a device value in device code; use {_DEVICE_SPELLING[fn]}",
+                               location=tr.where())
     return handler
 
 
@@ -47,4 +58,12 @@ for _fn in (builtins.len, builtins.int, builtins.float, builtins.abs, builtins.r
 
 def host_math(tr, fn, args, kwargs):
     """A function of the math or operator module: runs on Python values only."""
-    return fn(*args, **kwargs)
+    if any(isinstance(a, _DEVICE_VALUES) for a in list(args) + list(kwargs.values())):
+        module = fn.__module__
+        hint = f"torch.{fn.__name__}" if module == "math" and hasattr(torch, fn.__name__) else "the torch function or operator"
+        raise exc.NotSupported(f"{module}.{fn.__name__}() on a device value runs only on Python numbers; use {hint}",
+                               location=tr.where())
+    try:
+        return fn(*args, **kwargs)
+    except (ArithmeticError, ValueError, TypeError) as e:
+        raise exc.TypeError_(f"{fn.__module__}.{fn.__name__}() failed: {e}", location=tr.where()) from None

@@ -136,7 +136,14 @@ def _to(tr, args, kwargs):
 @register(torch.matmul, torch.mm, torch.bmm, methods=("matmul", "mm", "bmm"))
 def _matmul(tr, args, kwargs):
     need_args(tr, args, 2, "matmul()")
-    return tr._matmul(*args)
+    out_dtype = args[2] if len(args) > 2 else kwargs.pop("out_dtype", None)
+    if len(args) > 3 or kwargs:
+        raise exc.NotSupported(f"matmul() arguments {sorted(kwargs) or args[3:]} in device code", location=tr.where())
+    if out_dtype is None:
+        return tr._matmul(args[0], args[1])
+    if not isinstance(out_dtype, torch.dtype) or not out_dtype.is_floating_point:
+        raise exc.TypeError_(f"matmul out_dtype must be a floating-point torch.dtype, got {out_dtype!r}", location=tr.where())
+    return tr._dot(tr._value(args[0]), tr._value(args[1]), None, out_dtype)  # torch.bmm(a, b, torch.float32)
 
 
 @register(torch.addmm, torch.baddbmm, methods=("addmm", "baddbmm"))

@@ -1,0 +1,1331 @@
+"""Bad kernels a new user writes. Each must raise a helion.exc error of the
+right class whose message says what is wrong, at the user's file:line (the
+line marked `# BAD` in the case's source), never an internal error.
+
+Each case is a function that defines its kernel and calls it; `bad(...)`
+registers it with the expected class and message fragment. The file is long
+by design: one short, independent case per bad kernel, about a hundred."""
+import inspect
+import math
+
+import pytest
+import torch
+
+import helion
+import helion.language as hl
+from helion import exc
+
+CASES = []
+
+
+def bad(err, match, marked_in=None):
+    """Register a case; the `# BAD` line is in the case itself or in `marked_in`
+    (a helper the error is raised in)."""
+    def register(fn):
+        CASES.append(pytest.param(fn, err, match, marked_in or fn, id=fn.__name__))
+        return fn
+    return register
+
+
+def kernel(fn):
+    # Every case fails while tracing, before the Config is read.
+    return helion.kernel(fn, config=helion.Config(block_sizes=[16]))
+
+
+def _bad_line(fn) -> int:
+    lines, start = inspect.getsourcelines(fn)
+    marked = [start + i for i, line in enumerate(lines) if "# BAD" in line]
+    assert len(marked) == 1, f"{fn.__name__} must mark exactly one line with # BAD"
+    return marked[0]
+
+
+X = torch.randn(64)
+X2 = torch.randn(32, 16)
+XI = torch.arange(64, dtype=torch.int32)
+
+
+# -- Python constructs device code does not have ------------------------------------------------
+@bad(exc.NotSupported, "statement `While`")
+def while_loop():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            while True:  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Try`")
+def try_block():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            try:  # BAD
+                out[t] = x[t]
+            except Exception:
+                pass
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `With`")
+def with_block():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            with torch.no_grad():  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "lambdas in device code take plain positional parameters")
+def lambda_with_default():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            f = lambda v, s=2: v * s  # BAD  # noqa: E731
+            out[t] = f(x[t])
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "generator")
+def yield_in_kernel():
+    @kernel
+    def k(x):  # BAD
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+        yield out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Global`")
+def global_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            global X  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Delete`")
+def del_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t]
+            del v  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "async def")
+def async_kernel():
+    @kernel
+    async def k(x):  # BAD
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Raise`")
+def raise_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            raise ValueError("no")  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Assert`")
+def assert_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            assert x.size(0) > 1000  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Import`")
+def import_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            import os  # BAD  # noqa: F401
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `FunctionDef`")
+def def_in_device_loop():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            def f(v):  # BAD
+                return v
+            out[t] = f(x[t])
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Break`")
+def break_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+            break  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "statement `Continue`")
+def continue_statement():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+            continue  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "expression `ListComp`")
+def list_comprehension():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            vals = [x[t] for _ in range(2)]  # BAD
+            out[t] = vals[0]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "expression `Dict`")
+def dict_literal():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            d = {"a": x[t]}  # BAD
+            out[t] = d["a"]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "expression `JoinedStr`")
+def f_string():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            name = f"{t}"  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "expression `NamedExpr`")
+def walrus():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = (v := x[t]) * 2  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "for-else")
+def for_else():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for t2 in hl.tile(4):  # BAD
+                out[t] = x[t]
+            else:
+                pass
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "`if` on a device value; use torch.where")
+def if_on_device_value():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            if x[t].sum() > 0:  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "`return` in the device loop")
+def return_in_device_loop():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+            return out  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "range\\(\\) in device code needs constant int bounds")
+def range_of_device_value():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for i in range(t.begin):  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "too long to unroll")
+def range_too_long():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for i in range(100000):  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "only `for ... in hl.tile")
+def for_over_a_list():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for v in [x, x]:  # BAD
+                out[t] = v[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "augmented operator MatMult")
+def matmul_augassign():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm in hl.tile(x.size(0)):
+            acc = x[tm, :]
+            acc @= x[tm, :]  # BAD
+            out[tm, :] = acc
+        return out
+    k(torch.randn(16, 16))
+
+
+@bad(exc.TypeError_, "cannot unpack")
+def unpack_a_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            a, b = x[t]  # BAD
+            out[t] = a
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "call to builtins.print")
+def print_in_device_code():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            print(x[t])  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+# -- kernel structure and signature -------------------------------------------------------------
+@bad(exc.NotSupported, "has no device loop")
+def no_device_loop():
+    @kernel  # BAD
+    def k(x):
+        return x * 2
+    k(X)
+
+
+@bad(exc.NotSupported, "more than one top-level device loop")
+def two_device_loops():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+        for t in hl.tile(x.size(0)):  # BAD
+            out[t] = out[t] * 2
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "device loop is inside an `if`")
+def device_loop_under_host_if():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        if x.size(0) > 0:
+            for t in hl.tile(x.size(0)):  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "kernel parameter `\\*xs`")
+def star_args_kernel():
+    @kernel
+    def k(*xs):  # BAD
+        out = torch.empty_like(xs[0])
+        for t in hl.tile(out.size(0)):
+            out[t] = xs[0][t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "kernel parameter `\\*\\*kw`")
+def kwargs_kernel():
+    @kernel
+    def k(x, **kw):  # BAD
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "cannot compile a lambda")
+def lambda_kernel():
+    kernel(lambda x: x)  # BAD
+
+
+@bad(exc.NotInsideKernel, "hl.tile\\(\\) can only be used inside a @helion.kernel")
+def hl_tile_outside_kernel():
+    for t in hl.tile(8):  # BAD
+        pass
+
+
+@bad(exc.NotInsideKernel, "hl.zeros\\(\\) can only be used inside a @helion.kernel")
+def hl_zeros_outside_kernel():
+    hl.zeros([4])  # BAD
+
+
+@bad(exc.NotSupported, "hl.tile\\(\\)/hl.grid\\(\\) outside a for loop header")
+def hl_tile_as_value():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            tiles = hl.tile(4)  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "assigning to host variable 'result'")
+def reassign_host_tensor():
+    @kernel
+    def k(x):
+        result = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            result = x[t] * 2  # BAD
+        return result
+    k(X)
+
+
+@bad(exc.NotSupported, "updates host variable 'out'")
+def augassign_host_tensor():
+    @kernel
+    def k(x):
+        out = torch.zeros_like(x)
+        for t in hl.tile(x.size(0)):
+            out += x[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "hl.constexpr argument 's' must be a Python number")
+def constexpr_of_a_string():
+    @kernel
+    def k(x, s: hl.constexpr):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):  # BAD
+            out[t] = x[t] * s
+        return out
+    k(X, "two")
+
+
+@bad(exc.NotSupported, "0-dim tensor argument")
+def zero_dim_tensor_argument():
+    @kernel
+    def k(x, s):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):  # BAD
+            out[t] = x[t] * s
+        return out
+    k(X, torch.tensor(2.0))
+
+
+@bad(exc.NotSupported, "dtype torch.complex64 is not supported")
+def complex_tensor_argument():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):  # BAD
+            out[t] = x[t]
+        return out
+    k(torch.randn(8, dtype=torch.complex64))
+
+
+# -- hl.tile / hl.grid arguments ----------------------------------------------------------------
+@bad(exc.TypeError_, "begin 48 is past end 16")
+def tile_begin_past_end():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(48, 16):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "negative extent -5")
+def tile_negative_extent():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(-5):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "loop begin -4 is negative")
+def tile_negative_begin():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(-4, 8):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "loop bounds must be integers, got float")
+def tile_float_extent():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(10.5):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "loop bounds must be integers, got tensor 'x'")
+def tile_over_a_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "block_size 48 must be a power of two")
+def tile_block_size_not_power_of_two():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0), block_size=48):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "block_size must give one size per dimension")
+def tile_block_size_wrong_length():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0), block_size=[16, 16]):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "got unexpected arguments \\['foo'\\]")
+def tile_unknown_keyword():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0), foo=1):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "takes \\(end\\) or \\(begin, end\\)")
+def tile_three_arguments():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(0, 8, 16):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "hl.grid\\(\\) has no block_size")
+def grid_with_block_size():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for g in hl.grid(x.size(0), block_size=4):  # BAD
+            out[g] = x[g]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "the loop has 2 dimensions")
+def tile_2d_into_one_name():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile([x.size(0), x.size(1)]):  # BAD
+            out[t] = x[t]
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "begins and ends differ in length")
+def tile_begins_ends_lengths():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm, tn in hl.tile([0], [x.size(0), x.size(1)]):  # BAD
+            out[tm, tn] = x[tm, tn]
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "a tile is not a loop bound")
+def tile_as_a_bound():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for t2 in hl.tile(t.begin, t):  # BAD
+                out[t2] = x[t2]
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "tile 't2' of the loop at line")
+def tile_used_after_its_loop():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm in hl.tile(x.size(0)):
+            acc = hl.zeros([tm], dtype=torch.float32)
+            for t2 in hl.tile(x.size(1)):
+                acc = acc + x[tm, t2].sum(dim=1)
+            out[tm, t2] = x[tm, t2]  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "loop-carried 'acc' changes")
+def carried_value_changes_rank():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm in hl.tile(x.size(0)):
+            acc = hl.zeros([tm], dtype=torch.float32)
+            for tn in hl.tile(x.size(1)):  # BAD
+                acc = x[tm, tn]
+            out[tm, 0] = acc
+        return out
+    k(X2)
+
+
+# -- indexing -----------------------------------------------------------------------------------
+@bad(exc.TypeError_, "too many indices for tensor 'x' of rank 1")
+def too_many_indices():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "cannot index tensor 'x' with float")
+def float_index():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + x[1.5]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "tensor index must be integer, got torch.float32")
+def float_tensor_index():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[x[t]]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "index 5 out of range for dim 1 of size 4")
+def int_index_out_of_range():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, 5]  # BAD
+        return out
+    k(torch.randn(8, 4))
+
+
+@bad(exc.NotSupported, "slices with a step")
+def slice_with_step():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, ::2].sum(dim=1)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "bounded slices need a power-of-two length")
+def slice_not_power_of_two():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, 1:4].sum(dim=1)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "None is not allowed when storing")
+def none_in_store_index():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, None] = x[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "single ellipsis")
+def two_ellipses():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = x[..., t, ...]  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "only kernel tensor arguments are writable")
+def store_into_device_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t]
+            v[0] = 1.0  # BAD
+            out[t] = v
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "indexing a device tensor with a tile")
+def index_device_tensor_with_tile():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t]
+            out[t] = v[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "cannot index int")
+def index_an_int():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        n = x.size(0)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * n[0]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "cannot store a torch.float32 tensor of shape")
+def store_of_higher_rank():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, :]  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "into one element")
+def store_tile_into_one_element():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for g in hl.grid(1):
+            out[0] = x[:]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "a tile is not a value; use tile.index")
+def store_a_tile():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = t  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "tile attribute 'start'")
+def unknown_tile_attribute():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + t.start  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "attribute '_base' of tensor argument 'x'")
+def private_tensor_attribute():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x._base[t]  # BAD
+        return out
+    k(X)
+
+
+# -- torch ops, shapes and dtypes ---------------------------------------------------------------
+@bad(exc.TypeError_, "cannot be broadcast together")
+def broadcast_mismatch():
+    @kernel
+    def k(x, y):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for t2 in hl.tile(y.size(0)):
+                out[t] = x[t] + y[t2]  # BAD
+        return out
+    k(X, torch.randn(48))
+
+
+@bad(exc.TypeError_, "matmul needs two 2-d")
+def matmul_of_vectors():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] @ x[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "matmul contraction dims differ")
+def matmul_contraction_mismatch():
+    @kernel
+    def k(x, y):
+        out = torch.empty([x.size(0), y.size(1)], dtype=x.dtype)
+        for tm, tn in hl.tile([x.size(0), y.size(1)]):
+            out[tm, tn] = x[tm, :] @ y[:, tn]  # BAD
+        return out
+    k(torch.randn(32, 16), torch.randn(32, 16))
+
+
+@bad(exc.NotSupported, "call to torch")
+def unknown_torch_function():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = torch.cumsum(x[t], 0)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "method .cumprod\\(\\) of a torch.float32 tensor")
+def unknown_tensor_method():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t].cumprod(0)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "math.exp\\(\\) on a device value .*use torch.exp")
+def math_exp_of_a_tile():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = math.exp(x[t])  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "int\\(\\) of a device value .*x.to\\(torch.int32\\)")
+def int_of_a_device_value():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = int(x[t])  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "`// 0`: division by zero")
+def int_floordiv_by_zero():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] // 0  # BAD
+        return out
+    k(XI)
+
+
+@bad(exc.TypeError_, "`% 0`: division by zero")
+def int_mod_by_zero():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] % 0  # BAD
+        return out
+    k(XI)
+
+
+@bad(exc.TypeError_, "division by zero")
+def python_int_division_by_zero():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * (x.size(0) // 0)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "subtracting two bools")
+def bool_minus_bool():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = (x[t] > 0) - (x[t] < 1)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "does not fit in 64 bits")
+def int_constant_past_int64():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * 2**70  # BAD
+        return out
+    k(XI)
+
+
+@bad(exc.TypeError_, "`<<` needs integer operands")
+def shift_of_a_float():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] << 1  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "bitwise and needs integer or bool operands")
+def bitwise_and_of_floats():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] & x[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "dtype torch.complex64 is not supported in device code")
+def cast_to_complex():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t].to(torch.complex64).real  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "\\.to\\(\\) in device code takes a dtype")
+def to_a_device():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t].to("cuda")  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "shape entries must be tiles or ints")
+def zeros_with_float_shape():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + hl.zeros([1.5]).sum()  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "softmax\\(\\) needs dim=")
+def softmax_without_dim():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = torch.softmax(x[t, :])  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "argmax\\(\\) without dim")
+def argmax_without_dim():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=torch.int64)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, :].argmax() + t.index  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "hl.reduce needs device tensors and a dim")
+def hl_reduce_without_dim():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = hl.reduce(lambda a, b: a + b, x[t, :])  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "hl.arange\\(\\) needs constant int bounds")
+def hl_arange_of_block_size():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + hl.arange(t.block_size)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "hl.arange size 6 must be a power of two")
+def hl_arange_not_power_of_two():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + hl.arange(6).sum()  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "torch.arange\\(\\) in device code needs constant int bounds")
+def torch_arange_of_tile_end():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + torch.arange(t.end).sum()  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "alpha= in device code")
+def add_with_alpha():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = torch.add(x[t], x[t], alpha=2)  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "alpha/beta of addmm")
+def addmm_with_beta():
+    @kernel
+    def k(x, y):
+        out = torch.empty([x.size(0), y.size(1)], dtype=x.dtype)
+        for tm, tn in hl.tile([x.size(0), y.size(1)]):
+            acc = hl.zeros([tm, tn], dtype=torch.float32)
+            for tk in hl.tile(x.size(1)):
+                acc = torch.addmm(acc, x[tm, tk], y[tk, tn], beta=0.5)  # BAD
+            out[tm, tn] = acc
+        return out
+    k(torch.randn(32, 32), torch.randn(32, 32))
+
+
+@bad(exc.TypeError_, "matmul out_dtype must be a floating-point")
+def bmm_with_int_out_dtype():
+    @kernel
+    def k(x, y):
+        out = torch.empty([x.size(0), x.size(1), y.size(2)], dtype=x.dtype)
+        for tb, tm, tn in hl.tile([x.size(0), x.size(1), y.size(2)]):
+            out[tb, tm, tn] = torch.bmm(x[tb, tm, :], y[tb, :, tn], torch.int32)  # BAD
+        return out
+    k(torch.randn(2, 16, 16), torch.randn(2, 16, 16))
+
+
+@bad(exc.TypeError_, "add\\(\\) takes 2 arguments, got 1")
+def torch_add_with_one_argument():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = torch.add(x[t])  # BAD
+        return out
+    k(X)
+
+
+# -- races between programs ---------------------------------------------------------------------
+@bad(exc.NotSupported, "does not depend on grid tile `tn`.*race")
+def store_misses_a_grid_dim():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for tm, tn in hl.tile([x.size(0), x.size(1)]):
+            out[tm] = x[tm, tn].sum(dim=1)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "does not depend on grid tile `t`.*race")
+def store_to_a_constant_index():
+    @kernel
+    def k(x):
+        out = torch.zeros([1], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[0] = x[t].sum()  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "does not depend on grid tile `tm`")
+def store_indexed_by_inner_tile_only():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(1)], dtype=x.dtype)
+        for tm in hl.tile(x.size(0)):
+            for tn in hl.tile(x.size(1)):
+                out[tn] = x[tm, tn].sum(dim=0)  # BAD
+        return out
+    k(X2)
+
+
+# -- helpers ------------------------------------------------------------------------------------
+def _recurse(v):
+    return _recurse(v)  # BAD
+
+
+@bad(exc.NotSupported, "nest more than 32 deep", marked_in=_recurse)
+def helper_recursion():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = _recurse(x[t])
+        return out
+    k(X)
+
+
+def _scale(v, factor):
+    return v * factor
+
+
+@bad(exc.TypeError_, "_scale\\(\\): missing a required argument")
+def helper_called_with_too_few_arguments():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = _scale(x[t])  # BAD
+        return out
+    k(X)
+
+
+_GLOBAL_TENSOR = torch.randn(64)
+
+
+def _reads_a_global(v):
+    return v + _GLOBAL_TENSOR  # BAD
+
+
+@bad(exc.NotSupported, "is a host tensor that device code reads as a global", marked_in=_reads_a_global)
+def helper_reads_a_global_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = _reads_a_global(x[t])
+        return out
+    k(X)
+
+
+@pytest.mark.parametrize("case,err,match,marked_in", CASES)
+def test_bad_kernel(case, err, match, marked_in):
+    with pytest.raises(err, match=match) as info:
+        case()
+    assert f"{__file__}:{_bad_line(marked_in)}:" in str(info.value), str(info.value)
+
+
+def test_the_suite_is_large():
+    assert len(CASES) >= 70
+
+
+# -- the fixes behind some of these cases also make good kernels right --------------------------
+def test_tile_of_an_outer_tile_covers_its_range():
+    """`for t2 in hl.tile(t1)` runs over t1's range [t1.begin, t1.end)."""
+    @helion.kernel(config=helion.Config(block_sizes=[32, 8]))
+    def k(x):
+        out = torch.empty_like(x)
+        for t1 in hl.tile(x.size(0)):
+            for t2 in hl.tile(t1):
+                out[t2] = x[t2] * 2
+        return out
+
+    x = torch.randn(100)
+    torch.testing.assert_close(k(x), x * 2)
+
+
+def test_bool_arithmetic_follows_torch():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(a, b):
+        add = torch.empty_like(a)
+        mul = torch.empty_like(a)
+        for t in hl.tile(a.size(0)):
+            add[t] = a[t] + b[t]
+            mul[t] = a[t] * b[t]
+        return add, mul
+
+    a = torch.tensor([True, True, False, False] * 4)
+    b = torch.tensor([True, False, True, False] * 4)
+    add, mul = k(a, b)
+    assert torch.equal(add, a + b) and torch.equal(mul, a * b)
+
+
+def test_int32_times_a_huge_constant_wraps_as_in_torch():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * 2**40 + x[t] * (2**31 + 3)
+        return out
+
+    x = torch.arange(-32, 32, dtype=torch.int32)
+    assert torch.equal(k(x), x * 2**40 + x * (2**31 + 3))
+
+
+def test_bmm_with_out_dtype():
+    @helion.kernel(config=helion.Config(block_sizes=[1, 16, 16]))
+    def k(x, y):
+        out = torch.empty([x.size(0), x.size(1), y.size(2)], dtype=torch.float32)
+        for tb, tm, tn in hl.tile([x.size(0), x.size(1), y.size(2)]):
+            out[tb, tm, tn] = torch.bmm(x[tb, tm, :], y[tb, :, tn], torch.float32)
+        return out
+
+    x, y = torch.randn(2, 16, 32, dtype=torch.bfloat16), torch.randn(2, 32, 16, dtype=torch.bfloat16)
+    out = k(x, y)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, x.float() @ y.float(), atol=1e-2, rtol=1e-2)
+
+
+def test_abs_builtin_on_a_device_value():
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = abs(x[t])
+        return out
+
+    x = torch.randn(64)
+    torch.testing.assert_close(k(x), x.abs())
