@@ -613,6 +613,38 @@ UNMASKED_ADD_TTIR = (
 )
 assert UNMASKED_ADD_TTIR != VECTOR_ADD_TTIR
 
+def with_locs(ttir: str, form: str) -> str:
+    """`ttir` with a source location on every op, as MLIR prints them with
+    debug info: the op on text line N gets user_kernel.py:(N + 100).
+
+    inline: loc("user_kernel.py":115:5) after the op; alias: loc(#locN) and
+    `#locN = loc(...)` lines after the module; name, fused, callsite: the
+    other location kinds (callsite: a helper's line N called from line N + 100).
+    """
+    lines = ttir.split("\n")
+    aliases = []
+    for n, line in enumerate(lines, start=1):
+        body = line.strip()
+        if not (body.startswith(("%", '"')) and " : (" in body):  # a whole op on one line
+            continue
+        user = f'"user_kernel.py":{n + 100}:5'
+        loc = {
+            "inline": user,
+            "name": f'"x + y"({user})',
+            "fused": f'fused[{user}, "other.py":1:1]',
+            "callsite": f'callsite("helpers.py":{n}:3 at {user})',
+        }.get(form)
+        if form == "alias":
+            aliases.append(f"#loc{n} = loc({user})")
+            loc = f"#loc{n}"
+        lines[n - 1] = f"{line} loc({loc})"
+    return "\n".join(lines + aliases) + "\n"
+
+
+VECTOR_ADD_INLINE_LOCS_TTIR = with_locs(VECTOR_ADD_TTIR, "inline")
+VECTOR_ADD_ALIAS_LOCS_TTIR = with_locs(VECTOR_ADD_TTIR, "alias")
+
+
 # triton.compile(path.ttir) starts after the TTIR stage (it does not inline
 # tt.call nor rewrite block pointers): the compile test runs that stage first
 # for these kernels.
@@ -638,6 +670,8 @@ KERNELS = {
     "bf16_rtz": BF16_RTZ_TTIR,
     "shapes": SHAPES_TTIR,
     "unmasked_add": UNMASKED_ADD_TTIR,
+    "vector_add_inline_locs": VECTOR_ADD_INLINE_LOCS_TTIR,
+    "vector_add_alias_locs": VECTOR_ADD_ALIAS_LOCS_TTIR,
 }
 
 
@@ -686,9 +720,9 @@ def test_matmul_scf_for_dot(elem, precision):
     args = [a, b, c, M, N, K, a.stride(0), a.stride(1), b.stride(0), b.stride(1), c.stride(0), c.stride(1)]
     run_ttir(matmul_ttir(elem, precision), (M // 32, N // 32, 1), args)
     if precision == 0:  # TF32: inputs rounded to 10 mantissa bits
-        from helion.runtime.cpu_executor import _round_tf32
+        from helion.runtime.cpu_executor.numerics import round_tf32
 
-        ref = _round_tf32(a.float()) @ _round_tf32(b.float())
+        ref = round_tf32(a.float()) @ round_tf32(b.float())
         torch.testing.assert_close(c, ref, rtol=1e-5, atol=1e-5)
         assert not torch.allclose(c, a @ b, rtol=1e-6, atol=1e-6)  # it really rounded
     else:
@@ -696,12 +730,12 @@ def test_matmul_scf_for_dot(elem, precision):
 
 
 def test_tf32_rounding_is_round_to_nearest_even():
-    from helion.runtime.cpu_executor import _round_tf32
+    from helion.runtime.cpu_executor.numerics import round_tf32
 
     one = 1.0
     ulp = 2.0 ** -10
     x = torch.tensor([one + ulp / 2, one + 3 * ulp / 2, one + ulp / 2 + 2.0 ** -20, float("inf"), float("nan"), -(one + ulp / 2)])
-    r = _round_tf32(x)
+    r = round_tf32(x)
     assert r[0] == one  # tie -> even
     assert r[1] == one + 2 * ulp  # tie -> even (up)
     assert r[2] == one + ulp  # above the tie -> up
@@ -751,10 +785,11 @@ def test_atomics():
 
 
 def test_atomic_umax_compares_unsigned():
-    from helion.runtime.cpu_executor import _rmw_combine, _TypeInfo
+    from helion.runtime.cpu_executor.memory import rmw_combine
+    from helion.runtime.cpu_executor.types import TypeInfo
 
-    info = _TypeInfo("i32", None, "int", torch.int32, 32)
-    umax = _rmw_combine(8, info)
+    info = TypeInfo("i32", None, "int", torch.int32, 32)
+    umax = rmw_combine(8, info)
     assert umax(torch.tensor([-1, 3], dtype=torch.int32), torch.tensor([5, 2], dtype=torch.int32)).tolist() == [-1, 3]
 
 
@@ -960,6 +995,63 @@ def test_unknown_op_raises():
         run_ttir(bad, (1, 1, 1), [torch.zeros(4), torch.zeros(4), torch.zeros(4), 4])
 
 
+def test_ops_with_locations_run():
+    """Inline locations and #loc aliases are MLIR syntax the executor parses and ignores."""
+    n = 1500
+    x, y = torch.randn(n), torch.randn(n)
+    for ttir in (VECTOR_ADD_INLINE_LOCS_TTIR, VECTOR_ADD_ALIAS_LOCS_TTIR):
+        assert "loc(" in ttir
+        out = torch.zeros(n)
+        run_ttir(ttir, (2, 1, 1), [x, y, out, n])
+        torch.testing.assert_close(out, x + y, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("form,where", [
+    ("inline", "user_kernel.py:115"),
+    ("alias", "user_kernel.py:115"),
+    ("name", "user_kernel.py:115"),
+    ("fused", "user_kernel.py:115"),
+    ("callsite", "helpers.py:15 (called from user_kernel.py:115)"),
+])
+def test_out_of_bounds_names_the_user_line(form, where):
+    """With locations in the TTIR, the error names the user's file:line
+    (the unmasked load is on line 15 of the text, so its user line is 115)."""
+    n = 1500
+    x, y, out = torch.randn(n), torch.randn(n), torch.zeros(n)
+    with pytest.raises(CpuExecutionError) as e:
+        run_ttir(with_locs(UNMASKED_ADD_TTIR, form), (2, 1, 1), [x, y, out, n])
+    msg = str(e.value)
+    assert f"'tt.load' at {where}:" in msg, msg
+    assert "<ttir>" not in msg and '"-"' not in msg
+    assert "program id (1, 0, 0)" in msg and "element index 1500" in msg
+
+
+def test_location_falls_back_to_ttir_line_and_enclosing_op():
+    # No locations in the text: the op's line in the TTIR.
+    with pytest.raises(CpuExecutionError, match=r"'tt.load' at <ttir>:15:\d+: element index"):
+        run_ttir(UNMASKED_ADD_TTIR, (2, 1, 1), [torch.randn(1500), torch.randn(1500), torch.zeros(1500), 1500])
+    # loc(unknown) on the op: the enclosing function's location.
+    ttir = UNMASKED_ADD_TTIR.replace("}) : () -> ()", '}) : () -> () loc("user_kernel.py":7:1)')
+    ttir = ttir.replace("-> tensor<1024xf32>\n", "-> tensor<1024xf32> loc(unknown)\n", 1)
+    with pytest.raises(CpuExecutionError, match=r"'tt.load' at user_kernel.py:7: element index"):
+        run_ttir(ttir, (2, 1, 1), [torch.randn(1500), torch.randn(1500), torch.zeros(1500), 1500])
+
+
+def test_unsupported_op_names_the_user_line():
+    bad = with_locs(VECTOR_ADD_TTIR, "alias").replace(
+        '%sum = "arith.addf"(%xv, %yv) <{fastmath = #arith.fastmath<none>}>', '%sum = "tt.frobnicate"(%xv, %yv)')
+    with pytest.raises(CpuExecutionError, match=r"unsupported op 'tt.frobnicate' at user_kernel.py:119 "):
+        run_ttir(bad, (1, 1, 1), [torch.zeros(4), torch.zeros(4), torch.zeros(4), 4])
+
+
+def test_location_text_is_unescaped():
+    from helion.runtime.cpu_executor.locations import user_location
+
+    # as MLIR prints a path with a backslash, quotes and a non-ASCII letter
+    assert user_location(r'loc("dir\\my \22k\22 \C3\A9.py":3:4)') == 'dir\\my "k" \u00e9.py:3'
+    assert user_location('loc("-":3:4)') is None and user_location("loc(unknown)") is None
+
+
 def test_bad_arguments_raise():
     with pytest.raises(CpuExecutionError, match="takes 4 arguments"):
         run_ttir(VECTOR_ADD_TTIR, (1, 1, 1), [torch.zeros(4)])
@@ -976,14 +1068,14 @@ def test_plan_is_cached_and_hoists_invariants():
 
 
 def test_division_by_zero_and_overflow_do_not_crash():
-    from helion.runtime.cpu_executor import _ceildivsi, _divsi, _floordivsi, _remsi
+    from helion.runtime.cpu_executor.numerics import ceildivsi, divsi, floordivsi, remsi
 
     a = torch.tensor([7, -7, 7, -7, -(2 ** 31), 5], dtype=torch.int32)
     b = torch.tensor([2, 2, -2, -2, -1, 0], dtype=torch.int32)
-    assert _divsi(a, b).tolist()[:5] == [3, -3, -3, 3, -(2 ** 31)]
-    assert _remsi(a, b).tolist()[:5] == [1, -1, 1, -1, 0]
-    assert _floordivsi(a, b).tolist()[:4] == [3, -4, -4, 3]
-    assert _ceildivsi(a, b).tolist()[:4] == [4, -3, -3, 4]
+    assert divsi(a, b).tolist()[:5] == [3, -3, -3, 3, -(2 ** 31)]
+    assert remsi(a, b).tolist()[:5] == [1, -1, 1, -1, 0]
+    assert floordivsi(a, b).tolist()[:4] == [3, -4, -4, 3]
+    assert ceildivsi(a, b).tolist()[:4] == [4, -3, -3, 4]
 
 
 COMPILE_SCRIPT = textwrap.dedent(
