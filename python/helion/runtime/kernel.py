@@ -18,6 +18,7 @@ from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
 from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
+from . import torch_op
 from .settings import Settings
 
 
@@ -280,6 +281,7 @@ class Kernel:
         self._fast_kinds: list[str] = []
         self._host, self._host_globals = host_split.make_host_fn(self._split, self._launch)
         functools.update_wrapper(self, fn)
+        self._torch_op = torch_op.register(self)  # what torch.compile puts in its graph
 
     # -- public API --------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -408,6 +410,11 @@ class Kernel:
         print(f"[helion] {self.fn.__name__}: {len(entries)} configs timed, best {timings[best]:.4f} ms: "
               f"{entries[best].config!r}", file=sys.stderr)
         return entries[best]
+
+
+# torch.compile traces torch_op.dynamo_call (one custom-op call) in place of
+# the host code; eager calls are unaffected.
+Kernel.__call__._torchdynamo_inline = torch_op.dynamo_call
 
 
 class BoundKernel:
