@@ -68,9 +68,15 @@ class InternalError(Base):
             text += "\n  This is a bug in Helion."
         return text
 
-    def set_repro(self, path: str) -> None:
-        self.repro_path = path
+    def amend(self, *, location: str | None = None, repro_path: str | None = None) -> None:
+        """Fill in what the raising code did not know (the user's line, the reproducer)."""
+        self.location = self.location or location
+        self.repro_path = self.repro_path or repro_path
         self.args = (self._text(),)
+
+
+class AutotuneError(Base):
+    """The autotuner found no config that compiles, runs and matches the baseline."""
 
 
 class CpuExecutionError(Base):

@@ -2,9 +2,11 @@
 once per specialization and Config, and launched directly."""
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import sys
+import threading
 import time
 import types
 from typing import Any, Callable, Sequence
@@ -18,7 +20,7 @@ from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
 from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
-from . import torch_op
+from . import arguments, repro
 from .settings import Settings
 
 
@@ -84,7 +86,8 @@ class CompiledEntry:
         self.traced = traced
         self.config = config
         self.device = device
-        self.ttir = pipeline.lower_to_ttir(traced, config)
+        with repro.internal_errors("the pass pipeline", None, config):
+            self.ttir = pipeline.lower_to_ttir(traced, config)
         if settings.print_output_code:
             print(f"// helion: TTIR of {traced.name} with {config!r}\n{self.ttir.text}", file=sys.stderr)
         self.grid = self.ttir.num_programs
@@ -94,8 +97,9 @@ class CompiledEntry:
         # that both `launch` and the generated fast launcher make; with
         # `pointers`, tensors are passed as their data_ptr() ints.
         if device.type == "cuda":
-            ck = pipeline.compile_ttir(self.ttir, config)
-            ck._init_handles()
+            with repro.internal_errors("triton.compile", None, config):
+                ck = pipeline.compile_ttir(self.ttir, config)
+                ck._init_handles()
             self.compiled = ck
             stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
             launch, tail = _cuda_launch_call(ck)
@@ -116,7 +120,8 @@ class CompiledEntry:
     def _cpu_run(self, gx, gy, gz, stream, *args) -> None:
         from . import cpu_executor
 
-        cpu_executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
+        with repro.internal_errors("the CPU executor", None, self.config):
+            cpu_executor.run_ttir(self.ttir.text, (gx, gy, gz), list(args), kernel_name=self.traced.name)
 
 
 def _cuda_launch_call(ck):
@@ -270,24 +275,58 @@ class Kernel:
         self.settings = settings or Settings()
         self.configs = [c if isinstance(c, Config) else Config(**c) for c in (configs or [])]
         self.key = key
+        self._split = host_split.split_kernel(fn)  # first: it explains what is not a kernel function
         self.signature = inspect.signature(fn)
-        self._split = host_split.split_kernel(fn)
-        self._specs: dict[tuple, _Specialization] = {}
+        # Specializations, least recently used first; at most settings.max_specializations.
+        self._specs: collections.OrderedDict[tuple, _Specialization] = collections.OrderedDict()
+        # Held while tracing, compiling and changing what launches. The launch
+        # hot path takes no lock: it reads one list slot and one dict, which
+        # are replaced whole under this lock.
+        self._lock = threading.RLock()
         self._warned_default = False
-        self._capture: list | None = None
         self._fast_cache: dict = {}
         self._hot: list = [None]  # the fast launcher's hot entry (see _make_fast_launcher)
         self._flat_key = None
         self._fast_kinds: list[str] = []
         self._host, self._host_globals = host_split.make_host_fn(self._split, self._launch)
+        # bind() runs its own copy of the host code, whose launch records the
+        # values for the calling thread only: other threads' calls still launch.
+        self._captures = threading.local()
+        self._capture_host, _ = host_split.make_host_fn(self._split, self._capture_launch)
+        self._host_codes = arguments.host_codes(self._host, self._capture_host)
+        if self.settings.print_repro:
+            self._host = self._recording_host(self._host)
         functools.update_wrapper(self, fn)
-        self._torch_op = torch_op.register(self)  # what torch.compile puts in its graph
 
     # -- public API --------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            args = self.normalize_args(*args, **kwargs)
-        return self._host(*args)
+        try:
+            if kwargs:
+                args = self.normalize_args(*args, **kwargs)
+            return self._host(*args)
+        except Exception as e:  # off the hot path: costs nothing until raised
+            self._explain(e, args, kwargs)
+            raise
+
+    def _explain(self, error: Exception, args: tuple, kwargs: dict) -> None:
+        """Give an InternalError its reproducer; turn an error the arguments
+        explain into InvalidArgument at the user's call."""
+        if isinstance(error, exc.InternalError):
+            error.amend(location=self._loop_location())
+            repro.attach(error, self, args if not kwargs else None)
+        elif not isinstance(error, exc.Base):
+            arguments.explain_bad_call(self, args, kwargs, error, arguments.call_site(self._host_codes))
+
+    def _recording_host(self, host: Callable) -> Callable:
+        """print_repro: the host code, remembering each call's arguments for
+        the reproducer printed when a new specialization compiles."""
+        def record(*args):
+            self._captures.call_args = args
+            return host(*args)
+        return record
+
+    def _loop_location(self) -> str:
+        return f"{self._split.filename}:{self._split.device_loop.lineno}"
 
     def normalize_args(self, *args: Any, **kwargs: Any) -> tuple:
         bound = self.signature.bind(*args, **kwargs)
@@ -297,30 +336,37 @@ class Kernel:
     def bind(self, args: tuple) -> BoundKernel:
         """Run the host code once to find the device loop's inputs; returns a
         BoundKernel for that specialization (nothing is launched)."""
-        args = self.normalize_args(*args) if not isinstance(args, tuple) or len(args) != len(self.signature.parameters) else args
-        self._capture = []
-        fast = self._host_globals[host_split.LAUNCH_NAME]
-        self._host_globals[host_split.LAUNCH_NAME] = self._launch
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        captured = self._captures.values = []
         try:
-            self._host(*args)
+            args = self.normalize_args(*args)
+            self._capture_host(*args)
+            if not captured:
+                raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop")
+            return BoundKernel(self, captured[0])
+        except Exception as e:
+            self._explain(e, args, {})
+            raise
         finally:
-            captured, self._capture = self._capture, None
-            self._host_globals[host_split.LAUNCH_NAME] = fast
-        if not captured:
-            raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop")
-        return BoundKernel(self, captured[0])
+            self._captures.values = None
+
+    def _capture_launch(self, *values: Any) -> None:
+        self._captures.values.append(values)
 
     def specialization_key(self, args: Sequence[object]) -> tuple:
         extra = (self.key(*args),) if self.key else ()
         return _specialization_key(tuple(a for a in args)) + extra
 
     def reset(self) -> None:
-        self._specs.clear()
-        self.clear_fast_path()
+        """Drop every specialization and compiled kernel."""
+        with self._lock:
+            self._specs.clear()
+            self.clear_fast_path()
 
     def clear_fast_path(self) -> None:
-        self._fast_cache.clear()
-        self._hot[0] = None
+        with self._lock:
+            self._fast_cache.clear()
+            self._hot[0] = None
 
     def autotune(self, args, *, force: bool = True, **options):
         bound = self.bind(tuple(args))
@@ -328,15 +374,30 @@ class Kernel:
 
     # -- launch path ----------------------------------------------------------
     def _launch(self, *values: Any) -> None:
-        if self._capture is not None:
-            self._capture.append(values)
-            return
-        key = _specialization_key(values)
+        """The slow path: a call the generated launcher could not serve."""
+        try:
+            key = _specialization_key(values)
+        except Exception as e:  # noqa: BLE001 - explained by the argument checks
+            raise arguments.argument_error(self, values, e, arguments.call_site(self._host_codes)) from None
         spec = self._specs.get(key)
         if spec is None or spec.best is None:
-            spec = self._prepare(values, key)
-        spec.best.launch(values)
-        self._install_fast_path(values, spec.best)
+            with self._lock:  # one thread compiles; the others wait for its result
+                spec = self._specs.get(key)
+                if spec is None or spec.best is None:
+                    spec = self._prepare(values, key)
+                    if self.settings.print_repro:
+                        script = repro.repro_script(self, getattr(self._captures, "call_args", None), spec.best.config)
+                        print(script, file=sys.stderr)
+        else:
+            try:
+                self._specs.move_to_end(key)  # most recently used
+            except KeyError:  # dropped by another thread meanwhile
+                pass
+        entry = spec.best
+        entry.launch(values)
+        with self._lock:
+            if spec.best is entry and self._specs.get(key) is spec:  # not replaced by set_config/reset meanwhile
+                self._install_fast_path(values, entry)
 
     def _install_fast_path(self, values: tuple, entry: CompiledEntry) -> None:
         if self._flat_key is None:
@@ -352,14 +413,20 @@ class Kernel:
         self._hot[0] = _hot_entry(values, entry.launch_tuple)
 
     def _specialize(self, values: tuple, key: tuple) -> _Specialization:
-        spec = self._specs.get(key)
-        if spec is None:
-            devices = {v.device for v in values if isinstance(v, torch.Tensor)}
-            if len(devices) > 1:
-                raise exc.Base(f"kernel {self.fn.__name__} got tensors on several devices: {sorted(map(str, devices))}")
-            device = devices.pop() if devices else torch.device("cpu")
-            spec = self._specs[key] = _Specialization(trace(self._split, values), device)
-        return spec
+        with self._lock:
+            spec = self._specs.get(key)
+            if spec is not None:
+                self._specs.move_to_end(key)
+                return spec
+            device = arguments.check_new_specialization(self, values, arguments.call_site(self._host_codes))
+            with repro.internal_errors("tracing device code", self._loop_location()):
+                traced = trace(self._split, values)
+            spec = self._specs[key] = _Specialization(traced, device)
+            if len(self._specs) > self.settings.max_specializations:
+                while len(self._specs) > self.settings.max_specializations:
+                    self._specs.popitem(last=False)
+                self.clear_fast_path()  # it may hold launches of the dropped ones
+            return spec
 
     def _entry(self, spec: _Specialization, config: Config) -> CompiledEntry:
         config = spec.config_spec.normalize(config)
@@ -412,18 +479,16 @@ class Kernel:
         return entries[best]
 
 
-# torch.compile traces torch_op.dynamo_call (one custom-op call) in place of
-# the host code; eager calls are unaffected.
-Kernel.__call__._torchdynamo_inline = torch_op.dynamo_call
-
-
 class BoundKernel:
     """A kernel specialized to one set of argument properties."""
 
     def __init__(self, kernel: Kernel, values: tuple) -> None:
         self.kernel = kernel
         self.values = values
-        self.key = _specialization_key(values)
+        try:
+            self.key = _specialization_key(values)
+        except Exception as e:  # noqa: BLE001 - explained by the argument checks
+            raise arguments.argument_error(kernel, values, e, arguments.call_site(kernel._host_codes)) from None
         self.spec = kernel._specialize(values, self.key)
 
     @property
