@@ -21,6 +21,7 @@ import torch
 
 from .. import exc
 from .. import language as hl
+from ..config import Config
 
 _LIBRARIES = ("torch", "helion", "triton", "numpy", "math", "operator", "functools", "builtins")
 
@@ -50,6 +51,9 @@ def _loaded_names(fn) -> list[str]:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     except (OSError, TypeError, SyntaxError):
         return list(fn.__code__.co_names)
+    for node in ast.walk(tree):  # the script writes its own decorator
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.decorator_list = []
     seen: dict[str, None] = {}
     for n in ast.walk(tree):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
@@ -70,6 +74,8 @@ def _definition(name: str, value, helpers: list[str], seen: set) -> str | None:
         return f"{name} = {value!r}"
     if isinstance(value, torch.dtype):
         return f"{name} = {value}"
+    if isinstance(value, Config):
+        return f"{name} = {value!r}"
     if isinstance(value, types.FunctionType) and not _is_library(value) and value.__name__ != "<lambda>":
         _add_helper(value, helpers, seen)
         return None if value.__name__ == name else f"{name} = {value.__name__}"
