@@ -149,3 +149,52 @@ def test_cubin_check(caches):
     assert disk_cache.cubin_is_complete(cubin)
     assert not disk_cache.cubin_is_complete(cubin[:-1])
     assert not disk_cache.cubin_is_complete(b"")
+
+
+def _scale_kernel(**settings):
+    @helion.kernel(config=helion.Config(block_sizes=[16]), **settings)
+    def double(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * 2.0
+        return out
+
+    return double
+
+
+def test_specializations_are_bounded_lru(monkeypatch):
+    import gc
+    import weakref
+
+    kernel = _scale_kernel(max_specializations=4)
+    traced = {}
+    for n in range(1, 11):
+        kernel(torch.randn(n))
+        (spec,) = [s for k, s in kernel._specs.items() if k[0][2] == (n,)]
+        traced[n] = weakref.ref(spec.traced)
+    assert [k[0][2][0] for k in kernel._specs] == [7, 8, 9, 10]
+    gc.collect()
+    assert [n for n, ref in traced.items() if ref() is not None] == [7, 8, 9, 10], "dropped ones are freed"
+    x = torch.randn(7)
+    torch.testing.assert_close(kernel(x), x * 2)  # used again: most recent
+    kernel(torch.randn(11))
+    assert [k[0][2][0] for k in kernel._specs] == [9, 10, 7, 11]
+    for n in (9, 10, 7, 11):  # fast path still right after the evictions
+        x = torch.randn(n)
+        torch.testing.assert_close(kernel(x), x * 2)
+
+
+def test_reset_frees_specializations():
+    import gc
+    import weakref
+
+    kernel = _scale_kernel()
+    assert kernel.settings.max_specializations == 64
+    for n in (5, 6):
+        kernel(torch.randn(n))
+    refs = [weakref.ref(s.traced) for s in kernel._specs.values()]
+    kernel.reset()
+    gc.collect()
+    assert kernel._specs == {} and all(r() is None for r in refs)
+    x = torch.randn(5)
+    torch.testing.assert_close(kernel(x), x * 2)
