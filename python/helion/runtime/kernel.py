@@ -437,6 +437,13 @@ class Kernel:
 
     def _prepare(self, values: tuple, key: tuple) -> _Specialization:
         spec = self._specialize(values, key)
+        if self.settings.aot_configs and not self.configs:  # shipped configs (helion.aot): never tune at deploy
+            from .. import aot
+
+            entry = aot.entry_for(self, spec, values)
+            if entry is not None:
+                spec.best = entry
+                return spec
         if len(self.configs) == 1:
             spec.best = self._entry(spec, self.configs[0])
         elif len(self.configs) > 1:

@@ -25,6 +25,8 @@ class Settings:
     index_dtype: object = None  # torch.int32 (default) or torch.int64
     autotune_log_level: int = logging.INFO
     use_default_config: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_USE_DEFAULT_CONFIG"))
+    # A JSON file of shipped configs (python -m helion.aot); helion/aot.py states the lookup rule.
+    aot_configs: object = dataclasses.field(default_factory=lambda: os.environ.get("HELION_AOT_CONFIGS") or None)
     # Specializations (traced and compiled shapes/dtypes) kept per kernel; the
     # least recently compiled-or-used one is dropped beyond this.
     max_specializations: int = 64
@@ -42,6 +44,8 @@ class Settings:
             raise exc.InvalidSetting(f"max_specializations must be at least 1, got {self.max_specializations}")
         if self.index_dtype is not None and repr(self.index_dtype) not in ("torch.int32", "torch.int64"):
             raise exc.InvalidSetting(f"index_dtype must be torch.int32 or torch.int64, got {self.index_dtype!r}")
+        if self.aot_configs is not None and not isinstance(self.aot_configs, (str, os.PathLike)):
+            raise exc.InvalidSetting(f"aot_configs must be a path to a JSON file, got {self.aot_configs!r}")
         if not self.static_shapes:
             raise exc.NotSupported("static_shapes=False is not supported yet; kernels specialize on shapes")
 
