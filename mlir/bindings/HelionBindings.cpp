@@ -24,6 +24,7 @@
 #include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -149,7 +150,20 @@ struct PyModule {
   }
 };
 
+/// Refuses text that would crash MLIR's parser (helion::findParserHazard).
+void checkParsable(const std::string &text) {
+  std::string message;
+  if (std::optional<size_t> at = helion::findParserHazard(text, message)) {
+    size_t line = 1 + std::count(text.begin(), text.begin() + *at, '\n');
+    size_t lineStart = text.rfind('\n', *at);
+    size_t col = *at - (lineStart == std::string::npos ? 0 : lineStart + 1) + 1;
+    throw MLIRError("cannot parse: line " + std::to_string(line) + ", column " +
+                    std::to_string(col) + ": " + message);
+  }
+}
+
 PyType parseType(const ContextRef &ctx, const std::string &text) {
+  checkParsable(text);
   DiagnosticCollector diags(&ctx->context);
   Type t = mlir::parseType(text, &ctx->context);
   if (!t)
@@ -158,6 +172,7 @@ PyType parseType(const ContextRef &ctx, const std::string &text) {
 }
 
 PyAttribute parseAttr(const ContextRef &ctx, const std::string &text) {
+  checkParsable(text);
   DiagnosticCollector diags(&ctx->context);
   Attribute a = mlir::parseAttribute(text, &ctx->context);
   if (!a)
@@ -298,6 +313,9 @@ struct PyBuilder {
 NB_MODULE(_mlir, m) {
   m.doc() = "Helion's MLIR: tile dialect IR building, parsing, printing, passes";
   nb::exception<MLIRError>(m, "MLIRError");
+  // Kernels cache their compiled modules until the interpreter exits; that is
+  // not a reference leak, so nanobind's exit-time report would only be noise.
+  nb::set_leak_warnings(false);
 
   nb::class_<PyType>(m, "Type")
       .def("__str__", [](const PyType &t) {
@@ -524,6 +542,7 @@ NB_MODULE(_mlir, m) {
       })
       .def("parse_module", [](ContextHandle &pc, const std::string &text) {
         ContextRef &ctx = pc.ctx;
+        checkParsable(text);
         DiagnosticCollector diags(&ctx->context);
         auto h = std::make_shared<ModuleHolder>();
         h->ctx = ctx;
