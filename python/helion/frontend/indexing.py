@@ -177,6 +177,10 @@ class IndexingMixin:
                 continue
             size = base.shape[d]
             if isinstance(it, Tile) and not it.scalar:
+                if it.extent is not None and it.extent > size:
+                    # Its lanes are masked at the loop's end, not the tensor's: they would read past it.
+                    raise exc.TypeError_(f"tile over a range ending at {it.extent} indexes dim {d} of {base.name!r}, "
+                                         f"of size {size}", location=self.where())
                 operands.append(it.value)
                 dims.append(it.block)
             elif isinstance(it, slice) and (it.start is not None or it.stop is not None):
@@ -223,7 +227,10 @@ class IndexingMixin:
         if isinstance(base, (list, tuple)):
             if len(items) != 1:
                 raise exc.TypeError_("sequences take one index", location=self.where())
-            return base[items[0]]
+            try:
+                return base[items[0]]
+            except (IndexError, TypeError) as e:
+                raise exc.TypeError_(f"indexing a sequence of length {len(base)}: {e}", location=self.where()) from None
         if isinstance(base, DTensor):
             return self._index_dtensor(base, items)
         if not isinstance(base, TensorArg):

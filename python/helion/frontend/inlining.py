@@ -84,7 +84,7 @@ class InliningMixin:
                 return r.value
             return None
         except (exc.NotSupported, exc.TypeError_) as e:
-            raise type(e)(f"{e.message} (in {name}() called at {callsite})", location=e.location) from None
+            raise type(e)(f"{e.message} (in {name}() called at {callsite})", location=e.location or self.where()) from None
         finally:
             self.env, self.split.globals, self.filename, self.call_loop_floor, self.b.loc = saved
             self.call_depth -= 1

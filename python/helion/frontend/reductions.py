@@ -20,7 +20,7 @@ class ReductionsMixin:
         if kind in ("softmax", "log_softmax"):
             if dim is None:
                 raise exc.TypeError_(f"{kind}() needs dim=", location=self.where())
-            axis = dim % x.ndim
+            axis = self.axis(dim, x.ndim)
             if "dtype" in kwargs and kwargs["dtype"] is not None:
                 x = self.ops.cast(x, kwargs["dtype"])
             m = self._reduce_axis("max", x, axis, keepdim=True)
@@ -35,7 +35,9 @@ class ReductionsMixin:
                 kind = "amax" if kind == "max" else "amin"
             axes = list(range(x.ndim))
         else:
-            axes = [d % x.ndim for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
+            axes = [self.axis(d, x.ndim) for d in (dim if isinstance(dim, (list, tuple)) else [dim])]
+            if len(set(axes)) != len(axes):
+                raise exc.TypeError_(f"dim {dim} names a dim twice", location=self.where())
         if kind in ("max", "min") and dim is not None:
             if len(axes) != 1:
                 raise exc.TypeError_(f"{kind}(dim) takes one dim", location=self.where())
@@ -86,7 +88,7 @@ class ReductionsMixin:
         xs = [self._value(t) for t in (input_tensor if multi else [input_tensor])]
         if dim is None or not all(isinstance(x, DTensor) for x in xs):
             raise exc.NotSupported("hl.reduce needs device tensors and a dim", location=self.where())
-        axis = dim % xs[0].ndim
+        axis = self.axis(dim, xs[0].ndim)
         others = list(other) if isinstance(other, (tuple, list)) else [other] * len(xs)
         mask = self._lane_mask(xs[0], axis)
         if mask is not None:

@@ -276,11 +276,27 @@ class DeviceOps:
         return self._make("arith.select", [c, x, y], dtype, dims)
 
     def pow(self, a, b, dtype):
-        if isinstance(b, (int, float)) and float(b).is_integer() and 0 <= b <= 4:
+        integral = isinstance(b, (int, float)) and math.isfinite(b) and float(b).is_integer()
+        if integral and 0 <= b <= 4:
             result = 1
             for _ in range(int(b)):
                 result = a if result == 1 else self.binary("mul", result, a)
-            return self.cast(result, dtype) if not isinstance(result, int) else self.to_tensor(1, dtype, a.dims)
+            if not isinstance(result, int):
+                return self.cast(result, dtype)
+            return self.to_tensor(1, dtype, a.dims) if isinstance(a, DTensor) else self.scalar(1, dtype)
+        if integral and abs(b) <= 64:
+            # Exact for negative bases too (exp2/log2 would give NaN): square and multiply.
+            if b < 0 and not dtype.is_floating_point:
+                raise exc.TypeError_("integers to negative integer powers are not allowed (as in torch)",
+                                     location=self.b.where())
+            n, base, result = int(abs(b)), self.cast(a, dtype), None
+            while n:
+                if n & 1:
+                    result = base if result is None else self.binary("mul", result, base)
+                n >>= 1
+                if n:
+                    base = self.binary("mul", base, base)
+            return self.binary("truediv", 1.0, result) if b < 0 else result
         if isinstance(b, (int, float)) and b == 0.5:
             return self.unary("sqrt", a)
         # a ** b = exp2(b * log2(a)) for a > 0.

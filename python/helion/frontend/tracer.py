@@ -327,6 +327,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if isinstance(v, int):
             return ~v
         v = self._value(v)
+        if isinstance(v, float) or v.dtype.is_floating_point:
+            raise exc.TypeError_("`~` needs integer or bool operands, got a float", location=self.where())
         return self.ops.binary("xor", v, True if v.dtype == torch.bool else -1)
 
     def visit_Compare(self, node: ast.Compare):
@@ -370,7 +372,11 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         args = []
         for a in node.args:
             if isinstance(a, ast.Starred):
-                args.extend(self.eval(a.value))
+                seq = self.eval(a.value)
+                if not isinstance(seq, (list, tuple)):
+                    raise exc.NotSupported(f"`*` unpacking of {self._describe(seq)} in device code; unpack lists and "
+                                           "tuples only", location=self.where())
+                args.extend(seq)
             else:
                 args.append(self.eval(a))
         kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
@@ -475,7 +481,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             if name == "device":
                 return self.device
             if name == "shape":
-                return list(obj.dims)
+                return self._sizes_of(obj)
             if name == "ndim":
                 return obj.ndim
             if name == "T":
@@ -516,9 +522,9 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return size if args else [size]
         if isinstance(obj, TensorArg):
             if name == "size":
-                return obj.shape[args[0]] if args else list(obj.shape)
+                return obj.shape[self.axis(args[0], obj.ndim)] if args else list(obj.shape)
             if name == "stride":
-                return obj.strides[args[0]] if args else list(obj.strides)
+                return obj.strides[self.axis(args[0], obj.ndim)] if args else list(obj.strides)
             if name == "dim":
                 return obj.ndim
             if name == "numel":
@@ -527,6 +533,18 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if handler is None:
             raise self.method_error(obj, name)
         return handler(self, [obj] + list(args), dict(kwargs))  # x.f(...) is torch.f(x, ...)
+
+    def _sizes_of(self, x: DTensor) -> list:
+        """x.shape: static sizes as ints, block sizes as hl.register_block_size values."""
+        return [BlockSize(self.slot_values[d.slot], d.slot) if isinstance(d, Sym) else d for d in x.dims]
+
+    def axis(self, dim, ndim: int) -> int:
+        """A dim argument (negative counts from the end) checked against the rank."""
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise exc.TypeError_(f"dim must be an int, got {self._describe(dim)}", location=self.where())
+        if not -ndim <= dim < ndim:
+            raise exc.TypeError_(f"dim {dim} is out of range for a tensor of rank {ndim}", location=self.where())
+        return dim % ndim
 
     def method_error(self, obj, name: str) -> exc.NotSupported:
         return exc.NotSupported(f"method .{name}() of {self._describe(obj)} in device code", location=self.where())

@@ -32,6 +32,18 @@ def kernel(fn):
     return helion.kernel(fn, config=helion.Config(block_sizes=[16]))
 
 
+def elementwise(f, x):
+    """Run `out[t] = f(x, t)` over x: the case's bad expression is the lambda f,
+    traced inline where the kernel calls it."""
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = f(x, t)
+        return out
+    return k(x)
+
+
 def _bad_line(fn) -> int:
     lines, start = inspect.getsourcelines(fn)
     marked = [start + i for i, line in enumerate(lines) if "# BAD" in line]
@@ -252,13 +264,7 @@ def f_string():
 
 @bad(exc.NotSupported, "expression `NamedExpr`")
 def walrus():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = (v := x[t]) * 2  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: (v := x[t]) * 2, X)  # BAD
 
 
 @bad(exc.NotSupported, "for-else")
@@ -687,35 +693,17 @@ def carried_value_changes_rank():
 # -- indexing -----------------------------------------------------------------------------------
 @bad(exc.TypeError_, "too many indices for tensor 'x' of rank 1")
 def too_many_indices():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t, t]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t, t], X)  # BAD
 
 
 @bad(exc.TypeError_, "cannot index tensor 'x' with float")
 def float_index():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + x[1.5]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + x[1.5], X)  # BAD
 
 
 @bad(exc.TypeError_, "tensor index must be integer, got torch.float32")
 def float_tensor_index():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[x[t]]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[x[t]], X)  # BAD
 
 
 @bad(exc.TypeError_, "index 5 out of range for dim 1 of size 4")
@@ -845,24 +833,12 @@ def store_a_tile():
 
 @bad(exc.NotSupported, "tile attribute 'start'")
 def unknown_tile_attribute():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + t.start  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + t.start, X)  # BAD
 
 
 @bad(exc.NotSupported, "attribute '_base' of tensor argument 'x'")
 def private_tensor_attribute():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x._base[t]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x._base[t], X)  # BAD
 
 
 # -- torch ops, shapes and dtypes ---------------------------------------------------------------
@@ -880,13 +856,7 @@ def broadcast_mismatch():
 
 @bad(exc.TypeError_, "matmul needs two 2-d")
 def matmul_of_vectors():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] @ x[t]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] @ x[t], X)  # BAD
 
 
 @bad(exc.TypeError_, "matmul contraction dims differ")
@@ -902,156 +872,72 @@ def matmul_contraction_mismatch():
 
 @bad(exc.NotSupported, "call to torch")
 def unknown_torch_function():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = torch.cumsum(x[t], 0)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: torch.cumsum(x[t], 0), X)  # BAD
 
 
 @bad(exc.NotSupported, "method .cumprod\\(\\) of a torch.float32 tensor")
 def unknown_tensor_method():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t].cumprod(0)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t].cumprod(0), X)  # BAD
 
 
 @bad(exc.NotSupported, "math.exp\\(\\) on a device value .*use torch.exp")
 def math_exp_of_a_tile():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = math.exp(x[t])  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: math.exp(x[t]), X)  # BAD
 
 
 @bad(exc.NotSupported, "int\\(\\) of a device value .*x.to\\(torch.int32\\)")
 def int_of_a_device_value():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = int(x[t])  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: int(x[t]), X)  # BAD
 
 
 @bad(exc.TypeError_, "`// 0`: division by zero")
 def int_floordiv_by_zero():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] // 0  # BAD
-        return out
-    k(XI)
+    elementwise(lambda x, t: x[t] // 0, XI)  # BAD
 
 
 @bad(exc.TypeError_, "`% 0`: division by zero")
 def int_mod_by_zero():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] % 0  # BAD
-        return out
-    k(XI)
+    elementwise(lambda x, t: x[t] % 0, XI)  # BAD
 
 
 @bad(exc.TypeError_, "division by zero")
 def python_int_division_by_zero():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] * (x.size(0) // 0)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] * (x.size(0) // 0), X)  # BAD
 
 
 @bad(exc.TypeError_, "subtracting two bools")
 def bool_minus_bool():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = (x[t] > 0) - (x[t] < 1)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: (x[t] > 0) - (x[t] < 1), X)  # BAD
 
 
 @bad(exc.TypeError_, "does not fit in 64 bits")
 def int_constant_past_int64():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] * 2**70  # BAD
-        return out
-    k(XI)
+    elementwise(lambda x, t: x[t] * 2**70, XI)  # BAD
 
 
 @bad(exc.TypeError_, "`<<` needs integer operands")
 def shift_of_a_float():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] << 1  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] << 1, X)  # BAD
 
 
 @bad(exc.TypeError_, "bitwise and needs integer or bool operands")
 def bitwise_and_of_floats():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] & x[t]  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] & x[t], X)  # BAD
 
 
 @bad(exc.NotSupported, "dtype torch.complex64 is not supported in device code")
 def cast_to_complex():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t].to(torch.complex64).real  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t].to(torch.complex64).real, X)  # BAD
 
 
 @bad(exc.NotSupported, "\\.to\\(\\) in device code takes a dtype")
 def to_a_device():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t].to("cuda")  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t].to("cuda"), X)  # BAD
 
 
 @bad(exc.TypeError_, "shape entries must be tiles or ints")
 def zeros_with_float_shape():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + hl.zeros([1.5]).sum()  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + hl.zeros([1.5]).sum(), X)  # BAD
 
 
 @bad(exc.TypeError_, "softmax\\(\\) needs dim=")
@@ -1089,46 +975,22 @@ def hl_reduce_without_dim():
 
 @bad(exc.NotSupported, "hl.arange\\(\\) needs constant int bounds")
 def hl_arange_of_block_size():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + hl.arange(t.block_size)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + hl.arange(t.block_size), X)  # BAD
 
 
 @bad(exc.TypeError_, "hl.arange size 6 must be a power of two")
 def hl_arange_not_power_of_two():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + hl.arange(6).sum()  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + hl.arange(6).sum(), X)  # BAD
 
 
 @bad(exc.NotSupported, "torch.arange\\(\\) in device code needs constant int bounds")
 def torch_arange_of_tile_end():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + torch.arange(t.end).sum()  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: x[t] + torch.arange(t.end).sum(), X)  # BAD
 
 
 @bad(exc.NotSupported, "alpha= in device code")
 def add_with_alpha():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = torch.add(x[t], x[t], alpha=2)  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: torch.add(x[t], x[t], alpha=2), X)  # BAD
 
 
 @bad(exc.NotSupported, "alpha/beta of addmm")
@@ -1158,13 +1020,7 @@ def bmm_with_int_out_dtype():
 
 @bad(exc.TypeError_, "add\\(\\) takes 2 arguments, got 1")
 def torch_add_with_one_argument():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = torch.add(x[t])  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: torch.add(x[t]), X)  # BAD
 
 
 # -- races between programs ---------------------------------------------------------------------
@@ -1202,6 +1058,188 @@ def store_indexed_by_inner_tile_only():
     k(X2)
 
 
+# -- arguments of torch ops and hl ops ----------------------------------------------------------
+@bad(exc.TypeError_, "dim 5 is out of range for a tensor of rank 1")
+def sum_over_a_missing_dim():
+    elementwise(lambda x, t: x[t] + x[t].sum(dim=5), X)  # BAD
+
+
+@bad(exc.TypeError_, "dim 3 is out of range for a tensor of rank 2")
+def softmax_over_a_missing_dim():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = torch.softmax(x[t, :], dim=3)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "names a dim twice")
+def sum_over_a_dim_twice():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, :].sum(dim=(1, -1))  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "is not a permutation")
+def permute_with_a_repeated_dim():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = x[t, :].permute(0, 0)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "dim 2 is out of range for a tensor of rank 1")
+def transpose_of_a_missing_dim():
+    elementwise(lambda x, t: x[t].transpose(0, 2), X)  # BAD
+
+
+@bad(exc.TypeError_, "\\.t\\(\\) needs at most 2 dims")
+def t_of_a_3d_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :, :] = x[t, :, :].t()  # BAD
+        return out
+    k(torch.randn(4, 4, 4))
+
+
+@bad(exc.TypeError_, "cannot reshape .* a reshape keeps every tile dim")
+def reshape_a_tile_to_a_static_size():
+    elementwise(lambda x, t: x[t] + x[t].reshape(3).sum(), X)  # BAD
+
+
+@bad(exc.TypeError_, "sizes must be positive, with at most one -1")
+def view_with_two_minus_ones():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = x[t, :].view(-1, -1)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "hl.zeros\\(\\) needs a shape")
+def zeros_without_a_shape():
+    elementwise(lambda x, t: x[t] + hl.zeros(), X)  # BAD
+
+
+@bad(exc.TypeError_, "hl.full\\(\\) needs a shape and a value")
+def full_without_a_value():
+    elementwise(lambda x, t: x[t] + hl.full([t]), X)  # BAD
+
+
+@bad(exc.TypeError_, "hl.specialize\\(\\) takes one value")
+def specialize_without_a_value():
+    elementwise(lambda x, t: x[t] * hl.specialize(), X)  # BAD
+
+
+@bad(exc.TypeError_, "hl.register_block_size\\(\\) takes one int")
+def register_block_size_of_a_tensor():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            bs = hl.register_block_size(x)  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "hl.dot\\(a, b, acc=None, out_dtype=None\\): too many positional arguments")
+def dot_with_too_many_arguments():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm, tn in hl.tile([x.size(0), x.size(1)]):
+            out[tm, tn] = hl.dot(x[tm, :], x[:, tn], None, None, 1)  # BAD
+        return out
+    k(torch.randn(16, 16))
+
+
+@bad(exc.TypeError_, "takes a function as its first argument")
+def reduce_with_a_number_as_function():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = hl.reduce(3, x[t, :], dim=1)  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.TypeError_, "dim 5 is out of range for a tensor of rank 1")
+def size_of_a_missing_dim():
+    elementwise(lambda x, t: x[t] * x.size(5), X)  # BAD
+
+
+@bad(exc.TypeError_, "indexing a sequence of length 1")
+def shape_index_out_of_range():
+    elementwise(lambda x, t: x[t] * x.shape[3], X)  # BAD
+
+
+@bad(exc.TypeError_, "tile over a range ending at 64 indexes dim 0 of 'y', of size 32")
+def tile_longer_than_the_tensor():
+    @kernel
+    def k(x, y):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + y[t]  # BAD
+        return out
+    k(X, torch.randn(32))
+
+
+@bad(exc.NotSupported, "min\\(\\) of device values takes two or more values")
+def builtin_min_of_one_tensor():
+    elementwise(lambda x, t: x[t] - min(x[t]), X)  # BAD
+
+
+@bad(exc.TypeError_, "expected a tensor or number, got str")
+def clamp_to_a_string():
+    elementwise(lambda x, t: x[t].clamp("low"), X)  # BAD
+
+
+@bad(exc.TypeError_, "expected a tensor or number, got str")
+def store_a_string():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = "zero"  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "`\\*` unpacking of a torch.float32 tensor")
+def star_unpack_a_tensor():
+    elementwise(lambda x, t: torch.add(*x[t]), X)  # BAD
+
+
+@bad(exc.NotSupported, "exp\\(\\) keyword arguments \\['out'\\]")
+def unknown_keyword_is_not_ignored():
+    elementwise(lambda x, t: torch.exp(x[t], out=x[t]), X)  # BAD
+
+
+@bad(exc.TypeError_, "`~` needs integer or bool operands")
+def invert_a_float():
+    elementwise(lambda x, t: ~x[t], X)  # BAD
+
+
+@bad(exc.TypeError_, "integers to negative integer powers are not allowed")
+def int_to_a_negative_power():
+    elementwise(lambda x, t: x[t] ** -6, XI)  # BAD
+
+
 # -- helpers ------------------------------------------------------------------------------------
 def _recurse(v):
     return _recurse(v)  # BAD
@@ -1224,13 +1262,7 @@ def _scale(v, factor):
 
 @bad(exc.TypeError_, "_scale\\(\\): missing a required argument")
 def helper_called_with_too_few_arguments():
-    @kernel
-    def k(x):
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = _scale(x[t])  # BAD
-        return out
-    k(X)
+    elementwise(lambda x, t: _scale(x[t]), X)  # BAD
 
 
 _GLOBAL_TENSOR = torch.randn(64)
@@ -1317,6 +1349,32 @@ def test_bmm_with_out_dtype():
     out = k(x, y)
     assert out.dtype == torch.float32
     torch.testing.assert_close(out, x.float() @ y.float(), atol=1e-2, rtol=1e-2)
+
+
+def test_powers_and_builtin_max_follow_torch():
+    """x ** -1 and odd powers of negative bases were NaN; max(a, b, c) dropped c."""
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] ** -1 + x[t] ** 5 + x[t] ** -3 + max(x[t], x[t] * 2, x[t] * -3) + x[t].size(0) * 0
+        return out
+
+    x = torch.randn(64)
+    expected = x ** -1 + x ** 5 + x ** -3 + torch.maximum(torch.maximum(x, x * 2), x * -3)
+    torch.testing.assert_close(k(x), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_sum_with_dtype_casts_first():
+    @helion.kernel(config=helion.Config(block_sizes=[4]))
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=torch.float32)
+        for t in hl.tile(x.size(0)):
+            out[t] = torch.sum(x[t, :], dim=1, dtype=torch.float32)
+        return out
+
+    x = torch.full((8, 64), 200, dtype=torch.uint8)
+    torch.testing.assert_close(k(x), x.float().sum(dim=1))
 
 
 def test_abs_builtin_on_a_device_value():

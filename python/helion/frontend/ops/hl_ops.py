@@ -1,16 +1,21 @@
 """helion.language ops in device code (hl.zeros, hl.dot, hl.reduce, ...)."""
 from __future__ import annotations
 
+import inspect
+
 import torch
 
 from ... import exc
 from ... import language as hl
+from ..inlining import DeviceLambda
 from ..values import BlockSize
 from .registry import register
 
 
 @register(hl.zeros)
 def _zeros(tr, args, kwargs):
+    if not args and "shape" not in kwargs:
+        raise exc.TypeError_("hl.zeros() needs a shape, e.g. hl.zeros([tile_m, tile_n])", location=tr.where())
     shape = args[0] if args else kwargs.pop("shape")
     dtype = kwargs.pop("dtype", None) or torch.float32
     return tr.ops.to_tensor(0, dtype, tr._shape_dims(shape))
@@ -19,31 +24,49 @@ def _zeros(tr, args, kwargs):
 @register(hl.full)
 def _full(tr, args, kwargs):
     shape, value = (list(args) + [None, None])[:2]
-    shape = shape if shape is not None else kwargs.pop("shape")
-    value = value if value is not None else kwargs.pop("value")
+    shape = shape if shape is not None else kwargs.pop("shape", None)
+    value = value if value is not None else kwargs.pop("value", None)
+    if shape is None or value is None:
+        raise exc.TypeError_("hl.full() needs a shape and a value, e.g. hl.full([tile], 0.0)", location=tr.where())
     dtype = kwargs.pop("dtype", None) or torch.float32
     return tr.ops.to_tensor(value, dtype, tr._shape_dims(shape))
 
 
 @register(hl.dot)
 def _dot(tr, args, kwargs):
-    return tr._dot_call(*args, **kwargs)
+    return _call_checked(tr, tr._dot_call, "hl.dot(a, b, acc=None, out_dtype=None)", args, kwargs)
 
 
 @register(hl.reduce)
 def _reduce(tr, args, kwargs):
-    return tr._user_reduce(*args, **kwargs)
+    signature = "hl.reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False)"
+    if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
+        raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
+    return _call_checked(tr, tr._user_reduce, signature, args, kwargs)
 
 
 @register(hl.register_block_size)
 def _register_block_size(tr, args, kwargs):
+    if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int):
+        raise exc.TypeError_("hl.register_block_size() takes one int (the extent of the dim it tiles)", location=tr.where())
     slot = tr._new_slot(False, args[0], False)
     return BlockSize(tr.slot_values[slot], slot)
 
 
 @register(hl.specialize)
 def _specialize(tr, args, kwargs):
+    if len(args) != 1 or kwargs:
+        raise exc.TypeError_("hl.specialize() takes one value", location=tr.where())
     return args[0]
+
+
+def _call_checked(tr, fn, signature: str, args, kwargs):
+    """fn(*args, **kwargs), with a wrong call reported against the hl op's signature."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as e:
+        raise exc.TypeError_(f"{signature}: {e}", location=tr.where()) from None
+    return fn(*args, **kwargs)
 
 
 @register(hl.arange)

@@ -23,9 +23,15 @@ def _isinstance(tr, args, kwargs):
 
 def _min_max(fn):
     def handler(tr, args, kwargs):
-        if all(isinstance(a, (int, float)) for a in args):
+        if all(isinstance(a, (int, float)) for a in args) and not kwargs:
             return fn(*args)
-        return tr._binary("minimum" if fn is builtins.min else "maximum", args[0], args[1])
+        if len(args) < 2 or kwargs:
+            raise exc.NotSupported(f"{fn.__name__}() of device values takes two or more values; for the "
+                                   f"{fn.__name__} over a tensor use torch.a{fn.__name__}(x, dim)", location=tr.where())
+        result = args[0]
+        for a in args[1:]:
+            result = tr._binary("minimum" if fn is builtins.min else "maximum", result, a)
+        return result
     return handler
 
 

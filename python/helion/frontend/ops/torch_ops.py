@@ -5,6 +5,7 @@ the positional arguments (for a method, the tensor first) and the keywords.
 """
 from __future__ import annotations
 
+import math
 import operator
 
 import torch
@@ -56,9 +57,16 @@ def need_args(tr, args: list, n: int, what: str) -> None:
         raise exc.TypeError_(f"{what} takes {n} arguments, got {len(args)}", location=tr.where())
 
 
+def no_keywords(tr, kwargs: dict, what: str) -> None:
+    """Keywords an op does not read are refused, not ignored (an ignored dtype= would be a wrong result)."""
+    if kwargs:
+        raise exc.NotSupported(f"{what} keyword arguments {sorted(kwargs)} in device code", location=tr.where())
+
+
 def _unary_op(name: str):
     def handler(tr, args, kwargs):
         need_args(tr, args, 1, f"{name}()")
+        no_keywords(tr, kwargs, f"{name}()")
         return tr.ops.unary(name, tr._value(args[0]))
     return handler
 
@@ -68,6 +76,7 @@ def _binary_op(name: str):
         need_args(tr, args, 2, f"{name}()")
         if "alpha" in kwargs:
             raise exc.NotSupported("alpha= in device code", location=tr.where())
+        no_keywords(tr, kwargs, f"{name}()")
         return tr._binary(name, args[0], args[1])
     return handler
 
@@ -77,7 +86,12 @@ def _reduction_op(kind: str):
         need_args(tr, args, 1, f"{kind}()")
         if kind in ("max", "min") and len(args) > 1 and not isinstance(args[1], int):
             return tr._binary("maximum" if kind == "max" else "minimum", args[0], args[1])  # torch.max(a, b)
-        return tr._reduction(kind, tr._value(args[0]), list(args[1:]), kwargs)
+        unknown = set(kwargs) - {"dim", "keepdim", "dtype", "correction", "unbiased"}
+        no_keywords(tr, {k: kwargs[k] for k in unknown}, f"{kind}()")
+        x = tr._value(args[0])
+        if kwargs.get("dtype") is not None and kind not in ("softmax", "log_softmax"):
+            x = tr.ops.cast(x, kwargs.pop("dtype"))  # torch casts the input first
+        return tr._reduction(kind, x, list(args[1:]), kwargs)
     return handler
 
 
@@ -115,6 +129,7 @@ def _clamp(tr, args, kwargs):
     need_args(tr, args, 1, "clamp()")
     lo = args[1] if len(args) > 1 else kwargs.get("min")
     hi = args[2] if len(args) > 2 else kwargs.get("max")
+    lo, hi = (None if v is None else tr._value(v) for v in (lo, hi))
     return tr.ops.clamp(tr._value(args[0]), lo, hi)
 
 
@@ -216,8 +231,8 @@ def _sizes(args) -> list:
 
 @register(methods="size")
 def _size(tr, args, kwargs):
-    x = _device_tensor(tr, args, "size")
-    return x.dims[args[1]] if len(args) > 1 else list(x.dims)
+    sizes = tr._sizes_of(_device_tensor(tr, args, "size"))
+    return sizes[tr.axis(args[1], len(sizes))] if len(args) > 1 else sizes
 
 
 @register(methods="dim")
@@ -227,19 +242,29 @@ def _dim(tr, args, kwargs):
 
 @register(methods="t")
 def _t(tr, args, kwargs):
-    return tr.ops.permute(_device_tensor(tr, args, "t"), [1, 0])
+    x = _device_tensor(tr, args, "t")
+    if x.ndim > 2:
+        raise exc.TypeError_(f".t() needs at most 2 dims, got {tr._describe(x)}; use .transpose() or .permute()",
+                             location=tr.where())
+    return tr.ops.permute(x, [1, 0]) if x.ndim == 2 else x
 
 
 @register(methods="permute")
 def _permute(tr, args, kwargs):
-    return tr.ops.permute(_device_tensor(tr, args, "permute"), _sizes(args[1:]))
+    x = _device_tensor(tr, args, "permute")
+    perm = [tr.axis(d, x.ndim) for d in _sizes(args[1:])]
+    if sorted(perm) != list(range(x.ndim)):
+        raise exc.TypeError_(f"permute{tuple(_sizes(args[1:]))} is not a permutation of the {x.ndim} dims of "
+                             f"{tr._describe(x)}", location=tr.where())
+    return tr.ops.permute(x, perm)
 
 
 @register(methods="transpose")
 def _transpose(tr, args, kwargs):
     x = _device_tensor(tr, args, "transpose")
     perm = list(range(x.ndim))
-    a, b = (d % x.ndim for d in args[1:3])
+    need_args(tr, args, 3, "transpose()")
+    a, b = (tr.axis(d, x.ndim) for d in args[1:3])
     perm[a], perm[b] = perm[b], perm[a]
     return tr.ops.permute(x, perm)
 
@@ -247,13 +272,24 @@ def _transpose(tr, args, kwargs):
 @register(methods="unsqueeze")
 def _unsqueeze(tr, args, kwargs):
     x = _device_tensor(tr, args, "unsqueeze")
-    return tr.ops.expand_dims(x, args[1] % (x.ndim + 1))
+    need_args(tr, args, 2, "unsqueeze()")
+    return tr.ops.expand_dims(x, tr.axis(args[1], x.ndim + 1))
 
 
 @register(methods=("reshape", "view"))
 def _reshape(tr, args, kwargs):
     x = _device_tensor(tr, args, "reshape")
-    return tr.ops.reshape(x, tr._shape_dims(_sizes(args[1:])))
+    dims = tr._shape_dims(_sizes(args[1:]))
+    if dims.count(-1) > 1 or any(isinstance(d, int) and d < 1 and d != -1 for d in dims):
+        raise exc.TypeError_(f"reshape to {dims}: sizes must be positive, with at most one -1", location=tr.where())
+    out = tr.ops.reshape(x, dims)
+    # Block sizes are unknown here: a reshape may only regroup the static dims.
+    static = [math.prod(d for d in t.dims if isinstance(d, int)) for t in (x, out)]
+    syms = [sorted(d.slot for d in t.dims if not isinstance(d, int)) for t in (x, out)]
+    if static[0] != static[1] or syms[0] != syms[1]:
+        raise exc.TypeError_(f"cannot reshape {tr._describe(x)} to {out.dims}: a reshape keeps every tile dim and "
+                             "regroups only the static ones", location=tr.where())
+    return out
 
 
 @register(methods="expand")
