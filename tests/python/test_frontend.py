@@ -97,7 +97,7 @@ def test_print_output_code(capsys):
     x = torch.randn(100)
     torch.testing.assert_close(neg(x), -x)
     err = capsys.readouterr().err
-    assert '"tt.func"' in err and "tt.get_program_id" in err
+    assert "tt.func @neg" in err and "tt.get_program_id" in err  # Triton's readable form
 
 
 def _line_of(fn, text):

@@ -88,8 +88,11 @@ class CompiledEntry:
         self.device = device
         with repro.internal_errors("the pass pipeline", None, config):
             self.ttir = pipeline.lower_to_ttir(traced, config)
-        if settings.print_output_code:
-            print(f"// helion: TTIR of {traced.name} with {config!r}\n{self.ttir.text}", file=sys.stderr)
+        if settings.print_output_code:  # Triton's readable form, with source lines (and PTX: print_ptx)
+            from ..compiler import readable
+
+            code = readable.render(traced, config, with_ptx=settings.print_ptx)
+            print(f"// helion: TTIR of {traced.name} with {config!r}\n{code}", file=sys.stderr)
         self.grid = self.ttir.num_programs
         self.arg_index = [a.index for a in traced.runtime_args]
         # (launch, grid, stream_fn, tail, pointers): the call
@@ -510,10 +513,16 @@ class BoundKernel:
     def default_config(self) -> Config:
         return self.spec.config_spec.default_config()
 
-    def to_triton_code(self, config: Config | dict | None = None) -> str:
-        """The TTIR this kernel compiles to under `config`."""
-        config = self._config(config)
-        return pipeline.lower_to_ttir(self.spec.traced, self.config_spec.normalize(config)).text
+    def to_triton_code(self, config: Config | dict | None = None, *, readable: bool = False, ptx: bool = False) -> str:
+        """The TTIR this kernel compiles to under `config`: the generic form
+        that is compiled and cached; `readable=True`: Triton's assembly form
+        with the source lines as locations; `ptx=True`: that and the PTX."""
+        config = self.config_spec.normalize(self._config(config))
+        if readable or ptx:
+            from ..compiler import readable as readable_code
+
+            return readable_code.render(self.spec.traced, config, with_ptx=ptx)
+        return pipeline.lower_to_ttir(self.spec.traced, config).text
 
     def compile_config(self, config: Config | dict | None = None) -> CompiledEntry:
         return self.kernel._entry(self.spec, self._config(config))

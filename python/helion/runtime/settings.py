@@ -18,6 +18,7 @@ class Settings:
 
     autotune_effort: str = "full"  # "none" uses the default config
     print_output_code: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_OUTPUT_CODE"))
+    print_ptx: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_PTX"))  # with print_output_code
     # Print a standalone reproducer script for each new specialization and with
     # every InternalError (which always names the script's file).
     print_repro: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_REPRO"))
