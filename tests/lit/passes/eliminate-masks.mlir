@@ -1,4 +1,4 @@
-// RUN: helion-opt %s --helion-eliminate-masks | FileCheck %s
+// RUN: helion-opt %s -split-input-file --helion-eliminate-masks | FileCheck %s
 
 // Dim 0: 128 / 64 divides -> no mask. Dim 1: 100 / 32 does not -> mask kept.
 // Scalar indices never need one. A make_tile that ends inside its bound needs
@@ -39,6 +39,8 @@ tile.kernel @k(%x: memref<128x100xf32>) {
   tile.return
 }
 
+// -----
+
 // A causal inner loop `0 to tile_m.end step b`: tile_m.end is
 // min(begin + 128, 4096), a multiple of 128, so steps of 64 always give full
 // tiles (no mask); steps of 48 do not. The divisibility follows tile.end,
@@ -70,6 +72,25 @@ tile.kernel @causal(%x: memref<4096x4096xf32>) {
       %v = tile.load %x[%i, %j] : memref<4096x4096xf32>[!tile.tile, !tile.tile] -> tensor<128x48xf32>
       tile.yield
     }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// A user mask and earlier bounds_check flags are kept: the pass only narrows
+// the flags, never widens them (the first dim was already proven in bounds).
+// CHECK-LABEL: tile.kernel @narrow_only
+// CHECK: tile.load %arg0[%{{.*}}, %{{.*}}] mask(%{{.*}} : tensor<32x32xi1>) {bounds_check = array<i1: false, false>}
+tile.kernel @narrow_only(%x: memref<100x64xf32>, %keep: i1) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %m = arith.constant 100 : index
+  %n = arith.constant 64 : index
+  tile.grid (%i, %j) = (%c0, %c0) to (%m, %n) step (%c32, %c32) {
+    %mask = tile.full %keep : i1 -> tensor<32x32xi1>
+    %v = tile.load %x[%i, %j] mask(%mask : tensor<32x32xi1>) {bounds_check = array<i1: false, true>} : memref<100x64xf32>[!tile.tile, !tile.tile] -> tensor<32x32xf32>
     tile.yield
   }
   tile.return

@@ -46,3 +46,30 @@ tile.kernel @grouped(%x: memref<128x64xf32>) {
   }
   tile.return
 }
+
+// -----
+
+// Three dims, dim 0 fastest: id0 = pid % n0, id1 = (pid / n0) % n1,
+// id2 = pid / (n0 * n1). A grid whose size is not static gets no
+// tile.num_programs.
+// CHECK-LABEL: tile.kernel @three
+// CHECK-NOT: tile.num_programs
+// CHECK: %[[PID:.*]] = tile.program_id
+// CHECK: %[[ID0:.*]] = arith.remsi %[[PID]], %[[N0:.*]] : index
+// CHECK: %[[REST:.*]] = arith.divsi %[[PID]], %[[N0]] : index
+// CHECK: %[[ID1:.*]] = arith.remsi %[[REST]], %[[N1:.*]] : index
+// CHECK: %[[ID2:.*]] = arith.divsi %[[REST]], %[[N1]] : index
+// CHECK-COUNT-3: tile.make_tile
+// FOLD-LABEL: tile.kernel @three
+tile.kernel @three(%x: memref<?x8x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %n = tile.dim %x, 0 : memref<?x8x8xf32>
+  tile.grid (%i, %j, %k) = (%c0, %c0, %c0) to (%n, %c8, %c8) step (%c4, %c4, %c4) {
+    %v = tile.load %x[%i, %j, %k] : memref<?x8x8xf32>[!tile.tile, !tile.tile, !tile.tile] -> tensor<4x4x4xf32>
+    tile.store %v, %x[%i, %j, %k] : tensor<4x4x4xf32>, memref<?x8x8xf32>[!tile.tile, !tile.tile, !tile.tile]
+    tile.yield
+  }
+  tile.return
+}

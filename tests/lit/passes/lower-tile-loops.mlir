@@ -1,4 +1,4 @@
-// RUN: helion-opt %s --helion-lower-tile-loops | FileCheck %s
+// RUN: helion-opt %s -split-input-file --helion-lower-tile-loops | FileCheck %s
 
 // A 2-d tile.for with a carried value becomes two nested scf.for loops that
 // thread the value through both levels.
@@ -29,6 +29,36 @@ tile.kernel @k(%x: memref<128x64xf32>, %out: memref<32xf32>) {
       tile.yield %n2 : tensor<32xf32>
     }
     tile.store %r, %out[%t] : tensor<32xf32>, memref<32xf32>[!tile.tile]
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// Without carried values the loops nest with plain bodies; nested tile.for
+// loops are lowered too (inner first), each tile a make_tile of its loop.
+// CHECK-LABEL: tile.kernel @nested
+// CHECK: scf.for %[[I:.*]] = %c0 to %c128 step %c32 {
+// CHECK:   tile.make_tile %[[I]], %c128, %c32
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c64 step %c16 {
+// CHECK:     %[[T:.*]] = tile.make_tile %[[J]], %c64, %c16
+// CHECK:     tile.load %arg0[%{{.*}}, %[[T]]]
+// CHECK-NOT: tile.for
+tile.kernel @nested(%x: memref<128x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %m = arith.constant 128 : index
+  %n = arith.constant 64 : index
+  tile.grid (%t) = (%c0) to (%c32) step (%c32) {
+    tile.for (%i) = (%c0) to (%m) step (%c32) {
+      tile.for (%j) = (%c0) to (%n) step (%c16) {
+        %v = tile.load %x[%i, %j] : memref<128x64xf32>[!tile.tile, !tile.tile] -> tensor<32x16xf32>
+        tile.yield
+      }
+      tile.yield
+    }
     tile.yield
   }
   tile.return
