@@ -203,9 +203,15 @@ def split_kernel(fn) -> SplitKernel:
     fdef.body[index] = call
     ast.fix_missing_locations(module)
     namespace = dict(scope)
-    namespace[CONSTEXPR_NAME] = hl.constexpr
+    namespace[CONSTEXPR_NAME] = _as_constexpr
     code = compile(module, filename, "exec")
     return SplitKernel(fn.__name__, filename, (code, fdef.name, namespace), loop, captured, scope)
+
+
+def _as_constexpr(value):
+    """What an `hl.constexpr` parameter receives: the caller may pass a plain
+    value or one already wrapped in hl.constexpr."""
+    return value if isinstance(value, hl.constexpr) else hl.constexpr(value)
 
 
 def make_host_fn(split: SplitKernel, launcher):

@@ -141,7 +141,7 @@ class IndexingMixin:
             return f"`{parts[0]}:{parts[1]}`"
         if isinstance(it, int):
             return f"index {it}"
-        return self._describe(it)
+        return self.describe(it)
 
     def _subscript_items(self, node: ast.AST) -> list:
         items = node.elts if isinstance(node, ast.Tuple) else [node]
@@ -219,7 +219,7 @@ class IndexingMixin:
             elif isinstance(it, (Scalar, Tile)):
                 operands.append(self._index(it))
             else:
-                raise exc.TypeError_(f"cannot index tensor {base.name!r} with {self._describe(it)}", location=self.where())
+                raise exc.TypeError_(f"cannot index tensor {base.name!r} with {self.describe(it)}", location=self.where())
             d += 1
         return operands, dims, expand_at
 
@@ -234,7 +234,7 @@ class IndexingMixin:
         if isinstance(base, DTensor):
             return self._index_dtensor(base, items)
         if not isinstance(base, TensorArg):
-            raise exc.TypeError_(f"cannot index {self._describe(base)}", location=self.where())
+            raise exc.TypeError_(f"cannot index {self.describe(base)}", location=self.where())
         operands, dims, expand_at = self._index_operands(base, items, for_store=False)
         load_dims = [x for x in dims if x is not None]
         mask = self._gather_mask(dims)
@@ -275,7 +275,7 @@ class IndexingMixin:
                     raise exc.TypeError_(f"index {it} out of range for dim {axis} of size {size}", location=self.where())
                 out = self._take(out, axis, it % size if isinstance(size, int) else it, 1, keep=False)
             else:
-                raise exc.NotSupported(f"indexing a device tensor with {self._describe(it)}: values computed in device code take "
+                raise exc.NotSupported(f"indexing a device tensor with {self.describe(it)}: values computed in device code take "
                                        "only `:`, None, `...`, constant ints and constant slices (index the kernel's tensor "
                                        "argument instead, e.g. x[tile])", location=self.where())
         return out
@@ -339,19 +339,19 @@ class IndexingMixin:
 
     def _store(self, base, items, value) -> None:
         if not isinstance(base, TensorArg):
-            raise exc.TypeError_(f"cannot store into {self._describe(base)}; only kernel tensor arguments are writable", location=self.where())
+            raise exc.TypeError_(f"cannot store into {self.describe(base)}; only kernel tensor arguments are writable", location=self.where())
         operands, dims, _ = self._index_operands(base, items, for_store=True)
         self._check_store_covers_grid(base, operands)
-        value = self._value(value)
+        value = self.operand(value)
         if dims:
             if isinstance(value, DTensor) and value.ndim > len(dims):
-                raise exc.TypeError_(f"cannot store {self._describe(value)} into a tile of shape {dims}", location=self.where())
+                raise exc.TypeError_(f"cannot store {self.describe(value)} into a tile of shape {dims}", location=self.where())
             if isinstance(value, DTensor):
                 self.ops.broadcast_dims(value.dims, dims)
             v = self.ops.to_tensor(value, base.dtype, dims)
         else:
             if isinstance(value, DTensor):
-                raise exc.TypeError_(f"cannot store {self._describe(value)} into one element", location=self.where())
+                raise exc.TypeError_(f"cannot store {self.describe(value)} into one element", location=self.where())
             v = self.ops.scalar(value, base.dtype)
         mask = self._gather_mask(dims)
         seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")

@@ -13,7 +13,7 @@ from .values import BlockSize, DTensor, Scalar, Sym, Tile, mlir_dtype
 
 
 class LoopsMixin:
-    def _new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
+    def new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
         slot = len(self.slots)
         self.slots.append(SlotInfo(slot, reduction, extent if isinstance(extent, int) else None, in_grid))
         attrs = {"slot": slot}
@@ -29,7 +29,7 @@ class LoopsMixin:
 
     def _reduction_slot(self, extent: int) -> int:
         if extent not in self.reduction_slot_by_extent:
-            slot = self.reduction_slot_by_extent[extent] = self._new_slot(True, extent, False)
+            slot = self.reduction_slot_by_extent[extent] = self.new_slot(True, extent, False)
             if extent & (extent - 1) == 0:
                 self.ops.pinned[slot] = extent  # mixes with static sizes of `extent`
         return self.reduction_slot_by_extent[extent]
@@ -73,7 +73,7 @@ class LoopsMixin:
                 raise exc.TypeError_("a tile is not a loop bound; write hl.tile(t) for the range of tile t, or use "
                                      "t.begin / t.end", location=self.where())
             if isinstance(v, bool) or not isinstance(v, (int, Scalar, Tile, BlockSize)):
-                raise exc.TypeError_(f"loop bounds must be integers, got {self._describe(v)}", location=self.where())
+                raise exc.TypeError_(f"loop bounds must be integers, got {self.describe(v)}", location=self.where())
         if isinstance(lb, int) and lb < 0:
             raise exc.TypeError_(f"loop begin {lb} is negative", location=self.where())
         if isinstance(lb, int) and isinstance(ub, int) and ub < lb:
@@ -132,11 +132,11 @@ class LoopsMixin:
                 memo = (id(parent), lb, ub) if isinstance(lb, int) and isinstance(ub, int) and not top else (id(node), d)
                 slot = self.slot_by_loop.get(memo)
                 if slot is None:
-                    slot = self.slot_by_loop[memo] = self._new_slot(False, extent, top)
+                    slot = self.slot_by_loop[memo] = self.new_slot(False, extent, top)
                 steps.append(self.slot_values[slot])
                 blocks.append(Sym(slot))
             else:
-                raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {self._describe(bs)}", location=self.where())
+                raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {self.describe(bs)}", location=self.where())
         if n > 1 and id(node) not in self.multi_dim_seen:
             self.multi_dim_seen.add(id(node))
             self.multi_dim_loops.append(n)
@@ -217,13 +217,13 @@ class LoopsMixin:
             if isinstance(v, (int, float, bool)):
                 v = self.ops.to_tensor(v, init.dtype, init.dims) if isinstance(init, DTensor) else self.ops.scalar(v, init.dtype)
             if isinstance(v, Tile):
-                v = self._value(v)
+                v = self.operand(v)
             if isinstance(init, DTensor):
                 if not isinstance(v, DTensor) or v.ndim > init.ndim:
-                    raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+                    raise exc.TypeError_(f"loop-carried {name!r} changes from {self.describe(init)} to {self.describe(v)} in the loop", location=self.where())
                 v = self.ops.to_tensor(v, init.dtype, init.dims)
             elif not isinstance(v, Scalar):
-                raise exc.TypeError_(f"loop-carried {name!r} changes from {self._describe(init)} to {self._describe(v)} in the loop", location=self.where())
+                raise exc.TypeError_(f"loop-carried {name!r} changes from {self.describe(init)} to {self.describe(v)} in the loop", location=self.where())
             elif not init.is_index:
                 v = self.ops.cast(v, init.dtype)
             yields.append(v.value)
@@ -267,7 +267,7 @@ class LoopsMixin:
             return self.b.type(v.type)
         if isinstance(v, Scalar):
             return self.b.type("index" if v.is_index else mlir_dtype(v.dtype))
-        raise exc.TypeError_(f"cannot carry {self._describe(v)} through a loop", location=self.where())
+        raise exc.TypeError_(f"cannot carry {self.describe(v)} through a loop", location=self.where())
 
     def _static_range(self, node: ast.AST):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"):

@@ -52,7 +52,7 @@ class DotMixin:
 
         return pad(a, a.ndim - 1), pad(b, b.ndim - 2)
 
-    def _dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
+    def dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
         if not isinstance(a, DTensor) or not isinstance(b, DTensor):
             raise exc.TypeError_("matmul operands must be device tensors", location=self.where())
         if a.ndim not in (2, 3) or b.ndim != a.ndim:
@@ -97,20 +97,20 @@ class DotMixin:
             result = self.ops.cast(result, out_dtype)
         return result
 
-    def _matmul(self, a, b):
-        a, b = self._value(a), self._value(b)
+    def matmul(self, a, b):
+        a, b = self.operand(a), self.operand(b)
         out = promote(a, b)
-        return self._dot(a, b, None, out)
+        return self.dot(a, b, None, out)
 
-    def _addmm(self, acc, a, b):
-        acc, a, b = self._value(acc), self._value(a), self._value(b)
-        return self._dot(a, b, acc, None)
+    def addmm(self, acc, a, b):
+        acc, a, b = self.operand(acc), self.operand(a), self.operand(b)
+        return self.dot(a, b, acc, None)
 
-    def _dot_call(self, a, b, acc=None, out_dtype=None):
-        a, b = self._value(a), self._value(b)
+    def dot_call(self, a, b, acc=None, out_dtype=None):
+        a, b = self.operand(a), self.operand(b)
         if acc is not None:
-            acc = self._value(acc)
-        r = self._dot(a, b, acc, out_dtype)
+            acc = self.operand(acc)
+        r = self.dot(a, b, acc, out_dtype)
         return r
 
 

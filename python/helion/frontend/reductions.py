@@ -12,9 +12,9 @@ from .values import DTensor, Scalar, Sym, Tile, mlir_dtype, tensor_type
 
 
 class ReductionsMixin:
-    def _reduction(self, kind: str, x, args: list, kwargs: dict):
+    def reduction(self, kind: str, x, args: list, kwargs: dict):
         if not isinstance(x, DTensor):
-            raise exc.TypeError_(f"{kind}() needs a device tensor, got {self._describe(x)}", location=self.where())
+            raise exc.TypeError_(f"{kind}() needs a device tensor, got {self.describe(x)}", location=self.where())
         dim = args[0] if args else kwargs.get("dim")
         keepdim = args[1] if len(args) > 1 and isinstance(args[1], bool) else kwargs.get("keepdim", False)
         if kind in ("softmax", "log_softmax"):
@@ -82,10 +82,10 @@ class ReductionsMixin:
             out = self._reduce_axis(base, out, axis, keepdim)
         return out
 
-    def _user_reduce(self, combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
+    def user_reduce(self, combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
         """hl.reduce: trace combine_fn's body into the combine region."""
         multi = isinstance(input_tensor, (tuple, list))
-        xs = [self._value(t) for t in (input_tensor if multi else [input_tensor])]
+        xs = [self.operand(t) for t in (input_tensor if multi else [input_tensor])]
         if dim is None or not all(isinstance(x, DTensor) for x in xs):
             raise exc.NotSupported("hl.reduce needs device tensors and a dim", location=self.where())
         axis = self.axis(dim, xs[0].ndim)

@@ -133,7 +133,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.zero_index = self.anchor.result()
         for name, v in list(self.env.items()):
             if isinstance(v, hl.RegisteredBlockSize):  # from host code: a slot of its own
-                slot = self._new_slot(False, v.extent, False)
+                slot = self.new_slot(False, v.extent, False)
                 self.env[name] = BlockSize(self.slot_values[slot], slot)
         self._visit_loop(split.device_loop, top=True)
         self.b.op("tile.return")
@@ -162,7 +162,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if isinstance(x, BlockSize):
             return x.value
         if isinstance(x, bool) or not isinstance(x, (int, Scalar, Tile)):
-            raise exc.TypeError_(f"expected an integer, got {self._describe(x)}", location=self.where())
+            raise exc.TypeError_(f"expected an integer, got {self.describe(x)}", location=self.where())
         if isinstance(x, int):
             return self.b.index_const(x)
         if isinstance(x, Tile):
@@ -208,12 +208,12 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             raise exc.NotSupported(f"augmented operator {type(stmt.op).__name__}", location=self.where())
         if isinstance(stmt.target, ast.Name):
             cur = self._lookup(stmt.target.id)
-            self.env[stmt.target.id] = self._binary(op, cur, self.eval(stmt.value))
+            self.env[stmt.target.id] = self.binary(op, cur, self.eval(stmt.value))
         elif isinstance(stmt.target, ast.Subscript):
             base = self.eval(stmt.target.value)
             index = self._subscript_items(stmt.target.slice)
             cur = self._load(base, index)
-            self._store(base, index, self._binary(op, cur, self.eval(stmt.value)))
+            self._store(base, index, self.binary(op, cur, self.eval(stmt.value)))
         else:
             raise exc.NotSupported("augmented assignment target", location=self.where())
 
@@ -256,7 +256,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             self.env[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             if not isinstance(value, (tuple, list)) or len(value) != len(target.elts):
-                raise exc.TypeError_(f"cannot unpack {self._describe(value)} into {len(target.elts)} names", location=self.where())
+                raise exc.TypeError_(f"cannot unpack {self.describe(value)} into {len(target.elts)} names", location=self.where())
             for t, v in zip(target.elts, value):
                 self._assign(t, v)
         elif isinstance(target, ast.Subscript):
@@ -307,26 +307,26 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         left, right = self.eval(node.left), self.eval(node.right)
         self._at(node)
         if isinstance(node.op, ast.MatMult):
-            return self._matmul(left, right)
+            return self.matmul(left, right)
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise exc.NotSupported(f"operator {type(node.op).__name__}", location=self.where())
-        return self._binary(op, left, right)
+        return self.binary(op, left, right)
 
     def visit_UnaryOp(self, node: ast.UnaryOp):
         v = self.eval(node.operand)
         if isinstance(node.op, ast.USub):
-            return self.ops.neg(self._value(v))
+            return self.ops.neg(self.operand(v))
         if isinstance(node.op, ast.UAdd):
             return v
         if isinstance(node.op, ast.Not):
             if isinstance(v, (bool, int)):
                 return not v
-            return self.ops.binary("xor", self.ops.cast(self._value(v), torch.bool), True)
+            return self.ops.binary("xor", self.ops.cast(self.operand(v), torch.bool), True)
         # ast.Invert
         if isinstance(v, int):
             return ~v
-        v = self._value(v)
+        v = self.operand(v)
         if isinstance(v, float) or v.dtype.is_floating_point:
             raise exc.TypeError_("`~` needs integer or bool operands, got a float", location=self.where())
         return self.ops.binary("xor", v, True if v.dtype == torch.bool else -1)
@@ -341,8 +341,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             elif isinstance(op, (ast.In, ast.NotIn)):
                 r = (left in right) == isinstance(op, ast.In)
             else:
-                r = self._binary(_CMPOPS[type(op)], left, right)
-            result = r if result is None else self._binary("and", result, r)
+                r = self.binary(_CMPOPS[type(op)], left, right)
+            result = r if result is None else self.binary("and", result, r)
             left = right
         return result
 
@@ -351,16 +351,16 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if all(isinstance(v, (bool, int)) for v in values):
             return all(values) if isinstance(node.op, ast.And) else any(values)
         op = "and" if isinstance(node.op, ast.And) else "or"
-        result = self.ops.cast(self._value(values[0]), torch.bool)
+        result = self.ops.cast(self.operand(values[0]), torch.bool)
         for v in values[1:]:
-            result = self.ops.binary(op, result, self.ops.cast(self._value(v), torch.bool))
+            result = self.ops.binary(op, result, self.ops.cast(self.operand(v), torch.bool))
         return result
 
     def visit_IfExp(self, node: ast.IfExp):
         cond = self.eval(node.test)
         if isinstance(cond, (bool, int)):
             return self.eval(node.body if cond else node.orelse)
-        return self.ops.where(self._value(cond), self._value(self.eval(node.body)), self._value(self.eval(node.orelse)))
+        return self.ops.where(self.operand(cond), self.operand(self.eval(node.body)), self.operand(self.eval(node.orelse)))
 
     def visit_Subscript(self, node: ast.Subscript):
         base, items = self._subscript_chain(node)
@@ -374,7 +374,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             if isinstance(a, ast.Starred):
                 seq = self.eval(a.value)
                 if not isinstance(seq, (list, tuple)):
-                    raise exc.NotSupported(f"`*` unpacking of {self._describe(seq)} in device code; unpack lists and "
+                    raise exc.NotSupported(f"`*` unpacking of {self.describe(seq)} in device code; unpack lists and "
                                            "tuples only", location=self.where())
                 args.extend(seq)
             else:
@@ -392,7 +392,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             raise exc.NotSupported("lambdas in device code take plain positional parameters only", location=self.where())
         return DeviceLambda(node, dict(self.env), self.split.globals, self.filename)
 
-    def _value(self, v):
+    def operand(self, v):
         """Device operands: grid indices act as index scalars."""
         if isinstance(v, Tile):
             if v.scalar:
@@ -404,13 +404,13 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return self._load_whole(v)
         if isinstance(v, BlockSize):
             return Scalar(v.value, torch.int64, is_index=True)
-        raise exc.TypeError_(f"expected a tensor or number, got {self._describe(v)}", location=self.where())
+        raise exc.TypeError_(f"expected a tensor or number, got {self.describe(v)}", location=self.where())
 
 
-    def _binary(self, op, a, b):
+    def binary(self, op, a, b):
         if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
             raise exc.TypeError_(f"operator {op} on a sequence", location=self.where())
-        a, b = self._value(a), self._value(b)
+        a, b = self.operand(a), self.operand(b)
         if op in ("floordiv", "mod", "truediv") and isinstance(b, int) and b == 0:
             integer = isinstance(a, int) or (isinstance(a, (DTensor, Scalar)) and not a.dtype.is_floating_point)
             if op != "truediv" and integer or isinstance(a, (int, float)):
@@ -423,10 +423,10 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             names = {"add": "arith.addi", "sub": "arith.subi", "mul": "arith.muli", "floordiv": "arith.floordivsi", "mod": "arith.remsi"}
             return Scalar(self.b.op1(names[op], [a.value, self._index(b)], "index"), torch.int64, is_index=True)
         if isinstance(b, Scalar) and b.is_index and isinstance(a, int) and op in ("add", "mul"):
-            return self._binary(op, b, a)
+            return self.binary(op, b, a)
         return self.ops.binary(op, a, b)
 
-    def _describe(self, v) -> str:
+    def describe(self, v) -> str:
         if isinstance(v, DTensor):
             return f"a {v.dtype} tensor of shape {v.dims}"
         if isinstance(v, Scalar):
@@ -458,7 +458,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 dims = [obj.block]
                 return DTensor(self.b.op1("tile.index", [obj.value], tensor_type(dims, torch.int32)), torch.int32, dims)
             if name == "id":
-                return self._binary("floordiv", Scalar(self._tile_begin(obj), torch.int64, True),
+                return self.binary("floordiv", Scalar(self._tile_begin(obj), torch.int64, True),
                                     self._attribute(obj, "block_size"))
             raise exc.NotSupported(f"tile attribute {name!r} (have begin, end, block_size, size, index, id)", location=self.where())
         if isinstance(obj, TensorArg):
@@ -481,7 +481,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             if name == "device":
                 return self.device
             if name == "shape":
-                return self._sizes_of(obj)
+                return self.sizes_of(obj)
             if name == "ndim":
                 return obj.ndim
             if name == "T":
@@ -494,7 +494,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         try:
             return getattr(obj, name)
         except AttributeError:
-            raise exc.NotSupported(f"attribute {name!r} of {self._describe(obj)}", location=self.where()) from None
+            raise exc.NotSupported(f"attribute {name!r} of {self.describe(obj)}", location=self.where()) from None
 
 
     # ------------------------------------------------------------------ calls
@@ -534,22 +534,22 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             raise self.method_error(obj, name)
         return handler(self, [obj] + list(args), dict(kwargs))  # x.f(...) is torch.f(x, ...)
 
-    def _sizes_of(self, x: DTensor) -> list:
+    def sizes_of(self, x: DTensor) -> list:
         """x.shape: static sizes as ints, block sizes as hl.register_block_size values."""
         return [BlockSize(self.slot_values[d.slot], d.slot) if isinstance(d, Sym) else d for d in x.dims]
 
     def axis(self, dim, ndim: int) -> int:
         """A dim argument (negative counts from the end) checked against the rank."""
         if isinstance(dim, bool) or not isinstance(dim, int):
-            raise exc.TypeError_(f"dim must be an int, got {self._describe(dim)}", location=self.where())
+            raise exc.TypeError_(f"dim must be an int, got {self.describe(dim)}", location=self.where())
         if not -ndim <= dim < ndim:
             raise exc.TypeError_(f"dim {dim} is out of range for a tensor of rank {ndim}", location=self.where())
         return dim % ndim
 
     def method_error(self, obj, name: str) -> exc.NotSupported:
-        return exc.NotSupported(f"method .{name}() of {self._describe(obj)} in device code", location=self.where())
+        return exc.NotSupported(f"method .{name}() of {self.describe(obj)} in device code", location=self.where())
 
-    def _shape_dims(self, shape, like: DTensor | None = None) -> list:
+    def shape_dims(self, shape, like: DTensor | None = None) -> list:
         if not isinstance(shape, (list, tuple)):
             shape = [shape]
         dims = []
@@ -566,7 +566,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 else:
                     dims.append(s)
             else:
-                raise exc.TypeError_(f"shape entries must be tiles or ints, got {self._describe(s)}", location=self.where())
+                raise exc.TypeError_(f"shape entries must be tiles or ints, got {self.describe(s)}", location=self.where())
         return dims
 
 

@@ -18,7 +18,7 @@ def _zeros(tr, args, kwargs):
         raise exc.TypeError_("hl.zeros() needs a shape, e.g. hl.zeros([tile_m, tile_n])", location=tr.where())
     shape = args[0] if args else kwargs.pop("shape")
     dtype = kwargs.pop("dtype", None) or torch.float32
-    return tr.ops.to_tensor(0, dtype, tr._shape_dims(shape))
+    return tr.ops.to_tensor(0, dtype, tr.shape_dims(shape))
 
 
 @register(hl.full)
@@ -29,12 +29,12 @@ def _full(tr, args, kwargs):
     if shape is None or value is None:
         raise exc.TypeError_("hl.full() needs a shape and a value, e.g. hl.full([tile], 0.0)", location=tr.where())
     dtype = kwargs.pop("dtype", None) or torch.float32
-    return tr.ops.to_tensor(value, dtype, tr._shape_dims(shape))
+    return tr.ops.to_tensor(value, dtype, tr.shape_dims(shape))
 
 
 @register(hl.dot)
 def _dot(tr, args, kwargs):
-    return _call_checked(tr, tr._dot_call, "hl.dot(a, b, acc=None, out_dtype=None)", args, kwargs)
+    return _call_checked(tr, tr.dot_call, "hl.dot(a, b, acc=None, out_dtype=None)", args, kwargs)
 
 
 @register(hl.reduce)
@@ -42,14 +42,14 @@ def _reduce(tr, args, kwargs):
     signature = "hl.reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False)"
     if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
         raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
-    return _call_checked(tr, tr._user_reduce, signature, args, kwargs)
+    return _call_checked(tr, tr.user_reduce, signature, args, kwargs)
 
 
 @register(hl.register_block_size)
 def _register_block_size(tr, args, kwargs):
     if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int):
         raise exc.TypeError_("hl.register_block_size() takes one int (the extent of the dim it tiles)", location=tr.where())
-    slot = tr._new_slot(False, args[0], False)
+    slot = tr.new_slot(False, args[0], False)
     return BlockSize(tr.slot_values[slot], slot)
 
 

@@ -30,7 +30,7 @@ def _min_max(fn):
                                    f"{fn.__name__} over a tensor use torch.a{fn.__name__}(x, dim)", location=tr.where())
         result = args[0]
         for a in args[1:]:
-            result = tr._binary("minimum" if fn is builtins.min else "maximum", result, a)
+            result = tr.binary("minimum" if fn is builtins.min else "maximum", result, a)
         return result
     return handler
 
@@ -52,7 +52,7 @@ def _python_only(fn):
             except (ArithmeticError, ValueError, TypeError) as e:
                 raise exc.TypeError_(f"{fn.__name__}() failed: {e}", location=tr.where()) from None
         if fn is builtins.abs and len(args) == 1:
-            return tr.ops.unary("abs", tr._value(args[0]))
+            return tr.ops.unary("abs", tr.operand(args[0]))
         raise exc.NotSupported(f"{fn.__name__}() of a device value in device code; use {_DEVICE_SPELLING[fn]}",
                                location=tr.where())
     return handler

@@ -67,7 +67,7 @@ def _unary_op(name: str):
     def handler(tr, args, kwargs):
         need_args(tr, args, 1, f"{name}()")
         no_keywords(tr, kwargs, f"{name}()")
-        return tr.ops.unary(name, tr._value(args[0]))
+        return tr.ops.unary(name, tr.operand(args[0]))
     return handler
 
 
@@ -77,7 +77,7 @@ def _binary_op(name: str):
         if "alpha" in kwargs:
             raise exc.NotSupported("alpha= in device code", location=tr.where())
         no_keywords(tr, kwargs, f"{name}()")
-        return tr._binary(name, args[0], args[1])
+        return tr.binary(name, args[0], args[1])
     return handler
 
 
@@ -85,13 +85,13 @@ def _reduction_op(kind: str):
     def handler(tr, args, kwargs):
         need_args(tr, args, 1, f"{kind}()")
         if kind in ("max", "min") and len(args) > 1 and not isinstance(args[1], int):
-            return tr._binary("maximum" if kind == "max" else "minimum", args[0], args[1])  # torch.max(a, b)
+            return tr.binary("maximum" if kind == "max" else "minimum", args[0], args[1])  # torch.max(a, b)
         unknown = set(kwargs) - {"dim", "keepdim", "dtype", "correction", "unbiased"}
         no_keywords(tr, {k: kwargs[k] for k in unknown}, f"{kind}()")
-        x = tr._value(args[0])
+        x = tr.operand(args[0])
         if kwargs.get("dtype") is not None and kind not in ("softmax", "log_softmax"):
             x = tr.ops.cast(x, kwargs.pop("dtype"))  # torch casts the input first
-        return tr._reduction(kind, x, list(args[1:]), kwargs)
+        return tr.reduction(kind, x, list(args[1:]), kwargs)
     return handler
 
 
@@ -115,13 +115,13 @@ for _name, _dtype in _CAST_METHODS.items():
 def _gelu(tr, args, kwargs):
     need_args(tr, args, 1, "gelu()")
     approx = kwargs.get("approximate", "none")
-    return tr.ops.unary("gelu_tanh" if approx == "tanh" else "gelu", tr._value(args[0]))
+    return tr.ops.unary("gelu_tanh" if approx == "tanh" else "gelu", tr.operand(args[0]))
 
 
 @register(torch.where)
 def _where(tr, args, kwargs):
     need_args(tr, args, 3, "torch.where()")
-    return tr.ops.where(*(tr._value(a) for a in args))
+    return tr.ops.where(*(tr.operand(a) for a in args))
 
 
 @register(torch.clamp, methods="clamp")
@@ -129,14 +129,14 @@ def _clamp(tr, args, kwargs):
     need_args(tr, args, 1, "clamp()")
     lo = args[1] if len(args) > 1 else kwargs.get("min")
     hi = args[2] if len(args) > 2 else kwargs.get("max")
-    lo, hi = (None if v is None else tr._value(v) for v in (lo, hi))
-    return tr.ops.clamp(tr._value(args[0]), lo, hi)
+    lo, hi = (None if v is None else tr.operand(v) for v in (lo, hi))
+    return tr.ops.clamp(tr.operand(args[0]), lo, hi)
 
 
 @register(torch.neg, methods="neg")
 def _neg(tr, args, kwargs):
     need_args(tr, args, 1, "neg()")
-    return tr.ops.neg(tr._value(args[0]))
+    return tr.ops.neg(tr.operand(args[0]))
 
 
 @register(methods="to")
@@ -155,10 +155,10 @@ def _matmul(tr, args, kwargs):
     if len(args) > 3 or kwargs:
         raise exc.NotSupported(f"matmul() arguments {sorted(kwargs) or args[3:]} in device code", location=tr.where())
     if out_dtype is None:
-        return tr._matmul(args[0], args[1])
+        return tr.matmul(args[0], args[1])
     if not isinstance(out_dtype, torch.dtype) or not out_dtype.is_floating_point:
         raise exc.TypeError_(f"matmul out_dtype must be a floating-point torch.dtype, got {out_dtype!r}", location=tr.where())
-    return tr._dot(tr._value(args[0]), tr._value(args[1]), None, out_dtype)  # torch.bmm(a, b, torch.float32)
+    return tr.dot(tr.operand(args[0]), tr.operand(args[1]), None, out_dtype)  # torch.bmm(a, b, torch.float32)
 
 
 @register(torch.addmm, torch.baddbmm, methods=("addmm", "baddbmm"))
@@ -166,7 +166,7 @@ def _addmm(tr, args, kwargs):
     need_args(tr, args, 3, "addmm()")
     if kwargs.get("alpha", 1) != 1 or kwargs.get("beta", 1) != 1:
         raise exc.NotSupported("alpha/beta of addmm in device code", location=tr.where())
-    return tr._addmm(*args)
+    return tr.addmm(*args)
 
 
 # -- creation ------------------------------------------------------------------
@@ -177,7 +177,7 @@ def _like_op(fill):
         if isinstance(args[0], Tile):  # a tensor shaped like the tile's indices
             t = args[0]
             args = [DTensor(None, torch.int32, [1 if t.scalar else t.block])] + list(args[1:])
-        x = tr._value(args[0])
+        x = tr.operand(args[0])
         value = fill if fill is not None else args[1] if len(args) > 1 else kwargs.get("fill_value")
         dtype = kwargs.get("dtype") or x.dtype
         return tr.ops.to_tensor(value, dtype, x.dims)
@@ -231,7 +231,7 @@ def _sizes(args) -> list:
 
 @register(methods="size")
 def _size(tr, args, kwargs):
-    sizes = tr._sizes_of(_device_tensor(tr, args, "size"))
+    sizes = tr.sizes_of(_device_tensor(tr, args, "size"))
     return sizes[tr.axis(args[1], len(sizes))] if len(args) > 1 else sizes
 
 
@@ -244,7 +244,7 @@ def _dim(tr, args, kwargs):
 def _t(tr, args, kwargs):
     x = _device_tensor(tr, args, "t")
     if x.ndim > 2:
-        raise exc.TypeError_(f".t() needs at most 2 dims, got {tr._describe(x)}; use .transpose() or .permute()",
+        raise exc.TypeError_(f".t() needs at most 2 dims, got {tr.describe(x)}; use .transpose() or .permute()",
                              location=tr.where())
     return tr.ops.permute(x, [1, 0]) if x.ndim == 2 else x
 
@@ -255,7 +255,7 @@ def _permute(tr, args, kwargs):
     perm = [tr.axis(d, x.ndim) for d in _sizes(args[1:])]
     if sorted(perm) != list(range(x.ndim)):
         raise exc.TypeError_(f"permute{tuple(_sizes(args[1:]))} is not a permutation of the {x.ndim} dims of "
-                             f"{tr._describe(x)}", location=tr.where())
+                             f"{tr.describe(x)}", location=tr.where())
     return tr.ops.permute(x, perm)
 
 
@@ -279,7 +279,7 @@ def _unsqueeze(tr, args, kwargs):
 @register(methods=("reshape", "view"))
 def _reshape(tr, args, kwargs):
     x = _device_tensor(tr, args, "reshape")
-    dims = tr._shape_dims(_sizes(args[1:]))
+    dims = tr.shape_dims(_sizes(args[1:]))
     if dims.count(-1) > 1 or any(isinstance(d, int) and d < 1 and d != -1 for d in dims):
         raise exc.TypeError_(f"reshape to {dims}: sizes must be positive, with at most one -1", location=tr.where())
     out = tr.ops.reshape(x, dims)
@@ -287,7 +287,7 @@ def _reshape(tr, args, kwargs):
     static = [math.prod(d for d in t.dims if isinstance(d, int)) for t in (x, out)]
     syms = [sorted(d.slot for d in t.dims if not isinstance(d, int)) for t in (x, out)]
     if static[0] != static[1] or syms[0] != syms[1]:
-        raise exc.TypeError_(f"cannot reshape {tr._describe(x)} to {out.dims}: a reshape keeps every tile dim and "
+        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {out.dims}: a reshape keeps every tile dim and "
                              "regroups only the static ones", location=tr.where())
     return out
 
@@ -295,4 +295,4 @@ def _reshape(tr, args, kwargs):
 @register(methods="expand")
 def _expand(tr, args, kwargs):
     x = _device_tensor(tr, args, "expand")
-    return tr.ops.broadcast_to(x, tr._shape_dims(_sizes(args[1:]), like=x))
+    return tr.ops.broadcast_to(x, tr.shape_dims(_sizes(args[1:]), like=x))
