@@ -3,6 +3,10 @@ and C++ passes to Triton's TTIR."""
 from . import exc, language
 from .config import Config
 from .runtime.kernel import BoundKernel, Kernel, kernel
+from .runtime import logs as _logs
+from .runtime.logs import set_logs
 from .runtime.settings import Settings
 
-__all__ = ["Config", "Kernel", "BoundKernel", "Settings", "kernel", "exc", "language"]
+_logs.init_from_env()  # HELION_LOGS
+
+__all__ = ["Config", "Kernel", "BoundKernel", "Settings", "kernel", "exc", "language", "set_logs"]

@@ -27,6 +27,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import logging
 import math
 import os
 import sys
@@ -40,6 +41,7 @@ from . import language as hl
 from .config import Config
 
 FORMAT = "helion-aot-configs/1"
+log = logging.getLogger(__name__)
 _files: dict[str, tuple[float, dict]] = {}  # path -> (mtime, parsed file)
 _lock = threading.Lock()
 
@@ -164,6 +166,7 @@ def entry_for(kernel, spec, values: tuple):
     want = describe(kernel._split.captured, values)
     chosen, how = choose(entries, want)
     name = kernel.fn.__name__
+    log.debug("%s: %s entry of %s for %s: %s", name, how, path, _text(want), chosen and chosen["config"])
     if chosen is not None:
         try:
             entry = kernel._entry(spec, Config(**chosen["config"]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import logging
 import sys
 import threading
 import time
@@ -22,6 +23,8 @@ from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
 from . import arguments, repro
 from .settings import Settings
+
+log = logging.getLogger(__name__)  # HELION_LOGS=kernel (helion/runtime/logs.py)
 
 
 def _function_key(fn, _seen=None) -> tuple:
@@ -86,8 +89,10 @@ class CompiledEntry:
         self.traced = traced
         self.config = config
         self.device = device
+        start = time.perf_counter()
         with repro.internal_errors("the pass pipeline", None, config):
             self.ttir = pipeline.lower_to_ttir(traced, config)
+        log.debug("%s: passes for %r took %.1f ms", traced.name, config, 1e3 * (time.perf_counter() - start))
         if settings.print_output_code:  # Triton's readable form, with source lines (and PTX: print_ptx)
             from ..compiler import readable
 
@@ -100,9 +105,11 @@ class CompiledEntry:
         # that both `launch` and the generated fast launcher make; with
         # `pointers`, tensors are passed as their data_ptr() ints.
         if device.type == "cuda":
+            start = time.perf_counter()
             with repro.internal_errors("triton.compile", None, config):
                 ck = pipeline.compile_ttir(self.ttir, config)
                 ck._init_handles()
+            log.debug("%s: triton.compile and load took %.1f ms", traced.name, 1e3 * (time.perf_counter() - start))
             self.compiled = ck
             stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
             launch, tail = _cuda_launch_call(ck)
@@ -422,8 +429,11 @@ class Kernel:
                 self._specs.move_to_end(key)
                 return spec
             device = arguments.check_new_specialization(self, values, arguments.call_site(self._host_codes))
+            start = time.perf_counter()
             with repro.internal_errors("tracing device code", self._loop_location()):
                 traced = trace(self._split, values)
+            log.debug("%s: new specialization %d traced in %.1f ms", self.fn.__name__, len(self._specs) + 1,
+                      1e3 * (time.perf_counter() - start))
             spec = self._specs[key] = _Specialization(traced, device)
             if len(self._specs) > self.settings.max_specializations:
                 while len(self._specs) > self.settings.max_specializations:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import logging
 import re
 import textwrap
 from typing import Any
@@ -35,6 +36,7 @@ TENSOR, MUTATED, INT, FLOAT, BOOL, NONE, DTYPE, CONST_INT, CONST_FLOAT, CONST_BO
 _DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int8, torch.int16, torch.int32,
            torch.int64, torch.uint8, torch.bool, torch.float8_e4m3fn, torch.float8_e5m2]
 
+log = logging.getLogger(__name__)
 _LIB = torch.library.Library("helion", "FRAGMENT")
 _counter = itertools.count()
 
@@ -151,6 +153,7 @@ def register(kernel) -> OpInfo:
     _LIB.impl(info.name, real, "CompositeExplicitAutograd")
     torch.library.register_fake(f"helion::{info.name}", fake, lib=_LIB)
     info.op = getattr(torch.ops.helion, info.name).default
+    log.debug("registered %s: %s", info.op, info.op._schema)
     return info
 
 
