@@ -22,7 +22,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "[deps] creating .venv"
   $PY -m venv .venv
 fi
-REQS="torch==2.13.0 triton==3.6.0 nanobind==3.1.0 scikit-build-core>=0.10 lit pytest numpy"
+REQS="torch==2.13.0 triton==3.6.0 nanobind==3.1.0 scikit-build-core>=0.10 lit pytest numpy tqdm"
 STAMP=.venv/.helion-deps
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$REQS" ]; then
   echo "[deps] pip install $REQS"

@@ -16,20 +16,20 @@ from helion.autotuner import (DifferentialEvolutionSearch, FiniteSearch, Pattern
 from helion.autotuner.config_fragment import EnumFragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment
 from helion.autotuner.logger import AutotuneLog
 
-import kernels
-import reduction_kernels as rk
+from matmul import readme_matmul
+from softmax import softmax
 
 
 @pytest.fixture(scope="module")
 def matmul_spec():
     x = torch.randn(512, 256)
     y = torch.randn(256, 384)
-    return kernels.readme_matmul.bind((x, y)).config_spec
+    return readme_matmul.bind((x, y)).config_spec
 
 
 @pytest.fixture(scope="module")
 def softmax_spec():
-    return rk.softmax.bind((torch.randn(256, 4096),)).config_spec
+    return softmax.bind((torch.randn(256, 4096),)).config_spec
 
 
 def _distance(frag, value, target) -> float:

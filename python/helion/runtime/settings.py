@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import random
 
 from .. import exc
 
@@ -12,11 +13,23 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false", "False")
 
 
+def _env_int(name: str, default: int | None) -> int:
+    text = os.environ.get(name, "")
+    if not text:
+        # No seed given: a fresh one per process (logged at DEBUG, so a run can be repeated).
+        return default if default is not None else random.randrange(1 << 31)
+    try:
+        return int(text)
+    except ValueError:
+        raise exc.InvalidSetting(f"environment variable {name} must be an integer, got {text!r}") from None
+
+
 @dataclasses.dataclass
 class Settings:
     """Compilation settings, given as keyword arguments to `@helion.kernel`."""
 
-    autotune_effort: str = "full"  # "none" uses the default config
+    # "none" uses the default config; "quick" and "full" tune on the first call of each specialization.
+    autotune_effort: str = dataclasses.field(default_factory=lambda: os.environ.get("HELION_AUTOTUNE_EFFORT") or "full")
     print_output_code: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_OUTPUT_CODE"))
     print_ptx: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_PTX"))  # with print_output_code
     # Print a standalone reproducer script for each new specialization and with
@@ -26,6 +39,18 @@ class Settings:
     index_dtype: object = None  # torch.int32 (default) or torch.int64
     autotune_log_level: int = logging.INFO
     use_default_config: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_USE_DEFAULT_CONFIG"))
+    # Autotuner (helion.autotuner): tune even when config=/configs= are given.
+    force_autotune: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_FORCE_AUTOTUNE"))
+    autotune_random_seed: int = dataclasses.field(default_factory=lambda: _env_int("HELION_AUTOTUNE_RANDOM_SEED", None))
+    autotune_compile_timeout: int = dataclasses.field(default_factory=lambda: _env_int("HELION_AUTOTUNE_COMPILE_TIMEOUT", 120))
+    autotune_benchmark_timeout: int = 60  # seconds for one candidate's check and timing (a hang is killed)
+    autotune_precompile: bool = True  # False: compile candidates one by one in this process (debugging)
+    autotune_accuracy_check: bool = True
+    autotune_baseline_fn: object = None  # called with the kernel's args; returns its expected outputs
+    autotune_baseline_atol: float = 1e-2
+    autotune_baseline_rtol: float = 1e-2
+    autotune_skip_cache: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_SKIP_CACHE"))
+    autotune_search: object = dataclasses.field(default_factory=lambda: os.environ.get("HELION_AUTOTUNE_SEARCH") or None)
     # A JSON file of shipped configs (python -m helion.aot); helion/aot.py states the lookup rule.
     aot_configs: object = dataclasses.field(default_factory=lambda: os.environ.get("HELION_AOT_CONFIGS") or None)
     # Specializations (traced and compiled shapes/dtypes) kept per kernel; the
