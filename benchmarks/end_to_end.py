@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import helion  # noqa: E402
 import helion.language as hl  # noqa: E402
-from kernels import readme_matmul as matmul  # noqa: E402
+from matmul import readme_matmul as matmul  # noqa: E402
 
 
 @helion.kernel(config=helion.Config(block_sizes=[1024], num_warps=4))

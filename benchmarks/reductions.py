@@ -13,7 +13,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import helion  # noqa: E402
-import reduction_kernels as rk  # noqa: E402
+import attention as att  # noqa: E402
+import softmax as sm  # noqa: E402
 from triton.testing import do_bench  # noqa: E402
 
 
@@ -46,10 +47,10 @@ def main():
     C = helion.Config
     row_cfgs = [C(block_sizes=[1], num_warps=w_) for w_ in (4, 8, 16)] + [C(block_sizes=[2], num_warps=16)]
     cases = [
-        ("softmax", rk.softmax, (x,), torch.softmax(x.float(), -1).to(x.dtype), lambda: torch.softmax(x, -1)),
-        ("layer_norm", rk.layer_norm, (x, w, b, 1e-5), torch.nn.functional.layer_norm(x.float(), (n,), w.float(), b.float()).to(x.dtype),
+        ("softmax", sm.softmax, (x,), torch.softmax(x.float(), -1).to(x.dtype), lambda: torch.softmax(x, -1)),
+        ("layer_norm", sm.layer_norm, (x, w, b, 1e-5), torch.nn.functional.layer_norm(x.float(), (n,), w.float(), b.float()).to(x.dtype),
          lambda: torch.nn.functional.layer_norm(x, (n,), w, b)),
-        ("rms_norm", rk.rms_norm, (x, w, 1e-6), (x.float() * torch.rsqrt((x.float() ** 2).mean(-1, keepdim=True) + 1e-6) * w.float()).to(x.dtype),
+        ("rms_norm", sm.rms_norm, (x, w, 1e-6), (x.float() * torch.rsqrt((x.float() ** 2).mean(-1, keepdim=True) + 1e-6) * w.float()).to(x.dtype),
          lambda: torch.nn.functional.rms_norm(x, (n,), w, 1e-6)),
     ]
     for name, kernel, kargs, ref, torch_fn in cases:
@@ -66,7 +67,7 @@ def main():
     strategies = [("persistent", [C(block_sizes=[1], num_warps=w_) for w_ in (16, 32)]),
                   ("looped", [C(block_sizes=[1], reduction_loops=[r], num_warps=w_) for r in (2048, 4096, 8192) for w_ in (4, 8, 16)])]
     for label, cfgs in strategies:
-        ms, cfg = best(rk.softmax, (xl,), cfgs, refl, 5e-2)
+        ms, cfg = best(sm.softmax, (xl,), cfgs, refl, 5e-2)
         bw = 2 * xl.numel() * 2 / ms / 1e9
         rows.append(dict(name=f"softmax 512x65536 bf16 {label} (TB/s)", helion=bw, torch=torch_bw, copy=copy_bw,
                          ratio=bw / copy_bw, goal="(info) of copy", met=True, config=repr(cfg)))
@@ -78,7 +79,7 @@ def main():
                            warmup=25, rep=100)
         cfgs = [C(block_sizes=[128, 64], num_warps=8, num_stages=3), C(block_sizes=[128, 128], num_warps=8, num_stages=2),
                 C(block_sizes=[64, 64], num_warps=4, num_stages=3), C(block_sizes=[128, 64], num_warps=4, num_stages=3)]
-        ms, cfg = best(rk.attention, (q, k, v, causal), cfgs, ref, 3e-2)
+        ms, cfg = best(att.attention, (q, k, v, causal), cfgs, ref, 3e-2)
         flops = 4 * 32 * 4096 * 4096 * 128 / (2 if causal else 1)
         rows.append(dict(name=f"attention bf16 32x4096x128 causal={causal} (TFLOP/s)", helion=flops / ms / 1e9,
                          torch=flops / sdpa_ms / 1e9, ratio=sdpa_ms / ms, goal=">= 0.7 of sdpa", met=sdpa_ms / ms >= 0.7,

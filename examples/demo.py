@@ -12,7 +12,8 @@ from triton.backends.compiler import GPUTarget
 
 import helion
 from helion.compiler import pipeline
-from kernels import add_const, readme_matmul
+from matmul import readme_matmul
+from pointwise import add_const
 
 
 def ptx_summary(ptx: str) -> str:

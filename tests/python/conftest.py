@@ -76,18 +76,17 @@ def poison_empty(monkeypatch):
 
 @pytest.fixture
 def compile_case_sm90(tmp_path, monkeypatch):
-    """compile(case, index, dtype) -> (ttir, compiled kernel, config): one
-    example kernel with one of its configs, through Triton for sm_90."""
+    """compile(kernel, args, config) -> (ttir, compiled kernel, normalized
+    config): a kernel bound to args, through Triton for sm_90."""
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
 
-    def compile(case, index, dtype):
+    def compile(kernel, args, config):
         from triton.backends.compiler import GPUTarget
 
         from helion.compiler import pipeline
 
-        kernel, make, _, configs = case
-        bound = kernel.bind(make("cpu", dtype))
-        config = bound.config_spec.normalize(configs[index])
+        bound = kernel.bind(args)
+        config = bound.config_spec.normalize(config)
         ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
         return ttir, pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32)), config
 

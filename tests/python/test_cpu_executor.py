@@ -1078,6 +1078,74 @@ def test_division_by_zero_and_overflow_do_not_crash():
     assert ceildivsi(a, b).tolist()[:4] == [4, -3, -3, 4]
 
 
+
+def _ragged_add_ttir(drop_masks: bool, debug_info: bool = False):
+    """TTIR of puzzle 1 (x + 10 on 1000 elements, 128-wide tiles) from the real
+    compiler; with drop_masks, as if masking elimination wrongly dropped them;
+    with debug_info, printed with the ops' source locations."""
+    import dataclasses
+    import re
+
+    from pointwise import add_const
+
+    from helion import Config
+    from helion import _mlir as ir
+    from helion.compiler import pipeline
+
+    x = torch.randn(1000)
+    bound = add_const.bind((x,))
+    traced = bound.spec.traced
+    config = bound.config_spec.normalize(Config(block_sizes=[128]))
+    if drop_masks:
+        # Simulate a masking-elimination bug: claim no tile needs its mask.
+        text = re.sub(r"(tile\.(?:load|store) [^:]*\])", r"\1 {bounds_check = array<i1: false>}",
+                      traced.module.to_string(debug_info=debug_info))
+        traced = dataclasses.replace(traced, module=ir.Context().parse_module(text))
+    if debug_info:
+        module = traced.module.clone()
+        module.run_passes(pipeline.pass_pipeline(config))
+        return x, module.to_string(generic=True, debug_info=True)
+    return x, pipeline.lower_to_ttir(traced, config)
+
+
+def test_executor_catches_a_dropped_mask():
+    x, good = _ragged_add_ttir(drop_masks=False)
+    out = torch.full_like(x, float("nan"))
+    run_ttir(good.text, (good.num_programs, 1, 1), [x, out], kernel_name="add_const")
+    torch.testing.assert_close(out, x + 10)
+    _, bad = _ragged_add_ttir(drop_masks=True)
+    assert bad.text.count("array<i32: 1, 0, 0>") == 1  # the load lost its mask
+    with pytest.raises(CpuExecutionError, match=r"add_const.*program.*\(7, 0, 0\).*tt\.(load|store)"):
+        run_ttir(bad.text, (bad.num_programs, 1, 1), [x, torch.empty_like(x)], kernel_name="add_const")
+
+
+def test_out_of_bounds_from_the_compiler_names_the_user_line():
+    """End to end: the frontend's locations survive the pass pipeline into the
+    TTIR printed with debug info, and the error names the kernel's line."""
+    import inspect
+
+    from pointwise import add_const
+
+    lines, first = inspect.getsourcelines(add_const.fn)
+    line = first + next(i for i, text in enumerate(lines) if "x_tile = x[tile_n]" in text)
+    x, bad = _ragged_add_ttir(drop_masks=True, debug_info=True)
+    assert "loc(" in bad
+    with pytest.raises(CpuExecutionError, match=rf"program id \(7, 0, 0\): out-of-bounds access by 'tt.load' at \S*pointwise.py:{line}: "):
+        run_ttir(bad, (8, 1, 1), [x, torch.empty_like(x)], kernel_name="add_const")
+
+
+def test_executor_catches_an_off_by_one_offset():
+    x, good = _ragged_add_ttir(drop_masks=False)
+    shifted = good.text.replace("{end = 128 : i32, start = 0 : i32}", "{end = 129 : i32, start = 1 : i32}")
+    assert shifted != good.text
+    out = torch.full_like(x, float("nan"))
+    try:
+        run_ttir(shifted, (good.num_programs, 1, 1), [x, out], kernel_name="add_const")
+    except CpuExecutionError:
+        return  # caught as an out-of-bounds access
+    with pytest.raises(AssertionError):
+        torch.testing.assert_close(out, x + 10)
+
 COMPILE_SCRIPT = textwrap.dedent(
     """
     import os, sys, tempfile

@@ -5,7 +5,7 @@ import torch
 
 import helion
 import helion.language as hl
-from reduction_kernels import layer_norm, rms_norm, softmax
+from softmax import layer_norm, rms_norm, softmax
 
 C16 = helion.Config(block_sizes=[16])
 

@@ -7,11 +7,12 @@ import torch
 
 import helion
 import helion.language as hl
-import kernels
+import matmul
+import pointwise
 
 
 def test_readme_matmul_tile_ir(filecheck):
-    bound = kernels.readme_matmul.bind((torch.randn(100, 70), torch.randn(70, 50)))
+    bound = matmul.readme_matmul.bind((torch.randn(100, 70), torch.randn(70, 50)))
     filecheck(bound.tile_ir, """
 CHECK: tile.kernel @readme_matmul(%[[OUT:.*]]: memref<100x50xf32, strided<[50, 1]>> {tile.aligned}, %[[X:.*]]: memref<100x70xf32, strided<[70, 1]>> {tile.aligned}, %[[Y:.*]]: memref<70x50xf32, strided<[50, 1]>> {tile.aligned})
 CHECK-DAG: %[[BM:.*]] = tile.block_size 0 {extent = 100 : i64}
@@ -28,7 +29,7 @@ CHECK: tile.store {{.*}}, %[[OUT]][%[[TM]], %[[TN]]]
 
 
 def test_broadcast_and_cast_tile_ir(filecheck):
-    bound = kernels.broadcast_add.bind((torch.randn(64, dtype=torch.bfloat16), torch.randn(32, dtype=torch.bfloat16)))
+    bound = pointwise.broadcast_add.bind((torch.randn(64, dtype=torch.bfloat16), torch.randn(32, dtype=torch.bfloat16)))
     filecheck(bound.tile_ir, """
 CHECK: tile.load {{.*}} -> tensor<?xbf16, #tile.dims<[0]>>
 CHECK: tile.expand_dims {{.*}}, 1 : tensor<?xbf16, #tile.dims<[0]>> -> tensor<?x1xbf16, #tile.dims<[0, -1]>>
@@ -41,10 +42,10 @@ CHECK: tile.store
 
 def test_ttir_has_masks_only_where_needed(filecheck):
     x = torch.randn(1024)
-    bound = kernels.add_const.bind((x,))
+    bound = pointwise.add_const.bind((x,))
     divisible = bound.to_triton_code(helion.Config(block_sizes=[128]))
     assert '"tt.load"' in divisible and "operandSegmentSizes = array<i32: 1, 0, 0>" in divisible
-    bound = kernels.add_const.bind((torch.randn(1000),))
+    bound = pointwise.add_const.bind((torch.randn(1000),))
     ragged = bound.to_triton_code(helion.Config(block_sizes=[128]))
     assert "operandSegmentSizes = array<i32: 1, 1, 1>" in ragged
     assert "tt.divisibility = 16" in ragged
@@ -60,7 +61,7 @@ def test_config_repr_json_roundtrip():
 
 
 def test_wrong_config_length_is_a_clear_error():
-    bound = kernels.readme_matmul.bind((torch.randn(64, 64), torch.randn(64, 64)))
+    bound = matmul.readme_matmul.bind((torch.randn(64, 64), torch.randn(64, 64)))
     with pytest.raises(helion.exc.InvalidConfig, match="block_sizes has 2 entries, this kernel needs 3"):
         bound.to_triton_code(helion.Config(block_sizes=[64, 64]))
     with pytest.raises(helion.exc.InvalidConfig, match=r"block_sizes\[1\] = 48 is not legal; expected a power of two"):
@@ -264,8 +265,8 @@ def test_closure_values_and_env_settings(monkeypatch, capsys):
 
 def test_quant_dot_puzzle_shapes_and_tile_ir(filecheck):
     torch.manual_seed(0)
-    args = kernels.quant_dot_inputs(32, 32, "cpu", torch.float32)  # the puzzle's shapes
-    bound = kernels.quant_dot.bind(args)
+    args = matmul.quant_dot_inputs(32, 32, "cpu", torch.float32)  # the puzzle's shapes
+    bound = matmul.quant_dot.bind(args)
     filecheck(bound.tile_ir, """
 CHECK: tile.kernel @quant_dot({{.*}}%[[BITS:arg[0-9]+]]: memref<8xi64, strided<[1]>>
 CHECK: tile.load %[[BITS]][%{{.*}}] : memref<8xi64, strided<[1]>>[!tile.tile] -> tensor<8xi64>
@@ -279,11 +280,11 @@ CHECK: tile.dot {{.*}} : tensor<?x16xf32, #tile.dims<[0, -1]>>, tensor<16x?xf32,
 """)
     for config in (helion.Config(block_sizes=[16, 16]), helion.Config(block_sizes=[32, 32])):
         bound.set_config(config)
-        out = kernels.quant_dot(*args)
-        torch.testing.assert_close(out.double(), kernels.quant_dot_reference(*args), atol=0.25, rtol=2e-2)
-    specs = len(kernels.quant_dot._specs)
-    kernels.quant_dot(*args)
-    assert len(kernels.quant_dot._specs) == specs  # the helper defined in host code does not re-specialize each call
+        out = matmul.quant_dot(*args)
+        torch.testing.assert_close(out.double(), matmul.quant_dot_reference(*args), atol=0.25, rtol=2e-2)
+    specs = len(matmul.quant_dot._specs)
+    matmul.quant_dot(*args)
+    assert len(matmul.quant_dot._specs) == specs  # the helper defined in host code does not re-specialize each call
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int8])

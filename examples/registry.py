@@ -1,0 +1,302 @@
+"""Every example kernel with what it takes to check it: an inputs generator,
+a float64 torch reference, tolerances and its configs.
+
+The kernels live in their family's file (matmul, pointwise, reductions,
+softmax, attention); tests/python/test_examples.py runs this registry on the
+CPU executor and on the GPU, and run_examples.py from the command line.
+Configs include block sizes that do not divide the extents and, for
+reductions, looped-reduction configs (`reduction_loops`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+import helion
+from attention import attention, attention_reference, flash_scalar
+from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
+from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
+                       mul_relu_backward_reference, pointwise_zoo, pointwise_zoo_reference, swiglu)
+from reductions import (conv2d, conv2d_reference, cross_entropy, long_sum, row_stats, row_stats_reference, row_sum,
+                        user_reductions, welford)
+from softmax import layer_norm, rms_norm, softmax, softmax_online, softmax_three_pass
+
+C = helion.Config
+HALF = (torch.bfloat16, torch.float16)
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    kernel: helion.Kernel
+    inputs: Callable[[str, torch.dtype], tuple]  # (device, dtype) -> kernel arguments
+    reference: Callable[..., torch.Tensor]  # the same arguments -> float64 result
+    configs: list
+    fp32_tol: tuple[float, float] = (1e-4, 1e-4)  # (atol, rtol)
+    half_tol: tuple[float, float] = (5e-2, 5e-2)
+    out_dtype: int | torch.dtype = 0  # the dtype of that argument, or this dtype
+    reduces: bool = False  # its TTIR has a tt.reduce
+
+    def tolerance(self, dtype: torch.dtype) -> tuple[float, float]:
+        return self.half_tol if dtype in HALF else self.fp32_tol
+
+    def expected_dtype(self, args: tuple) -> torch.dtype:
+        return args[self.out_dtype].dtype if isinstance(self.out_dtype, int) else self.out_dtype
+
+    def looped(self, index: int) -> bool:
+        return bool(self.configs[index].get("reduction_loops"))
+
+
+def _randn(*shape, device, dtype):
+    return torch.randn(*shape, device=device, dtype=dtype)
+
+
+# fp32 dots run in tf32, as PyTorch does with allow_tf32.
+TF32 = (2e-2, 2e-2)
+# Half-precision elementwise chains and dots round at every step.
+HALF_LOOSE = (1e-1, 5e-2)
+
+EXAMPLES: dict[str, Example] = {}
+
+
+def register(example: Example) -> Example:
+    assert example.name not in EXAMPLES, example.name
+    EXAMPLES[example.name] = example
+    return example
+
+
+# ---------------------------------------------------------------- matmul
+register(Example(
+    "readme_matmul", readme_matmul,
+    lambda dev, dt: (_randn(100, 70, device=dev, dtype=dt), _randn(70, 50, device=dev, dtype=dt)),
+    lambda x, y: (x.double() @ y.double()),
+    [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 64, 16], num_warps=8), C(block_sizes=[64, 16, 32], loop_orders=[[1, 0]]),
+     C(block_sizes=[128, 64, 64], l2_groupings=[4]), C(block_sizes=[16, 32, 64], num_stages=3),
+     C(block_sizes=[64, 64, 16], loop_orders=[[1, 0]], l2_groupings=[2]), C(block_sizes=[32, 32, 32], num_warps=2),
+     C(block_sizes=[16, 128, 16]), C(block_sizes=[128, 16, 128], num_stages=1), C(block_sizes=[64, 32, 16], l2_groupings=[8])],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))
+register(Example(
+    "matmul_ops", matmul_ops,
+    lambda dev, dt: (_randn(64, 48, device=dev, dtype=dt), _randn(48, 40, device=dev, dtype=dt)),
+    lambda x, y: 2 * (x.double() @ y.double()),
+    [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 32, 16]), C(block_sizes=[64, 64, 64]), C(block_sizes=[16, 64, 32]),
+     C(block_sizes=[32, 16, 16], loop_orders=[[1, 0]]), C(block_sizes=[64, 16, 16], l2_groupings=[2]),
+     C(block_sizes=[16, 32, 64], num_warps=2), C(block_sizes=[32, 64, 32], num_stages=3), C(block_sizes=[64, 32, 16], num_warps=8),
+     C(block_sizes=[16, 16, 64])],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))
+register(Example(
+    "batched_dot", batched_dot,
+    lambda dev, dt: (_randn(3, 40, 24, device=dev, dtype=dt), _randn(3, 24, 36, device=dev, dtype=dt)),
+    lambda x, y: x.double() @ y.double(),
+    [C(block_sizes=[1, 16, 16, 16]), C(block_sizes=[2, 16, 32, 16]), C(block_sizes=[4, 32, 16, 32], loop_orders=[[1, 0]]),
+     C(block_sizes=[1, 64, 64, 16]), C(block_sizes=[2, 32, 32, 32]), C(block_sizes=[1, 16, 64, 32], loop_orders=[[1, 0]]),
+     C(block_sizes=[8, 16, 16, 16]), C(block_sizes=[1, 32, 16, 64]), C(block_sizes=[2, 64, 16, 16]), C(block_sizes=[4, 16, 16, 64])],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))
+register(Example(
+    "bmm_kernel", bmm_kernel,
+    lambda dev, dt: (_randn(3, 33, 40, device=dev, dtype=dt), _randn(3, 40, 20, device=dev, dtype=dt)),
+    lambda x, y: x.double() @ y.double(),
+    [C(block_sizes=[1, 16, 16, 16]), C(block_sizes=[2, 32, 16, 16]), C(block_sizes=[4, 16, 32, 32], loop_orders=[[2, 1, 0]]),
+     C(block_sizes=[1, 64, 32, 16]), C(block_sizes=[2, 16, 16, 64]), C(block_sizes=[1, 32, 32, 32], loop_orders=[[1, 0, 2]]),
+     C(block_sizes=[4, 16, 16, 16], l2_groupings=[2]), C(block_sizes=[1, 16, 64, 16]), C(block_sizes=[2, 64, 16, 32]),
+     C(block_sizes=[1, 32, 16, 16], num_warps=8)],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))
+register(Example(
+    "quant_dot", quant_dot,
+    lambda dev, dt: quant_dot_inputs(40, 48, dev, dt),  # n_out, n_in: the puzzle has 32, 32; ragged here
+    quant_dot_reference,
+    [C(block_sizes=[16, 16]), C(block_sizes=[32, 16]), C(block_sizes=[16, 32], num_warps=2), C(block_sizes=[64, 64]),
+     C(block_sizes=[32, 64], num_stages=3), C(block_sizes=[64, 16], num_warps=8), C(block_sizes=[16, 64], num_stages=1),
+     C(block_sizes=[32, 32]), C(block_sizes=[128, 16], num_warps=8), C(block_sizes=[16, 128], num_warps=2)],
+    # Each output sums 64 products scale * (4-bit - 4-bit) * activation: about 70 in size, and the rounding
+    # (tf32 operands; half-precision dequantized weights, per-group products and output) scales with it.
+    fp32_tol=(0.25, 2e-2), half_tol=(2.0, 5e-2), reduces=True))
+
+# ---------------------------------------------------------------- pointwise
+register(Example(
+    "add_const", add_const,
+    lambda dev, dt: (_randn(1000, device=dev, dtype=dt),),
+    lambda x: x.double() + 10.0,
+    [C(block_sizes=[b]) for b in (1, 2, 16, 32, 64, 128, 256, 512, 1024, 2048)],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "broadcast_add", broadcast_add,
+    lambda dev, dt: (_randn(1142, device=dev, dtype=dt), _randn(500, device=dev, dtype=dt)),
+    lambda x, y: x.double()[None, :] + y.double()[:, None],
+    [C(block_sizes=[32, 32]), C(block_sizes=[8, 128]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[1, 256]),
+     C(block_sizes=[16, 64], l2_groupings=[4]), C(block_sizes=[128, 8]), C(block_sizes=[32, 32], loop_orders=[[1, 0]], l2_groupings=[2]),
+     C(block_sizes=[4, 4]), C(block_sizes=[256, 2], num_warps=8), C(block_sizes=[64, 64], num_warps=2)],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "mul_relu", mul_relu,
+    lambda dev, dt: (_randn(517, device=dev, dtype=dt), _randn(259, device=dev, dtype=dt)),
+    lambda x, y: torch.relu(x.double()[None, :] * y.double()[:, None]),
+    [C(block_sizes=[32, 32]), C(block_sizes=[16, 64]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
+     C(block_sizes=[8, 32], l2_groupings=[8]), C(block_sizes=[1, 512]), C(block_sizes=[512, 1]), C(block_sizes=[32, 8], num_warps=2),
+     C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[16, 16], num_stages=3)],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "mul_relu_backward", mul_relu_backward,
+    lambda dev, dt: (_randn(300, 517, device=dev, dtype=dt), _randn(300, device=dev, dtype=dt), _randn(300, 517, device=dev, dtype=dt)),
+    mul_relu_backward_reference,
+    [C(block_sizes=[32, 32]), C(block_sizes=[16, 64]), C(block_sizes=[64, 16], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
+     C(block_sizes=[8, 32], l2_groupings=[8]), C(block_sizes=[1, 512]), C(block_sizes=[256, 4]), C(block_sizes=[32, 8], num_warps=2),
+     C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[16, 16], num_stages=3)],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "grid_add", grid_add,
+    lambda dev, dt: (_randn(37, device=dev, dtype=dt), _randn(37, device=dev, dtype=dt)),
+    lambda a, b: a.double() + b.double(),
+    [C(), C(num_warps=1), C(num_warps=2), C(num_warps=4), C(num_warps=8), C(num_stages=1), C(num_stages=3),
+     C(num_warps=2, num_stages=2), C(num_warps=1, num_stages=4), C(num_warps=8, num_stages=1)],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "pointwise_zoo", pointwise_zoo,
+    lambda dev, dt: (_randn(67, 45, device=dev, dtype=dt), _randn(67, 45, device=dev, dtype=dt), 0.75),
+    pointwise_zoo_reference,
+    [C(block_sizes=[16, 16]), C(block_sizes=[32, 64]), C(block_sizes=[64, 8], loop_orders=[[1, 0]]), C(block_sizes=[1, 128]),
+     C(block_sizes=[128, 1]), C(block_sizes=[8, 8], l2_groupings=[2]), C(block_sizes=[32, 32], num_warps=8),
+     C(block_sizes=[4, 64], num_stages=1), C(block_sizes=[64, 64], loop_orders=[[1, 0]], l2_groupings=[4]), C(block_sizes=[2, 16])],
+    half_tol=HALF_LOOSE))
+register(Example(
+    "embedding", embedding,
+    lambda d, t: (torch.randint(0, 500, (300,), device=d), torch.randn(500, 96, device=d, dtype=t)),
+    lambda idx, w: w.double()[idx],
+    [C(block_sizes=[16, 32]), C(block_sizes=[32, 128]), C(block_sizes=[64, 16]), C(block_sizes=[1, 128]), C(block_sizes=[128, 64]),
+     C(block_sizes=[8, 8]), C(block_sizes=[256, 32], num_warps=8), C(block_sizes=[16, 16], loop_orders=[[1, 0]]),
+     C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[4, 256])],
+    out_dtype=1))
+for _name, _fn, _ref in (("swiglu", swiglu, lambda a, b: torch.nn.functional.silu(a.double()) * b.double()),
+                         ("geglu", geglu, lambda a, b: torch.nn.functional.gelu(a.double(), approximate="tanh") * b.double())):
+    register(Example(
+        _name, _fn,
+        lambda d, t: (torch.randn(70, 300, device=d, dtype=t), torch.randn(70, 300, device=d, dtype=t)),
+        _ref,
+        [C(block_sizes=[16, 64]), C(block_sizes=[32, 128]), C(block_sizes=[64, 16]), C(block_sizes=[1, 512]), C(block_sizes=[128, 8]),
+         C(block_sizes=[8, 8]), C(block_sizes=[4, 256], num_warps=8), C(block_sizes=[16, 16], loop_orders=[[1, 0]]),
+         C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[2, 1024])]))
+
+# ---------------------------------------------------------------- reductions
+# Configs with reduction_loops roll the row into a loop of chunks of that size.
+register(Example(
+    "row_sum", row_sum,
+    lambda d, t: (torch.randn(37, 1000, device=d, dtype=t),),
+    lambda x: x.double().sum(-1),
+    [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[16], reduction_loops=[64]), C(block_sizes=[2], num_warps=2),
+     C(block_sizes=[8], reduction_loops=[256]), C(block_sizes=[32]), C(block_sizes=[64]), C(block_sizes=[1], reduction_loops=[512]),
+     C(block_sizes=[4], num_warps=1), C(block_sizes=[16], num_stages=3)],
+    reduces=True))
+register(Example(
+    "long_sum", long_sum,
+    lambda d, t: (torch.randn(4, 2000, device=d, dtype=t),),
+    lambda x: x.double().sum(1),
+    [C(block_sizes=[1, 256]), C(block_sizes=[2, 512]), C(block_sizes=[4, 128]), C(block_sizes=[1, 1024]),
+     C(block_sizes=[8, 64]), C(block_sizes=[2, 2048]), C(block_sizes=[4, 32], num_warps=2),
+     C(block_sizes=[1, 16]), C(block_sizes=[2, 256], num_stages=3), C(block_sizes=[4, 512], num_warps=8)],
+    reduces=True))
+register(Example(
+    "row_stats", row_stats,
+    lambda d, t: (torch.randn(19, 300, device=d, dtype=t),),
+    row_stats_reference,
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[32]), C(block_sizes=[8]),
+     C(block_sizes=[16], reduction_loops=[128]), C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2),
+     C(block_sizes=[32], reduction_loops=[64]), C(block_sizes=[4], num_stages=1), C(block_sizes=[8], num_warps=1)],
+    fp32_tol=(1e-3, 1e-3), half_tol=(2e-1, 5e-2), out_dtype=torch.float32, reduces=True))
+register(Example(
+    "user_reductions", user_reductions,
+    lambda d, t: (torch.randn(21, 300, device=d, dtype=t),),
+    lambda x: torch.stack([x.double().abs().amax(1), x.double().amax(1)], dim=1),
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[32]), C(block_sizes=[8]),
+     C(block_sizes=[16], reduction_loops=[128]), C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2),
+     C(block_sizes=[32], reduction_loops=[64]), C(block_sizes=[4], num_stages=1), C(block_sizes=[8], num_warps=1)],
+    out_dtype=torch.float32, reduces=True))
+register(Example(
+    "welford", welford,
+    lambda d, t: (torch.randn(13, 3000, device=d, dtype=t) + 3.0,),
+    lambda x: torch.stack([x.double().mean(1), x.double().var(1, correction=0)], dim=1),
+    [C(block_sizes=[1, 256]), C(block_sizes=[2, 512]), C(block_sizes=[4, 128]), C(block_sizes=[1, 1024]), C(block_sizes=[8, 64]),
+     C(block_sizes=[2, 2048]), C(block_sizes=[4, 32], num_warps=2), C(block_sizes=[1, 16]), C(block_sizes=[2, 256], num_stages=3),
+     C(block_sizes=[4, 512], num_warps=8)],
+    out_dtype=torch.float32, reduces=True))
+register(Example(
+    "cross_entropy", cross_entropy,
+    lambda d, t: (torch.randn(37, 1000, device=d, dtype=t), torch.randint(0, 1000, (37,), device=d)),
+    lambda logits, labels: torch.nn.functional.cross_entropy(logits.double(), labels),
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[128]), C(block_sizes=[8]),
+     C(block_sizes=[16], reduction_loops=[256]), C(block_sizes=[1], num_warps=8), C(block_sizes=[2], num_warps=2),
+     C(block_sizes=[32], reduction_loops=[64]), C(block_sizes=[4], num_stages=1), C(block_sizes=[8], num_warps=1)],
+    out_dtype=torch.float32, reduces=True))
+register(Example(
+    "conv2d", conv2d,
+    lambda dev, dt: (_randn(5, 4, 3, device=dev, dtype=dt), _randn(5, 4, 2, device=dev, dtype=dt)),
+    conv2d_reference,
+    [C(block_sizes=[b], num_warps=w) for b in (1, 2, 4, 8, 16) for w in (1, 4)],
+    half_tol=HALF_LOOSE, reduces=True))
+
+# ---------------------------------------------------------------- softmax and norms
+_NORM_CONFIGS = [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[128], num_warps=8), C(block_sizes=[8]),
+                 C(block_sizes=[16], reduction_loops=[64]), C(block_sizes=[1], num_warps=2), C(block_sizes=[2], num_stages=1),
+                 C(block_sizes=[32], reduction_loops=[512]), C(block_sizes=[4], num_warps=1), C(block_sizes=[1], num_warps=16)]
+
+
+def _softmax_ref(x):
+    return torch.softmax(x.double(), dim=1)
+
+
+register(Example(
+    "softmax", softmax,
+    lambda d, t: (torch.randn(33, 1000, device=d, dtype=t),),
+    _softmax_ref,
+    [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[128], num_warps=8), C(block_sizes=[8]),
+     C(block_sizes=[1], reduction_loops=[64]), C(block_sizes=[16]), C(block_sizes=[2], num_stages=1),
+     C(block_sizes=[4], reduction_loops=[256], num_warps=1), C(block_sizes=[32]), C(block_sizes=[1], num_warps=16)],
+    reduces=True))
+register(Example(
+    "softmax_three_pass", softmax_three_pass,
+    lambda d, t: (torch.randn(4, 200, device=d, dtype=t),),
+    _softmax_ref,
+    [C(block_sizes=[1, 64]), C(block_sizes=[2, 32]), C(block_sizes=[4, 128]), C(block_sizes=[1, 256]),
+     C(block_sizes=[4, 16]), C(block_sizes=[2, 64], num_warps=2), C(block_sizes=[1, 32]),
+     C(block_sizes=[4, 64], num_stages=3), C(block_sizes=[2, 128]), C(block_sizes=[1, 16])],
+    reduces=True))
+register(Example(
+    "softmax_online", softmax_online,
+    lambda d, t: (torch.randn(6, 3000, device=d, dtype=t),),
+    _softmax_ref,
+    [C(block_sizes=[1, 512]), C(block_sizes=[2, 256]), C(block_sizes=[4, 1024]), C(block_sizes=[1, 128]),
+     C(block_sizes=[8, 64]), C(block_sizes=[2, 2048]), C(block_sizes=[1, 4096]), C(block_sizes=[4, 256], num_warps=8),
+     C(block_sizes=[2, 512], num_stages=3), C(block_sizes=[1, 32])],
+    reduces=True))
+register(Example(
+    "layer_norm", layer_norm,
+    lambda d, t: (torch.randn(30, 700, device=d, dtype=t), torch.randn(700, device=d, dtype=t),
+                  torch.randn(700, device=d, dtype=t), 1e-5),
+    lambda x, w, b, eps: torch.nn.functional.layer_norm(x.double(), (x.shape[1],), w.double(), b.double(), eps),
+    _NORM_CONFIGS, reduces=True))
+register(Example(
+    "rms_norm", rms_norm,
+    lambda d, t: (torch.randn(30, 700, device=d, dtype=t), torch.randn(700, device=d, dtype=t), 1e-6),
+    lambda x, w, eps: x.double() * torch.rsqrt((x.double() ** 2).mean(-1, keepdim=True) + eps) * w.double(),
+    _NORM_CONFIGS, reduces=True))
+
+# ---------------------------------------------------------------- attention
+register(Example(
+    "flash_scalar", flash_scalar,
+    lambda d, t: tuple(torch.randn(200, device=d, dtype=t) for _ in range(3)),
+    lambda q, k, v: (v.double()[None, :] * torch.softmax(q.double()[:, None] * k.double()[None, :], 1)).sum(1),
+    [C(block_sizes=[16, 16]), C(block_sizes=[32, 64]), C(block_sizes=[64, 32]), C(block_sizes=[8, 128]),
+     C(block_sizes=[128, 8]), C(block_sizes=[16, 256]), C(block_sizes=[256, 16]), C(block_sizes=[32, 32], num_warps=2),
+     C(block_sizes=[4, 64]), C(block_sizes=[64, 64], num_warps=8)],
+    reduces=True))
+for _causal in (False, True):
+    register(Example(
+        f"attention{'_causal' if _causal else ''}", attention,
+        (lambda c: lambda d, t: (torch.randn(2, 100, 64, device=d, dtype=t), torch.randn(2, 100, 64, device=d, dtype=t),
+                                  torch.randn(2, 100, 64, device=d, dtype=t), c))(_causal),
+        attention_reference,
+        [C(block_sizes=[16, 16]), C(block_sizes=[32, 16]), C(block_sizes=[16, 32]), C(block_sizes=[64, 32]),
+         C(block_sizes=[32, 64], num_warps=8), C(block_sizes=[128, 16]), C(block_sizes=[16, 128]), C(block_sizes=[64, 64], num_stages=3),
+         C(block_sizes=[32, 32], num_warps=2), C(block_sizes=[128, 64], num_warps=8)],
+        fp32_tol=TF32, half_tol=(6e-2, 6e-2), reduces=True))
