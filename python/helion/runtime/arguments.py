@@ -32,14 +32,38 @@ def call_site(skip_codes=()) -> str | None:
     return None
 
 
+def _layout(v: torch.Tensor) -> str:
+    return "nested" if v.is_nested else str(v.layout).replace("torch.", "")
+
+
 def _describe(v) -> str:
     if isinstance(v, torch.Tensor):
+        if v.is_nested or v.layout != torch.strided:
+            return f"a {_layout(v)} {v.dtype} tensor on {v.device}"
         return f"a {v.dtype} tensor of shape {list(v.shape)} on {v.device}"
     return f"a {type(v).__name__}"
 
 
 def _is_tensor_annotation(annotation) -> bool:
     return annotation is torch.Tensor or annotation in ("torch.Tensor", "Tensor")
+
+
+# annotation -> (accepted types, what to say); `float` takes ints as Python does.
+_SCALAR_ANNOTATIONS = {"int": ((int,), "an int"), "float": ((int, float), "a float"), "bool": ((bool,), "a bool")}
+
+
+def _annotation_mismatch(annotation, value) -> str | None:
+    """What the annotation asks for, when `value` does not give it."""
+    if _is_tensor_annotation(annotation):
+        return None if isinstance(value, torch.Tensor) else "a torch.Tensor"
+    name = annotation.__name__ if isinstance(annotation, type) else annotation
+    if name in _SCALAR_ANNOTATIONS:
+        types_, what = _SCALAR_ANNOTATIONS[name]
+        if isinstance(value, hl.constexpr):
+            value = value.value
+        if not isinstance(value, types_) or (name == "float" and isinstance(value, bool)):
+            return what
+    return None
 
 
 def explain_bad_call(kernel, args: tuple, kwargs: dict, error: BaseException, where: str | None) -> None:
@@ -65,12 +89,18 @@ def argument_error(kernel, values: tuple, error: BaseException, where: str | Non
     tensors), naming the host variable."""
     from .kernel import _specialization_key
 
+    params = kernel.signature.parameters
+    for name, v in zip(kernel._split.captured, values):
+        wanted = _annotation_mismatch(params[name].annotation, v) if name in params else None
+        if wanted:
+            return exc.InvalidArgument(f"argument {name!r} of kernel {kernel.fn.__name__} must be {wanted}, "
+                                       f"got {_describe(v)}", location=where)
     for name, v in zip(kernel._split.captured, values):
         try:
             _specialization_key((v,))
         except Exception as e:  # noqa: BLE001 - explained below
             if isinstance(v, torch.Tensor):
-                return exc.InvalidArgument(f"kernel {kernel.fn.__name__}: tensor {name!r} ({v.layout}) cannot be "
+                return exc.InvalidArgument(f"kernel {kernel.fn.__name__}: tensor {name!r} ({_layout(v)}) cannot be "
                                            f"read by device code ({type(e).__name__}: {e}); pass a dense (strided) tensor",
                                            location=where)
             return exc.InvalidArgument(f"kernel {kernel.fn.__name__}: device code reads {name!r}, which is {_describe(v)}; "
@@ -82,11 +112,16 @@ def check_new_specialization(kernel, values: tuple, where: str | None) -> torch.
     """Refuse values no specialization can take; returns the kernel's device."""
     name = kernel.fn.__name__
     devices: dict[torch.device, str] = {}
+    params = kernel.signature.parameters
     for arg, v in zip(kernel._split.captured, values):
+        wanted = _annotation_mismatch(params[arg].annotation, v) if arg in params else None
+        if wanted:
+            raise exc.InvalidArgument(f"argument {arg!r} of kernel {name} must be {wanted}, got {_describe(v)}",
+                                      location=where)
         if isinstance(v, torch.Tensor):
-            if v.layout != torch.strided:
-                raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} has layout {v.layout}; pass a dense tensor "
-                                          "(x.to_dense())", location=where)
+            if v.is_nested or v.layout != torch.strided:
+                raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} has layout {_layout(v)}; pass a dense tensor",
+                                          location=where)
             if v.device.type not in ("cpu", "cuda"):
                 raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} is on {v.device} (CUDA and CPU are supported)",
                                           location=where)

@@ -276,6 +276,15 @@ class _Specialization:
         return self._config_spec
 
 
+def _as_config(c, where: str | None) -> Config:
+    if isinstance(c, Config):
+        return c
+    if isinstance(c, dict):
+        return Config(**c)
+    raise exc.InvalidSetting(f"config= and configs=[...] take helion.Config objects (or dicts of Config fields), "
+                             f"got {type(c).__name__} {c!r}", location=where)
+
+
 class Kernel:
     """A compiled-on-demand Helion kernel; see `helion.kernel`."""
 
@@ -283,7 +292,11 @@ class Kernel:
                  settings: Settings | None = None, key: Callable | None = None) -> None:
         self.fn = fn
         self.settings = settings or Settings()
-        self.configs = [c if isinstance(c, Config) else Config(**c) for c in (configs or [])]
+        code = getattr(fn, "__code__", None)
+        where = f"{code.co_filename}:{code.co_firstlineno}" if code else None
+        self.configs = [_as_config(c, where) for c in (configs or [])]
+        if key is not None and not callable(key):
+            raise exc.InvalidSetting(f"key= must be a function of the kernel's arguments, got {key!r}", location=where)
         self.key = key
         self._split = host_split.split_kernel(fn)  # first: it explains what is not a kernel function
         self.signature = inspect.signature(fn)

@@ -1,0 +1,189 @@
+"""Bad calls of good kernels, and bad decorator/Settings arguments: each
+raises a helion.exc error of the right class, with a message that names the
+problem and the `file:line` of the user's call (or of the kernel line that
+cannot take the value)."""
+import inspect
+import re
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import helion
+import helion.language as hl
+from helion import exc
+
+CFG = helion.Config(block_sizes=[16])
+
+
+@helion.kernel(config=CFG)
+def add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(out.size(0)):
+        out[t] = x[t] + y[t]  # ADD-BODY
+    return out
+
+
+@helion.kernel(config=CFG)
+def scale(x: torch.Tensor, s: float, n: int) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(out.size(0)):
+        out[t] = x[t] * s + n
+    return out
+
+
+@helion.kernel(config=helion.Config(block_sizes=[4]))
+def head(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty(4, device=x.device)
+    for t in hl.tile(4):
+        out[t] = x[t]
+    return out
+
+
+@helion.kernel(config=CFG)
+def untyped(x, y):
+    out = torch.empty(16)
+    for t in hl.tile(16):
+        out[t] = x[t] + y[t]  # UNTYPED-BODY
+    return out
+
+
+@helion.kernel(config=CFG)
+def with_constexpr(x: torch.Tensor, k: hl.constexpr) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(out.size(0)):
+        out[t] = x[t] + k
+    return out
+
+
+def _line_of(kernel, marker: str) -> str:
+    lines, first = inspect.getsourcelines(kernel.fn)
+    return f"{__file__}:{first + next(i for i, line in enumerate(lines) if marker in line)}"
+
+
+X = torch.randn(32)
+META = torch.randn(32, device="meta")
+CALL = "call"  # the error names the line of the failing call in this file
+
+# (id, call, exception class, message pattern, where: CALL, a kernel marker, or None)
+BAD_CALLS = [
+    ("too-few-args", lambda: add(X), exc.InvalidArgument, r"kernel add\(x: torch.Tensor, y: torch.Tensor\).*missing a required argument: 'y'", CALL),
+    ("too-many-args", lambda: add(X, X, X), exc.InvalidArgument, r"called with 3 positional argument\(s\): too many positional arguments", CALL),
+    ("unknown-kwarg", lambda: add(X, y=X, z=X), exc.InvalidArgument, r"and 'y', 'z': got an unexpected keyword argument 'z'", CALL),
+    ("duplicate-kwarg", lambda: add(X, x=X), exc.InvalidArgument, r"multiple values for argument 'x'", CALL),
+    ("only-kwargs-missing", lambda: add(y=X), exc.InvalidArgument, r"missing a required argument: 'x'", CALL),
+    ("meta-device", lambda: add(META, META), exc.InvalidArgument, r"tensor '\w+' is on meta \(CUDA and CPU are supported\)", CALL),
+    ("mixed-devices", lambda: add(X, META), exc.InvalidArgument, r"tensor 'y' is on meta", CALL),
+    ("list-as-tensor", lambda: add([1.0] * 32, X), exc.InvalidArgument, r"argument 'x' of kernel add must be a torch.Tensor, got a list", CALL),
+    ("dict-as-tensor", lambda: add({"a": X}, X), exc.InvalidArgument, r"argument 'x' of kernel add must be a torch.Tensor, got a dict", CALL),
+    ("none-as-tensor", lambda: add(None, X), exc.InvalidArgument, r"argument 'x' .* got a NoneType", CALL),
+    ("none-as-second-tensor", lambda: add(X, None), exc.InvalidArgument, r"argument 'y' of kernel add must be a torch.Tensor, got a NoneType", CALL),
+    ("list-as-second-tensor", lambda: add(X, [1.0] * 32), exc.InvalidArgument, r"argument 'y' of kernel add must be a torch.Tensor, got a list", CALL),
+    ("tuple-as-tensor", lambda: add(X, (1.0, 2.0)), exc.InvalidArgument, r"argument 'y' .* got a tuple", CALL),
+    ("numpy-array", lambda: add(np.ones(32, dtype=np.float32), X), exc.InvalidArgument, r"must be a torch.Tensor, got a ndarray", CALL),
+    ("int-as-tensor", lambda: add(3, X), exc.InvalidArgument, r"argument 'x' .* got a int", CALL),
+    ("sparse-tensor", lambda: add(X.to_sparse(), X.to_sparse()), exc.InvalidArgument, r"tensor '\w+' \(sparse_coo\) cannot be read by device code.*pass a dense", CALL),
+    ("nested-tensor", lambda: add(torch.nested.nested_tensor([torch.randn(2)]), X), exc.InvalidArgument, r"\(nested\) cannot be read by device code", CALL),
+    ("huge-int", lambda: scale(X, 1.0, 2**70), exc.InvalidArgument, r"int 'n' = 1180591620717411303424 does not fit in 64 bits", CALL),
+    ("huge-negative-int", lambda: scale(X, 1.0, -(2**64)), exc.InvalidArgument, r"int 'n' = -18446744073709551616 does not fit in 64 bits", CALL),
+    ("huge-constexpr", lambda: with_constexpr(X, 2**64), exc.InvalidArgument, r"hl.constexpr 'k' = 18446744073709551616 does not fit", CALL),
+    ("str-for-float", lambda: scale(X, "2", 1), exc.InvalidArgument, r"argument 's' of kernel scale must be a float, got a str", CALL),
+    ("0-dim-tensor-for-float", lambda: scale(X, torch.tensor(2.0), 1), exc.InvalidArgument, r"argument 's' .* must be a float, got a torch.float32 tensor of shape \[\]", CALL),
+    ("float-for-int", lambda: scale(X, 1.0, 2.5), exc.InvalidArgument, r"argument 'n' of kernel scale must be an int, got a float", CALL),
+    ("bool-for-float", lambda: scale(X, True, 1), exc.InvalidArgument, r"argument 's' .* must be a float, got a bool", CALL),
+    ("tensor-for-int", lambda: scale(X, 1.0, X), exc.InvalidArgument, r"argument 'n' .* must be an int, got a torch.float32 tensor of shape \[32\]", CALL),
+    ("bad-kwarg-value", lambda: scale(X, s=None, n=1), exc.InvalidArgument, r"argument 's' .* must be a float, got a NoneType", CALL),
+    ("unannotated-list", lambda: untyped([1.0] * 16, X), exc.InvalidArgument, r"device code reads 'x', which is a list; device code takes tensors", CALL),
+    ("needs-64-bit-indexing", lambda: head(torch.empty(1).expand(2**31)), exc.NotSupported, r"tensor 'x' of shape \[2147483648\] needs 64-bit indexing", CALL),
+    ("bind-too-few", lambda: add.bind((X,)), exc.InvalidArgument, r"missing a required argument: 'y'", CALL),
+    ("bind-bad-value", lambda: add.bind((X, None)), exc.InvalidArgument, r"argument 'y' .* got a NoneType", CALL),
+    ("bound-kernel-call", lambda: add.bind((X, X))(X), exc.InvalidArgument, r"missing a required argument: 'y'", CALL),
+    ("complex-dtype", lambda: add(X.to(torch.complex64), X.to(torch.complex64)), exc.NotSupported, r"dtype torch.complex64 is not supported", "for t in hl.tile"),
+    ("uint16-dtype", lambda: add(torch.zeros(32, dtype=torch.uint16), torch.zeros(32, dtype=torch.uint16)), exc.NotSupported, r"dtype torch.uint16 is not supported", "for t in hl.tile"),
+    ("0-dim-tensors", lambda: add(torch.tensor(1.0), torch.tensor(2.0)), exc.NotSupported, r"0-dim tensor argument '\w+'; pass a Python number", "for t in hl.tile"),
+    ("shorter-second-tensor", lambda: add(X, torch.randn(8)), exc.TypeError_, r"indexes dim 0 of 'y', of size 8", "ADD-BODY"),
+    ("unannotated-int", lambda: untyped(3, X), exc.TypeError_, r"cannot index int", "UNTYPED-BODY"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
+def test_bad_call(case):
+    _, call, cls, pattern, where = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's prototype/deprecation warnings
+        with pytest.raises(cls) as info:
+            call()
+    text = str(info.value)
+    assert re.search(pattern, text), text
+    if where == CALL:
+        expected = f"{__file__}:{call.__code__.co_firstlineno}"
+    else:
+        kernel = {"ADD-BODY": add, "UNTYPED-BODY": untyped}.get(where, add)
+        expected = _line_of(kernel, where)
+    assert text.startswith(expected + ": "), f"expected {expected}, got: {text}"
+
+
+def _decorate(**kwargs):
+    def k(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+        return out
+
+    return helion.kernel(**kwargs)(k)
+
+
+def _varargs():
+    @helion.kernel(config=CFG)
+    def k(*xs):
+        out = torch.empty_like(xs[0])
+        for t in hl.tile(out.size(0)):
+            out[t] = xs[0][t]
+        return out
+
+
+# (id, call, exception class, message pattern, location pattern or None)
+BAD_SETUP = [
+    ("settings-effort", lambda: helion.Settings(autotune_effort="fast"), exc.InvalidSetting, r"autotune_effort must be 'none', 'quick' or 'full', got 'fast'", None),
+    ("settings-bool-type", lambda: _decorate(print_output_code="yes"), exc.InvalidSetting, r"setting print_output_code must be True or False, got 'yes'", None),
+    ("settings-int-type", lambda: helion.Settings(max_specializations="8"), exc.InvalidSetting, r"setting max_specializations must be an int, got '8'", None),
+    ("settings-max-specializations", lambda: helion.Settings(max_specializations=0), exc.InvalidSetting, r"max_specializations must be at least 1, got 0", None),
+    ("settings-index-dtype", lambda: helion.Settings(index_dtype=torch.float32), exc.InvalidSetting, r"index_dtype must be torch.int32 or torch.int64", None),
+    ("unknown-setting", lambda: _decorate(not_a_setting=1), exc.Base, r"unknown helion.kernel settings: \['not_a_setting'\]", None),
+    ("config-and-configs", lambda: _decorate(config=CFG, configs=[CFG]), exc.Base, r"either config= or configs=, not both", None),
+    ("config-is-a-string", lambda: _decorate(config="fast"), exc.InvalidSetting, r"take helion.Config objects .* got str 'fast'", r"test_bad_arguments.py:\d+"),
+    ("configs-hold-an-int", lambda: _decorate(configs=[CFG, 1]), exc.InvalidSetting, r"got int 1", r"test_bad_arguments.py:\d+"),
+    ("key-not-callable", lambda: _decorate(key=3), exc.InvalidSetting, r"key= must be a function of the kernel's arguments, got 3", r"test_bad_arguments.py:\d+"),
+    ("config-unknown-field", lambda: helion.Config(blok_sizes=[16]), exc.InvalidConfig, r"unknown Config fields: \['blok_sizes'\]", None),
+    ("kernel-of-a-class", lambda: helion.kernel(int), exc.NotSupported, r"decorates a Python function \(`def`\), got type", None),
+    ("kernel-of-none", lambda: helion.kernel()(None), exc.NotSupported, r"decorates a Python function \(`def`\), got NoneType", None),
+    ("kernel-of-a-lambda", lambda: helion.kernel(lambda x: x), exc.NotSupported, r"cannot compile a lambda", r"test_bad_arguments.py:\d+"),
+    ("kernel-with-varargs", _varargs, exc.NotSupported, r"kernel parameter `\*xs` is not supported", r"test_bad_arguments.py:\d+"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_SETUP, ids=[c[0] for c in BAD_SETUP])
+def test_bad_setup(case):
+    _, call, cls, pattern, location = case
+    with pytest.raises(cls) as info:
+        call()
+    text = str(info.value)
+    assert re.search(pattern, text), text
+    if location:
+        assert re.match(f".*{location}: ", text), text
+
+
+def test_edge_arguments_that_work():
+    """Valid but unusual arguments run and match torch."""
+    empty = torch.randn(0)
+    assert add(empty, empty).shape == (0,)
+    a, b = torch.randn(32, 3)[:, 1], torch.randn(64)[::2]  # strided views
+    torch.testing.assert_close(add(a, b), a + b)
+    torch.testing.assert_close(add(X.double(), X.double()), X.double() * 2)
+    torch.testing.assert_close(scale(X, 0.5, 2**40), X * 0.5 + 2**40)
+    g = X.clone().requires_grad_()
+    torch.testing.assert_close(add(g, X), (g + X).detach())
+    torch.testing.assert_close(scale(X, 2, 1), X * 2 + 1)  # an int where a float is annotated
+    torch.testing.assert_close(with_constexpr(X, 3), X + 3)
+    torch.testing.assert_close(with_constexpr(X, hl.constexpr(4)), X + 4)  # already wrapped
