@@ -9,7 +9,7 @@ import math
 import torch
 
 from .. import exc
-from .values import DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype, tensor_type
+from .values import DTensor, Scalar, Sym, TensorArg, Tile
 
 
 class IndexingMixin:
@@ -22,12 +22,8 @@ class IndexingMixin:
         if math.prod(t.shape) > 1 << 20:
             raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is too large to load whole into one program; "
                                    "index it with tiles", location=self.where())
-        operands = [self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(s), self.b.index_const(s)], "!tile.tile")
-                    for s in t.shape]
-        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, 0, 0>")
-        dims = list(t.shape)
-        return DTensor(self.b.op1("tile.load", [t.value] + operands, tensor_type(dims, t.dtype), {"operandSegmentSizes": seg}),
-                       t.dtype, dims)
+        tiles = [self.b.make_tile(self.zero_index, self.b.index_const(s), self.b.index_const(s)) for s in t.shape]
+        return self.b.load(t.value, tiles, None, t.dtype, list(t.shape))
 
     def _subscript_chain(self, node: ast.Subscript):
         """(base, items) of a subscript. Chained subscripts of a tensor argument,
@@ -192,14 +188,14 @@ class IndexingMixin:
                 if length < 1 or length & (length - 1) or not 0 <= lo < hi <= size:
                     raise exc.NotSupported(f"slice {lo}:{hi} of a dim of size {size}: bounded slices need a power-of-two length "
                                            "inside the tensor", location=self.where())
-                tile = self.b.op1("tile.make_tile", [self.b.index_const(lo), self.b.index_const(hi), self.b.index_const(length)], "!tile.tile")
+                tile = self.b.make_tile(self.b.index_const(lo), self.b.index_const(hi), self.b.index_const(length))
                 operands.append(tile)
                 dims.append(length)
             elif isinstance(it, slice):
                 # A full slice is a reduction slot: persistent (one block) or
                 # looped by Config.reduction_loops.
                 slot = self._reduction_slot(size)
-                tile = self.b.op1("tile.make_tile", [self.zero_index, self.b.index_const(size), self.slot_values[slot]], "!tile.tile")
+                tile = self.b.make_tile(self.zero_index, self.b.index_const(size), self.slot_values[slot])
                 self._bind_tile(Tile(tile, Sym(slot), False, size))
                 operands.append(tile)
                 dims.append(Sym(slot))
@@ -238,16 +234,11 @@ class IndexingMixin:
         operands, dims, expand_at = self._index_operands(base, items, for_store=False)
         load_dims = [x for x in dims if x is not None]
         mask = self._gather_mask(dims)
-        seg = self.ctx.parse_attr(f"array<i32: 1, {len(operands)}, {0 if mask is None else 1}, 0>")
-        if mask is not None:
-            operands = operands + [mask.value]
+        v = self.b.load(base.value, operands, None if mask is None else mask.value, base.dtype, load_dims)
         if not load_dims:
-            result = Scalar(self.b.op1("tile.load", [base.value] + operands, mlir_dtype(base.dtype), {"operandSegmentSizes": seg}), base.dtype)
             if expand_at:
                 raise exc.NotSupported("None on a scalar load", location=self.where())
-            return result
-        v = DTensor(self.b.op1("tile.load", [base.value] + operands, tensor_type(load_dims, base.dtype),
-                               {"operandSegmentSizes": seg}), base.dtype, load_dims)
+            return v
         for axis in expand_at:
             v = self.ops.expand_dims(v, axis)
         return v
@@ -354,9 +345,7 @@ class IndexingMixin:
                 raise exc.TypeError_(f"cannot store {self.describe(value)} into one element", location=self.where())
             v = self.ops.scalar(value, base.dtype)
         mask = self._gather_mask(dims)
-        seg = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
-        extra = [mask.value] if mask is not None else []
-        self.b.op("tile.store", [v.value, base.value] + operands + extra, attributes={"operandSegmentSizes": seg})
+        self.b.store(v.value, base.value, operands, None if mask is None else mask.value)
 
     def _check_store_covers_grid(self, base: TensorArg, operands: list) -> None:
         """Programs run in parallel: a store whose index does not depend on

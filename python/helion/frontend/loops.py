@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import ast
 
-from .. import _mlir as ir
 from .. import exc
 from .. import language as hl
 from .traced_kernel import SlotInfo
@@ -16,13 +15,7 @@ class LoopsMixin:
     def new_slot(self, reduction: bool, extent, in_grid: bool) -> int:
         slot = len(self.slots)
         self.slots.append(SlotInfo(slot, reduction, extent if isinstance(extent, int) else None, in_grid))
-        attrs = {"slot": slot}
-        if reduction:
-            attrs["reduction"] = True
-        if isinstance(extent, int):
-            attrs["extent"] = extent
-        b = ir.Builder.before(self.anchor)
-        op = b.create("tile.block_size", results=[self.b.type("index")], attributes=attrs, loc=self.b.loc)
+        op = self.b.block_size(self.anchor, slot, reduction, extent)
         self.slot_values[slot] = op.result()
         self.slot_ops[slot] = op
         return slot
@@ -140,11 +133,8 @@ class LoopsMixin:
         if n > 1 and id(node) not in self.multi_dim_seen:
             self.multi_dim_seen.add(id(node))
             self.multi_dim_loops.append(n)
-        seg = self.ctx.parse_attr
         if top:
-            grid = self.b.op("tile.grid", lbs + ubs + steps,
-                             attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}>")}, regions=1)
-            block = grid.regions[0].add_block([self.b.type("!tile.tile")] * n)
+            _, block = self.b.grid(lbs, ubs, steps)
             saved_block, saved_env = self.b.block, dict(self.env)
             self.b.block = block
             for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
@@ -153,7 +143,7 @@ class LoopsMixin:
             self.grid_line = node.lineno
             self._visit_body(node.body)
             self._at(node)
-            self.b.op("tile.yield")
+            self.b.yield_()
             self.b.block, self.env = saved_block, saved_env
             return
         # Inner loop: values assigned in the body that exist before it are carried.
@@ -187,12 +177,8 @@ class LoopsMixin:
             self.env[name] = _rebind(init, loop.result(i))
 
     def _trace_inner_loop(self, node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits):
-        seg = self.ctx.parse_attr
         init_values = [v.value for v in inits]
-        result_types = [self._type_of(v) for v in inits]
-        loop = self.b.op("tile.for", lbs + ubs + steps + init_values, result_types,
-                         attributes={"operandSegmentSizes": seg(f"array<i32: {n}, {n}, {n}, {len(inits)}>")}, regions=1)
-        block = loop.regions[0].add_block([self.b.type("!tile.tile")] * n + result_types)
+        loop, block = self.b.for_(lbs, ubs, steps, init_values, [self._type_of(v) for v in inits])
         saved_block, saved_env = self.b.block, dict(self.env)
         self.b.block = block
         args = block.arguments
@@ -227,7 +213,7 @@ class LoopsMixin:
             elif not init.is_index:
                 v = self.ops.cast(v, init.dtype)
             yields.append(v.value)
-        self.b.op("tile.yield", yields)
+        self.b.yield_(yields)
         self.b.block, self.env = saved_block, saved_env
 
     def _grid_dims_reached(self, values) -> set[int]:

@@ -7,7 +7,7 @@ import torch
 
 from .. import exc
 from .semantics import promote, same_extent
-from .values import DTensor, Sym, tensor_type
+from .values import DTensor, Sym
 
 
 class DotMixin:
@@ -23,8 +23,7 @@ class DotMixin:
         give 0, but exp(0) = 1): zero them so they add nothing to the dot.
         eliminate-masks folds the select away when tiles are always full.
         A plain load needs none: its masked lanes already read 0."""
-        owner = x.value.owner
-        if owner is not None and owner.name == "tile.load":
+        if self.b.is_load(x.value):
             return x
         mask = self._lane_mask(x, axis)
         return x if mask is None else self.ops.where(mask, x, 0)
@@ -85,12 +84,9 @@ class DotMixin:
         if a.ndim == 3 and a.dims[0] == 1 and b.dims[0] == 1:
             # A batch of one is a plain 2-d dot: Triton maps those to tensor cores.
             a2, b2, base2 = (self.ops.reshape(t, t.dims[1:]) for t in (a, b, base))
-            r = self.b.op1("tile.dot", [a2.value, b2.value, base2.value], tensor_type(base2.dims, acc_dtype),
-                           {"input_precision": precision})
-            result = self.ops.expand_dims(DTensor(r, acc_dtype, base2.dims), 0)
+            result = self.ops.expand_dims(self.b.dot(a2, b2, base2, precision), 0)
         else:
-            r = self.b.op1("tile.dot", [a.value, b.value, base.value], tensor_type(dims, acc_dtype), {"input_precision": precision})
-            result = DTensor(r, acc_dtype, dims)
+            result = self.b.dot(a, b, base, precision)
         if acc is not None and acc.dtype != acc_dtype:
             result = self.ops.binary("add", self.ops.cast(result, acc.dtype), acc)
         if out_dtype is not None:

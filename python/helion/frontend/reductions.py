@@ -8,7 +8,7 @@ import math
 import torch
 
 from .. import exc
-from .values import DTensor, Scalar, Sym, Tile, mlir_dtype, tensor_type
+from .values import DTensor, Scalar, Sym, Tile
 
 
 class ReductionsMixin:
@@ -93,10 +93,7 @@ class ReductionsMixin:
         mask = self._lane_mask(xs[0], axis)
         if mask is not None:
             xs = [self.ops.where(mask, x, o) for x, o in zip(xs, others)]
-        dims = [d for i, d in enumerate(xs[0].dims) if i != axis]
-        result_types = [tensor_type(dims, x.dtype) if dims else mlir_dtype(x.dtype) for x in xs]
-        op = self.b.op("tile.reduce", [x.value for x in xs], result_types, {"axis": axis}, regions=1)
-        block = op.regions[0].add_block([self.b.type(mlir_dtype(x.dtype)) for x in xs] * 2)
+        op, block, dims = self.b.reduce(xs, axis)
         n = len(xs)
         acc = [Scalar(v, x.dtype) for v, x in zip(block.arguments[:n], xs)]
         new = [Scalar(v, x.dtype) for v, x in zip(block.arguments[n:], xs)]
@@ -106,7 +103,7 @@ class ReductionsMixin:
         outs = list(out) if multi and isinstance(out, (tuple, list)) else [out]
         if len(outs) != n or any(o is None for o in outs):
             raise exc.TypeError_(f"hl.reduce combine_fn must return {n} value{'s' if n > 1 else ''}", location=self.where())
-        self.b.op("tile.yield", [self.ops.scalar(o, x.dtype).value for o, x in zip(outs, xs)])
+        self.b.yield_([self.ops.scalar(o, x.dtype).value for o, x in zip(outs, xs)])
         self.b.block, self.b.loc = saved_block, saved_loc
         results = [DTensor(op.result(i), x.dtype, list(dims)) if dims else Scalar(op.result(i), x.dtype) for i, x in enumerate(xs)]
         if keep_dims:
@@ -119,10 +116,8 @@ class ReductionsMixin:
         dims = [d for i, d in enumerate(x.dims) if i not in axes]
         if not dims:
             # Every dim reduced: a scalar.
-            flat = self.b.op1("tile.reshape", [x.value], tensor_type([1], x.dtype))
-            return self._make_reduce("sum", DTensor(flat, x.dtype, [1]), 0)
-        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
-        return DTensor(v, x.dtype, dims)
+            return self._make_reduce("sum", self.b.reshape(x, [1]), 0)
+        return self.b.reshape(x, dims)
 
     def _lane_mask(self, x: DTensor, axis: int):
         """An i1 tensor shaped like x: false on lanes past the reduced tile's bound."""
@@ -133,7 +128,7 @@ class ReductionsMixin:
 
     def _tile_mask(self, tile: Tile, d) -> DTensor:
         """The 1-d valid-lane mask of a tile whose dim is `d`."""
-        return DTensor(self.b.op1("tile.mask", [tile.value], tensor_type([d], torch.bool)), torch.bool, [d])
+        return self.b.tile_mask(tile.value, d)
 
     def _valid_count(self, x: DTensor, axis: int):
         d = x.dims[axis]
@@ -168,7 +163,7 @@ class ReductionsMixin:
             d = x.dims[axis]
             if isinstance(d, Sym) and d.slot in self.tile_of_slot:
                 tile = self.tile_of_slot[d.slot]
-                idx = DTensor(self.b.op1("tile.index", [tile.value], tensor_type([d], torch.int32)), torch.int32, [d])
+                idx = self.b.tile_index(tile.value, d)
                 begin = self.ops.cast(Scalar(self._tile_begin(tile), torch.int64, True), torch.int32)
                 idx = self.ops.binary("sub", idx, begin)
             elif isinstance(d, int) and d & (d - 1) == 0:
@@ -176,10 +171,7 @@ class ReductionsMixin:
             else:
                 raise exc.NotSupported(f"{kind} over a dim of size {d}", location=self.where())
             operands.append(self.ops.place(idx, axis, x.dims))
-        result_types = [tensor_type(dims, o.dtype) if dims else mlir_dtype(o.dtype) for o in operands]
-        op = self.b.op("tile.reduce", [o.value for o in operands], result_types, {"axis": axis}, regions=1)
-        scalar_types = [self.b.type(mlir_dtype(o.dtype)) for o in operands]
-        block = op.regions[0].add_block(scalar_types * 2)
+        op, block, dims = self.b.reduce(operands, axis)
         saved = self.b.block
         self.b.block = block
         n = len(operands)
@@ -196,7 +188,7 @@ class ReductionsMixin:
             tie = self.ops.binary("and", self.ops.compare("eq", new[0], acc[0]), self.ops.compare("lt", new[1], acc[1]))
             take = self.ops.binary("or", better, tie)
             out = [self.ops.where(take, new[0], acc[0]), self.ops.where(take, new[1], acc[1])]
-        self.b.op("tile.yield", [o.value for o in out])
+        self.b.yield_([o.value for o in out])
         self.b.block = saved
         results = [DTensor(op.result(i), o.dtype, list(dims)) if dims else Scalar(op.result(i), o.dtype)
                    for i, o in enumerate(operands)]

@@ -8,7 +8,7 @@ import math
 import torch
 
 from .. import exc
-from .ir_builder import IRBuilder
+from .ir_builder import TileBuilder
 from .values import DTensor, Scalar, Sym, mlir_dtype, tensor_type
 
 CMPI = {"eq": 0, "ne": 1, "lt": 2, "le": 3, "gt": 4, "ge": 5}
@@ -71,7 +71,7 @@ def broadcast_dims(a: list, b: list, where: str, pinned: dict | None = None) -> 
 
 
 class DeviceOps:
-    def __init__(self, b: IRBuilder) -> None:
+    def __init__(self, b: TileBuilder) -> None:
         self.b = b
         # slot -> extent of the reduction slots over power-of-two extents
         self.pinned: dict[int, int] = {}
@@ -86,7 +86,7 @@ class DeviceOps:
         new = [t if same_extent(d, t, self.pinned) else d for d, t in zip(x.dims, dims)]
         if new == x.dims:
             return x
-        return DTensor(self.b.op1("tile.rebind", [x.value], tensor_type(new, x.dtype)), x.dtype, new)
+        return self.b.rebind(x, new)
 
     # -- conversion --------------------------------------------------------
     def scalar(self, x, dtype: torch.dtype) -> Scalar:
@@ -157,7 +157,7 @@ class DeviceOps:
         if x.dims == dims:
             return x
         broadcast_dims(x.dims, dims, self.b.where())
-        return DTensor(self.b.op1("tile.broadcast", [x.value], tensor_type(dims, x.dtype)), x.dtype, list(dims))
+        return self.b.broadcast(x, dims)
 
     def place(self, x: DTensor, pos: int, dims: list) -> DTensor:
         """A 1-d tensor as dim `pos` of a tensor of `dims`, broadcast to it."""
@@ -169,14 +169,10 @@ class DeviceOps:
 
     def arange(self, start: int, end: int) -> DTensor:
         """The int32 lanes start .. end-1 (end - start a power of two)."""
-        n = end - start
-        return DTensor(self.b.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end}), torch.int32, [n])
+        return self.b.arange(start, end)
 
     def expand_dims(self, x: DTensor, axis: int) -> DTensor:
-        dims = list(x.dims)
-        dims.insert(axis, 1)
-        v = self.b.op1("tile.expand_dims", [x.value], tensor_type(dims, x.dtype), {"axis": axis})
-        return DTensor(v, x.dtype, dims)
+        return self.b.expand_dims(x, axis)
 
     def common(self, xs, dtype: torch.dtype):
         """Cast operands to dtype and broadcast them to one shape."""
@@ -378,10 +374,7 @@ class DeviceOps:
         return r
 
     def permute(self, x: DTensor, perm: list) -> DTensor:
-        perm = [p % x.ndim for p in perm]
-        dims = [x.dims[p] for p in perm]
-        v = self.b.op1("tile.permute", [x.value], tensor_type(dims, x.dtype), {"permutation": perm})
-        return DTensor(v, x.dtype, dims)
+        return self.b.permute(x, [p % x.ndim for p in perm])
 
     def reshape(self, x: DTensor, dims: list) -> DTensor:
         """x reshaped to `dims` (ints and slots; one -1 takes the rest of the static size)."""
@@ -390,8 +383,7 @@ class DeviceOps:
         if -1 in dims:
             rest = math.prod(d for d in dims if isinstance(d, int) and d != -1)
             dims[dims.index(-1)] = known // max(rest, 1)
-        v = self.b.op1("tile.reshape", [x.value], tensor_type(dims, x.dtype))
-        return DTensor(v, x.dtype, dims)
+        return self.b.reshape(x, dims)
 
     def clamp(self, x, lo=None, hi=None):
         if lo is not None:

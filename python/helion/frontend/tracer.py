@@ -27,13 +27,13 @@ from . import ops as op_registry
 from .host_split import SplitKernel
 from .indexing import IndexingMixin
 from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue
-from .ir_builder import IRBuilder
+from .ir_builder import TileBuilder
 from .loops import LoopsMixin
 from .matmul import DotMixin
 from .reductions import ReductionsMixin
 from .semantics import DeviceOps
 from .traced_kernel import RuntimeArg, SlotInfo, TracedKernel
-from .values import BlockSize, DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype, tensor_type
+from .values import BlockSize, DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", ast.FloorDiv: "floordiv",
            ast.Mod: "mod", ast.Pow: "pow", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor",
@@ -53,7 +53,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.split = split
         self.values = values
         self.ctx = ir.Context()
-        self.b = IRBuilder(self.ctx, split.filename)
+        self.b = TileBuilder(self.ctx, split.filename)
         self.ops = DeviceOps(self.b)
         self.slots: list[SlotInfo] = []
         self.slot_values: dict[int, object] = {}  # slot -> its tile.block_size value
@@ -115,12 +115,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             else:
                 self.env[name] = v  # baked in
         module = self.ctx.create_module()
-        fn_type = self.ctx.parse_type(f"({', '.join(arg_types)}) -> ()")
         self.b.block = module.body
-        kernel = self.b.op("tile.kernel", attributes={
-            "sym_name": split.fn_name, "function_type": fn_type,
-            "arg_attrs": self.ctx.parse_attr(f"[{', '.join(arg_attrs)}]")}, regions=1)
-        body = kernel.regions[0].add_block([self.b.type(t) for t in arg_types])
+        _, body = self.b.kernel(split.fn_name, arg_types, arg_attrs)
         self.b.block = body
         for (name, kind, v), arg in zip(bindings, body.arguments):
             if kind == "tensor":
@@ -129,14 +125,14 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 self.device = self.device or v.device
             else:
                 self.env[name] = Scalar(arg, torch.float32)
-        self.anchor = self.b.op("arith.constant", [], ["index"], {"value": self.ctx.parse_attr("0 : index")})
-        self.zero_index = self.anchor.result()
+        self.zero_index = self.b.index_const(0)
+        self.anchor = self.zero_index.owner
         for name, v in list(self.env.items()):
             if isinstance(v, hl.RegisteredBlockSize):  # from host code: a slot of its own
                 slot = self.new_slot(False, v.extent, False)
                 self.env[name] = BlockSize(self.slot_values[slot], slot)
         self._visit_loop(split.device_loop, top=True)
-        self.b.op("tile.return")
+        self.b.return_()
         for s in self.slots:
             if s.reduction and s.min_size > 1:  # a persistent block (or chunk) at least this wide
                 self.slot_ops[s.slot].set_attribute("min_block", s.min_size)
@@ -440,7 +436,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
 
     # ------------------------------------------------------------ attributes
     def _tile_begin(self, t: Tile):
-        return self.b.op1("tile.begin", [t.value], "index")
+        return self.b.tile_begin(t.value)
 
     def _attribute(self, obj, name: str):
         if isinstance(obj, Tile):
@@ -449,14 +445,13 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             if name == "begin":
                 return Scalar(self._tile_begin(obj), torch.int64, is_index=True)
             if name == "end":
-                return Scalar(self.b.op1("tile.end", [obj.value], "index"), torch.int64, is_index=True)
+                return Scalar(self.b.tile_end(obj.value), torch.int64, is_index=True)
             if name == "block_size":
                 if isinstance(obj.block, int):
                     return obj.block
-                return Scalar(self.b.op1("tile.block", [obj.value], "index"), torch.int64, is_index=True)
+                return Scalar(self.b.tile_block(obj.value), torch.int64, is_index=True)
             if name == "index":
-                dims = [obj.block]
-                return DTensor(self.b.op1("tile.index", [obj.value], tensor_type(dims, torch.int32)), torch.int32, dims)
+                return self.b.tile_index(obj.value, obj.block)
             if name == "id":
                 return self.binary("floordiv", Scalar(self._tile_begin(obj), torch.int64, True),
                                     self._attribute(obj, "block_size"))
