@@ -163,3 +163,13 @@ def test_distance_rule():
     assert aot.distance(a, {"x": "float16[64, 128]", "n": 64, "flag": True}) is None  # dtype
     assert aot.distance(a, {"x": "float32[64]", "n": 64, "flag": True}) is None  # rank
     assert aot.distance(a, {"x": "float32[64, 128]", "n": 64, "flag": False}) is None  # other value
+
+
+@pytest.mark.gpu
+def test_shipped_config_on_gpu_without_tuning(tmp_path, capsys):
+    add = _add_kernel()
+    add.settings.aot_configs = _write(tmp_path, add, [_entry(4096, 512)])
+    x = torch.randn(4096, device="cuda")
+    torch.testing.assert_close(add(x, x), x + x)
+    assert _used_config(add)["block_sizes"] == [512]
+    assert "Autotuning" not in capsys.readouterr().err  # no tuning at deploy

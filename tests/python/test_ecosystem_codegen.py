@@ -1,6 +1,7 @@
 """Readable generated code: Triton's assembly form with source locations, and PTX."""
 import inspect
 
+import pytest
 import torch
 
 import helion
@@ -75,3 +76,11 @@ def test_print_output_code_is_readable(capsys, monkeypatch, tmp_path):
     assert "// helion: TTIR of neg with helion.Config(block_sizes=[16]" in err
     assert "tt.func @neg(" in err and "// out[t] = -x[t]" in err
     assert "// ---- PTX for sm_90 ----" in err and ".entry neg" in err
+
+
+@pytest.mark.gpu
+def test_ptx_for_the_current_gpu():
+    major, minor = torch.cuda.get_device_capability()
+    x = torch.randn(100, device="cuda")
+    text = add.bind((x, x)).to_triton_code(CONFIG, ptx=True)
+    assert f"// ---- PTX for sm_{major}{minor} ----" in text and ".entry add" in text
