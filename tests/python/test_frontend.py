@@ -257,7 +257,7 @@ def test_closure_values_and_env_settings(monkeypatch, capsys):
     torch.testing.assert_close(shift(x), x + 3.5)
     err = capsys.readouterr().err
     assert "using the default config (autotune_effort='none')" in err
-    assert '"tt.func"' in err
+    assert "tt.func @shift" in err and "tt.get_program_id" in err  # the readable TTIR
 
 
 # ---------------------------------------------------------------- puzzle 12 and what it needs
