@@ -466,6 +466,14 @@ NB_MODULE(_mlir, m) {
       .def("set_attribute", [](PyOperation &o, const std::string &name, nb::handle value) {
         o.op->setAttr(name, toAttribute(&o.owner->ctx->context, value));
       })
+      .def_prop_ro("num_programs", [](const PyOperation &o) -> std::optional<int64_t> {
+        // The launch size helion-lower-grid records (tile.num_programs), on a
+        // tile.kernel or the tt.func it became; None when not static.
+        auto *dialect = o.owner->ctx->context.getLoadedDialect<helion::tile::TileDialect>();
+        if (IntegerAttr n = dialect->getNumProgramsAttrHelper().getAttr(o.op))
+          return n.getInt();
+        return std::nullopt;
+      })
       .def_prop_ro("location", [](const PyOperation &o) {
         return printToString([&](llvm::raw_ostream &os) { o.op->getLoc().print(os); });
       })

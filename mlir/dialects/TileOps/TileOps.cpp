@@ -710,7 +710,7 @@ LogicalResult ReduceOp::verify() {
       return emitOpError() << "combine arguments " << i << " and " << n + i
                            << " must be " << elt;
   }
-  auto yield = llvm::dyn_cast<YieldOp>(combine.back());
+  auto yield = combine.empty() ? YieldOp() : llvm::dyn_cast<YieldOp>(combine.back());
   if (!yield || yield.getNumOperands() != n)
     return emitOpError() << "combine region must end with tile.yield of " << n << " values";
   for (unsigned i = 0; i < n; ++i)

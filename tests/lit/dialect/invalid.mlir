@@ -1102,3 +1102,19 @@ tile.kernel @k() attributes {tile.num_program = 4 : i64} {
   }
   tile.return
 }
+
+// -----
+
+tile.kernel @k(%x: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%i) = (%c0) to (%c8) step (%c8) {
+    %v = tile.load %x[%i] : memref<8xf32>[!tile.tile] -> tensor<8xf32>
+    // expected-error @+1 {{combine region must end with tile.yield of 1 values}}
+    %s = "tile.reduce"(%v) <{axis = 0 : i64}> ({
+    ^bb0(%a: f32, %b: f32):
+    }) : (tensor<8xf32>) -> f32
+    tile.yield
+  }
+  tile.return
+}

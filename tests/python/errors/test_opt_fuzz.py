@@ -38,6 +38,8 @@ def find_helion_opt() -> str | None:
     return next((c for c in candidates if os.path.isfile(c) and os.access(c, os.X_OK)), None)
 
 
+OPT = find_helion_opt()
+
 # --- inputs -----------------------------------------------------------------
 
 
@@ -61,12 +63,26 @@ def helion_opt_args(run: str) -> list[str] | None:
     return [w for w in words[1:] if w not in drop and not w.startswith("2>")]
 
 
+def generic_form(path: str) -> str | None:
+    """The file printed in generic op form (what MLIR prints for invalid IR),
+    whose mutations reach verifiers the custom parsers would shield."""
+    if OPT is None:
+        return None
+    p = subprocess.run([OPT, path, "-split-input-file", "--mlir-print-op-generic"], capture_output=True, text=True,
+                       timeout=TIMEOUT_S)
+    return p.stdout if p.returncode == 0 else None
+
+
 def load_seeds() -> list[Seed]:
     seeds = []
     for path in sorted(glob.glob(os.path.join(LIT_DIR, "**", "*.mlir"), recursive=True)):
         text = open(path).read()
         runs = [a for a in (helion_opt_args(m) for m in re.findall(r"^// RUN: (.*)$", text, re.M)) if a is not None]
-        seeds.append(Seed(os.path.relpath(path, REPO), text, runs or [[]]))
+        rel = os.path.relpath(path, REPO)
+        seeds.append(Seed(rel, text, runs or [[]]))
+        generic = generic_form(path)
+        if generic:
+            seeds.append(Seed(rel + " (generic form)", generic, runs or [[]]))
     return seeds
 
 
@@ -185,6 +201,17 @@ def make_mutant(rng: random.Random, seed: Seed) -> str:
     return text
 
 
+def mutate_args(rng: random.Random, args: list[str]) -> list[str]:
+    """Sometimes changes a number in the pass options (a Config value)."""
+    sites = [i for i, a in enumerate(args) if re.search(r"\d", a)]
+    if not sites or rng.random() < 0.7:
+        return args
+    i = rng.choice(sites)
+    out = list(args)
+    out[i] = mutate_int(rng, out[i])
+    return out
+
+
 # --- running ------------------------------------------------------------------
 
 
@@ -214,7 +241,7 @@ def fuzz(opt: str, n: int, seed: int, out_dir: str) -> tuple[dict[str, int], lis
     jobs = []
     for i in range(n):
         s = rng.choice(seeds)
-        jobs.append((i, s, make_mutant(rng, s), rng.choice(s.runs)))
+        jobs.append((i, s, make_mutant(rng, s), mutate_args(rng, rng.choice(s.runs))))
     work = tempfile.mkdtemp(prefix="helion-fuzz-")
 
     def run(job):
@@ -244,7 +271,6 @@ def fuzz(opt: str, n: int, seed: int, out_dir: str) -> tuple[dict[str, int], lis
     return counts, failures
 
 
-OPT = find_helion_opt()
 needs_opt = pytest.mark.skipif(OPT is None, reason="helion-opt not built")
 
 
