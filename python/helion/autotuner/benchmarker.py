@@ -154,7 +154,7 @@ class TimingHandler:
             raise WorkerFatal(f"{type(e).__name__}: {e}") from None
         outs = [args[i] for i in state["written"]]
         if baseline:  # the parent shares these with every timing worker
-            return {"status": "ok", "ms": self._time(run, 10), "cut": False, "outputs": [o.cpu() for o in outs]}
+            return {"status": "ok", "ms": self._time(run, 10), "cut": False, "outputs": _to_bytes(outs)}
         if state["check"] and self.expected is not None:
             bad = compare_outputs(outs, self.expected, state["atol"], state["rtol"])
             if bad is not None:
@@ -208,8 +208,32 @@ class GpuBenchmarker:
                        "check": check}
         self.pool.set_state(self._state)
 
-    def set_expected(self, expected: Sequence[Any]) -> None:
-        self.pool.set_state(dict(self._state, expected=list(expected)))
+    def set_expected(self, outputs: bytes, device: Any) -> None:
+        """A "baseline" job's outputs become every worker's reference (kept on
+        this process's GPU and shared by CUDA IPC like the inputs)."""
+        self._expected = [t.to(device) for t in _from_bytes(outputs)]
+        self.pool.set_state(dict(self._state, expected=self._expected))
+
+
+def _to_bytes(tensors: Sequence[Any]) -> bytes:
+    """CPU tensors as plain bytes: ForkingPickler would share them through
+    file descriptors, which our (not multiprocessing-spawned) workers cannot
+    receive."""
+    import io
+
+    import torch
+
+    buf = io.BytesIO()
+    torch.save([t.detach().cpu() for t in tensors], buf)
+    return buf.getvalue()
+
+
+def _from_bytes(data: bytes) -> list:
+    import io
+
+    import torch
+
+    return torch.load(io.BytesIO(data), weights_only=True)
 
     def run(self, kind: str, cands: Sequence[dict], best_ms: float | None, on_done=None) -> list[JobResult]:
         return self.pool.run([(kind, (c, best_ms)) for c in cands], self.timeout, on_done=on_done)

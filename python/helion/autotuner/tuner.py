@@ -39,7 +39,7 @@ class Session:
         values = {name: getattr(settings, name) for name in _SETTING_OPTIONS}
         for name in _SETTING_OPTIONS:
             short = name.removeprefix("autotune_")
-            for spelling in (name, short):
+            for spelling in (name, short, "seed" if short == "random_seed" else short):
                 if spelling in options:
                     values[name] = options.pop(spelling)
         self.effort = values["autotune_effort"]
@@ -149,7 +149,7 @@ class _GpuRun:
                                          f"{o.dtype} tensor of shape {list(o.shape)}, which matches no tensor the "
                                          "kernel writes")
             free.remove(match)
-            expected[written.index(match)] = o.detach()
+            expected[written.index(match)] = o.detach().to(self.spec.device)
         if any(e is None for e in expected):
             missing = [list(runtime[w].shape) for w, e in zip(written, expected) if e is None]
             raise exc.InvalidSetting(f"{self.kernel.fn.__name__}: autotune_baseline_fn returned no value for the "
@@ -174,7 +174,7 @@ class _GpuRun:
                 continue
             r = self.bench.run("baseline", [self._candidate(cand)], None)[0]
             if r.ok:
-                self.bench.set_expected(r.value["outputs"])
+                self.bench.set_expected(r.value["outputs"], self.spec.device)
                 self.have_baseline = True
                 return
         self.log("no default config ran: candidates' outputs are not checked", logging.WARNING)
@@ -194,7 +194,17 @@ class _GpuRun:
             self.log.debug(f"{config_text(c.config)}: {kind}: {c.message}")
             self.log.step(None)
 
+        failure: list[BaseException] = []
+
         def time_them() -> None:
+            try:
+                time_loop()
+            except BaseException as e:  # re-raised in the caller's thread
+                failure.append(e)
+                while ready.get() is not None:  # let the compile side finish
+                    pass
+
+        def time_loop() -> None:
             while True:
                 first = ready.get()
                 if first is None:
@@ -220,6 +230,8 @@ class _GpuRun:
         finally:
             ready.put(None)
             timer.join()
+        if failure:
+            raise failure[0]
         return times
 
     def _record(self, c: precompile.CompiledCandidate, r: Any, times: list, i: int) -> None:

@@ -1,0 +1,275 @@
+"""Autotuning benchmark (GPU): kernels written as plain user code with no
+config, tuned from scratch at each effort; tuning wall time and the tuned
+rate side by side with torch eager, torch.compile, a device copy, cuBLAS
+(torch.matmul) and SDPA, measured in the same run.
+
+    python benchmarks/autotune.py --out DIR [--effort quick|full|quick,full] [--kernels add,softmax,...]
+    python benchmarks/autotune.py --cpu-check   # each kernel on small CPU inputs vs torch (no GPU)
+
+Results merge into DIR/autotune.json (one row per kernel and effort, so the
+kernels can be run in several invocations) and DIR/autotune.png.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
+import helion  # noqa: E402
+import helion.language as hl  # noqa: E402
+
+GOALS = {"copy": 0.95, "matmul": 1.0, "sdpa": 0.85}
+QUICK_SECONDS = 30.0
+
+
+# -- the kernels, as a user writes them ------------------------------------------
+def add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tile in hl.tile(out.size()):
+        out[tile] = x[tile] + y[tile]
+    return out
+
+
+def softmax(x: torch.Tensor) -> torch.Tensor:
+    n, _m = x.size()
+    out = torch.empty_like(x)
+    for tile_n in hl.tile(n):
+        values = x[tile_n, :]
+        amax = torch.amax(values, dim=1, keepdim=True)
+        exp = torch.exp(values - amax)
+        sum_exp = torch.sum(exp, dim=1, keepdim=True)
+        out[tile_n, :] = exp / sum_exp
+    return out
+
+
+def layer_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tile_m in hl.tile(m):
+        acc = x[tile_m, :].to(torch.float32)
+        mean = torch.mean(acc, dim=-1, keepdim=True)
+        centered = acc - mean
+        var = torch.mean(centered * centered, dim=-1, keepdim=True)
+        normalized = centered * torch.rsqrt(var + eps)
+        out[tile_m, :] = (normalized * weight[:].to(torch.float32) + bias[:].to(torch.float32)).to(out.dtype)
+    return out
+
+
+def matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, k = x.size()
+    k2, n = y.size()
+    out = torch.empty([m, n], dtype=x.dtype, device=x.device)
+    for tile_m, tile_n in hl.tile([m, n]):
+        acc = hl.zeros([tile_m, tile_n], dtype=torch.float32)
+        for tile_k in hl.tile(k):
+            acc = torch.addmm(acc, x[tile_m, tile_k], y[tile_k, tile_n])
+        out[tile_m, tile_n] = acc.to(x.dtype)
+    return out
+
+
+def attention(q_in: torch.Tensor, k_in: torch.Tensor, v_in: torch.Tensor) -> torch.Tensor:
+    m_dim = q_in.size(-2)
+    n_dim = k_in.size(-2)
+    head_dim = hl.specialize(q_in.size(-1))
+    q_view = q_in.reshape([-1, m_dim, head_dim])
+    v_view = v_in.reshape([-1, n_dim, head_dim])
+    k_view = k_in.reshape([-1, n_dim, head_dim]).transpose(1, 2)
+    out = torch.empty_like(q_view)
+    qk_scale = 1.0 / math.sqrt(head_dim) * 1.44269504  # exp2 instead of exp
+    for tile_b, tile_m in hl.tile([q_view.size(0), m_dim], block_size=[1, None]):
+        m_i = hl.full([tile_b, tile_m], float("-inf"), dtype=torch.float32)
+        l_i = torch.full_like(m_i, 1.0)
+        acc = hl.zeros([tile_b, tile_m, head_dim], dtype=torch.float32)
+        q = q_view[tile_b, tile_m, :]
+        for tile_n in hl.tile(v_view.size(1)):
+            k = k_view[tile_b, :, tile_n]
+            qk = torch.bmm(q, k)
+            m_ij = torch.maximum(m_i, torch.amax(qk, -1) * qk_scale)
+            qk = qk * qk_scale - m_ij[:, :, None]
+            p = torch.exp2(qk)
+            l_ij = torch.sum(p, -1)
+            alpha = torch.exp2(m_i - m_ij)
+            l_i = l_i * alpha + l_ij
+            acc = acc * alpha[:, :, None]
+            v = v_view[tile_b, tile_n, :]
+            acc = torch.baddbmm(acc, p.to(v.dtype), v)
+            m_i = m_ij
+        acc = acc / l_i[:, :, None]
+        out[tile_b, tile_m, :] = acc.to(out.dtype)
+    return out.view(q_in.size())
+
+
+# -- cases: inputs, torch references and what the rate is measured against ------
+def _sdpa(q, k, v):
+    return torch.nn.functional.scaled_dot_product_attention(q, k, v)
+
+
+def _cases(small: bool, device: str) -> dict:
+    bf16 = torch.bfloat16 if device == "cuda" else torch.float32
+    n = 256 if small else 8192
+
+    def rnd(*shape):
+        return torch.randn(*shape, device=device, dtype=bf16)
+
+    def mm(m, nn, k):
+        return dict(fn=matmul, inputs=lambda: (rnd(m, k), rnd(k, nn)), eager=torch.matmul, kind="matmul",
+                    work=2 * m * nn * k, unit="TFLOP/s")
+
+    bh, s, d = (2, 128, 32) if small else (32, 4096, 128)
+    add_n = 1 << (12 if small else 26)
+    cases = {
+        "add": dict(fn=add, inputs=lambda: (rnd(add_n), rnd(add_n)), eager=torch.add, kind="copy",
+                    work=3 * add_n * 2, copy_elems=add_n, unit="TB/s"),
+        "softmax": dict(fn=softmax, inputs=lambda: (rnd(n, n),), eager=lambda x: torch.softmax(x, -1), kind="copy",
+                        work=2 * n * n * 2, copy_elems=n * n, unit="TB/s"),
+        "layer_norm": dict(fn=layer_norm, inputs=lambda: (rnd(n, n), rnd(n), rnd(n)),
+                           eager=lambda x, w, b: torch.nn.functional.layer_norm(x, (x.size(1),), w, b), kind="copy",
+                           work=2 * n * n * 2, copy_elems=n * n, unit="TB/s"),
+        "matmul_8192": mm(*(256, 256, 256) if small else (8192, 8192, 8192)),
+        "matmul_4096": mm(*(128, 128, 128) if small else (4096, 4096, 4096)),
+        "matmul_8192x8192x1024": mm(*(256, 256, 64) if small else (8192, 8192, 1024)),
+        "attention": dict(fn=attention, inputs=lambda: (rnd(bh, s, d), rnd(bh, s, d), rnd(bh, s, d)), eager=_sdpa,
+                          kind="sdpa", work=4 * bh * s * s * d, unit="TFLOP/s"),
+    }
+    return cases
+
+
+def _bench(fn) -> float:
+    from triton.testing import do_bench
+
+    return do_bench(fn, warmup=25, rep=100, return_mode="median")
+
+
+def _rate(case: dict, ms: float) -> float:
+    return case["work"] / ms / 1e9  # bytes or flops per ms -> TB/s or TFLOP/s
+
+
+def run_case(name: str, case: dict, effort: str) -> dict:
+    args = case["inputs"]()
+    kernel = helion.kernel(case["fn"], autotune_effort=effort, autotune_skip_cache=True)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    out = kernel(*args)  # the first call tunes
+    torch.cuda.synchronize()
+    tune_s = time.perf_counter() - start
+    ref = case["eager"](*args)
+    err = (out.float() - ref.float()).abs().max().item()
+    config = kernel.bind(args).spec.best.config
+    row = dict(kernel=name, effort=effort, tune_seconds=tune_s, config=repr(config), max_abs_err=err, unit=case["unit"])
+    row["helion_ms"] = _bench(lambda: kernel(*args))
+    row["helion"] = _rate(case, row["helion_ms"])
+    row["eager"] = _rate(case, _bench(lambda: case["eager"](*args)))
+    try:
+        compiled = torch.compile(case["eager"])
+        compiled(*args)
+        row["torch_compile"] = _rate(case, _bench(lambda: compiled(*args)))
+    except Exception as e:  # noqa: BLE001 - reported, not fatal
+        row["torch_compile"] = None
+        row["torch_compile_error"] = f"{type(e).__name__}: {str(e)[:200]}"
+    if case["kind"] == "copy":
+        src = torch.empty(case["copy_elems"], device="cuda", dtype=torch.bfloat16)
+        dst = torch.empty_like(src)
+        copy_ms = _bench(lambda: dst.copy_(src))
+        row["copy"] = 2 * src.numel() * 2 / copy_ms / 1e9
+        row["baseline"], row["ratio"] = "copy", row["helion"] / row["copy"]
+    elif case["kind"] == "matmul":
+        row["cublas"] = row["eager"]  # torch.matmul is cuBLAS
+        row["baseline"], row["ratio"] = "cublas", row["helion"] / row["cublas"]
+    else:
+        row["sdpa"] = row["eager"]
+        row["baseline"], row["ratio"] = "sdpa", row["helion"] / row["sdpa"]
+    row["goal"] = f">= {GOALS[case['kind']]} of {row['baseline']}"
+    row["met"] = row["ratio"] >= GOALS[case["kind"]] and (effort != "quick" or tune_s <= QUICK_SECONDS)
+    return row
+
+
+def _plot(rows: list[dict], path: str) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: skipping the plot", file=sys.stderr)
+        return
+    names = sorted({r["kernel"] for r in rows})
+    efforts = sorted({r["effort"] for r in rows}, key=["quick", "full"].index)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5))
+    width = 0.8 / max(1, len(efforts))
+    for i, effort in enumerate(efforts):
+        by = {r["kernel"]: r for r in rows if r["effort"] == effort}
+        xs = [j + i * width for j in range(len(names))]
+        ax1.bar(xs, [by[n]["ratio"] if n in by else 0 for n in names], width, label=effort)
+        ax2.bar(xs, [by[n]["tune_seconds"] if n in by else 0 for n in names], width, label=effort)
+    for ax, title in ((ax1, "tuned rate / baseline (copy, cuBLAS, SDPA)"), (ax2, "tuning wall time (s)")):
+        ax.set_xticks([j + width * (len(efforts) - 1) / 2 for j in range(len(names))])
+        ax.set_xticklabels(names, rotation=30, ha="right")
+        ax.set_title(title)
+        ax.legend()
+    ax1.axhline(1.0, color="gray", linewidth=0.8)
+    ax2.axhline(QUICK_SECONDS, color="gray", linewidth=0.8, linestyle="--")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    print(f"wrote {path}")
+
+
+def cpu_check(names: list[str]) -> int:
+    """Each kernel on small CPU inputs with its default config, against torch."""
+    bad = 0
+    for name in names:
+        case = _cases(True, "cpu")[name]
+        args = case["inputs"]()
+        kernel = helion.kernel(case["fn"], autotune_effort="none")
+        ref = case["eager"](*args).float()
+        err = (kernel(*args).float() - ref).abs().max().item() / ref.abs().max().item()
+        ok = err < 1e-2  # fp32 dots run as tf32
+        bad += not ok
+        print(f"{name}: max error vs torch {err:.2e} of the largest value {'ok' if ok else 'MISMATCH'}")
+    return 1 if bad else 0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    p.add_argument("--effort", default="quick,full", help="quick, full or quick,full")
+    p.add_argument("--kernels", default=",".join(_cases(True, "cpu")), help="comma-separated subset")
+    p.add_argument("--cpu-check", action="store_true", help="run each kernel small on the CPU executor and exit")
+    a = p.parse_args()
+    names = [n for n in a.kernels.split(",") if n]
+    unknown = set(names) - set(_cases(True, "cpu"))
+    if unknown:
+        p.error(f"unknown kernels {sorted(unknown)}; known: {', '.join(_cases(True, 'cpu'))}")
+    if a.cpu_check:
+        return cpu_check(names)
+    if not torch.cuda.is_available():
+        p.error("needs a CUDA GPU (use --cpu-check on a CPU machine)")
+    os.makedirs(a.out, exist_ok=True)
+    path = os.path.join(a.out, "autotune.json")
+    rows = json.load(open(path)) if os.path.exists(path) else []
+    cases = _cases(False, "cuda")
+    for effort in [e for e in a.effort.split(",") if e]:
+        for name in names:
+            print(f"== {name} ({effort})", file=sys.stderr, flush=True)
+            row = run_case(name, cases[name], effort)
+            row["gpu"] = torch.cuda.get_device_name()
+            print(json.dumps(row), flush=True)
+            rows = [r for r in rows if (r["kernel"], r["effort"]) != (name, effort)] + [row]
+            with open(path, "w") as f:  # after every kernel: a later failure keeps what was measured
+                json.dump(rows, f, indent=1)
+            torch.cuda.empty_cache()
+    print(f"{'kernel':24} {'effort':6} {'tune s':>7} {'rate':>8} {'ratio':>6}  goal")
+    for r in rows:
+        print(f"{r['kernel']:24} {r['effort']:6} {r['tune_seconds']:7.1f} {r['helion']:8.3f} {r['ratio']:6.2f}  "
+              f"{r['goal']}{'' if r['met'] else '  (not met)'}")
+    _plot(rows, os.path.join(a.out, "autotune.png"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
