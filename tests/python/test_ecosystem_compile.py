@@ -184,3 +184,20 @@ def test_compiled_reduce_overhead_gpu():
     for _ in range(3):  # the later calls replay a CUDA graph
         got = f(x, x)
     torch.testing.assert_close(got, (x + x) * 3)
+
+
+def test_nested_helper_returns_are_not_the_kernels():
+    @helion.kernel(config=C16)
+    def scaled(x):
+        def length_and_dtype(t):  # host code; its tuple return is not the kernel's
+            return t.size(0), t.dtype
+
+        n, dtype = length_and_dtype(x)
+        out = torch.empty([n], dtype=dtype, device=x.device)
+        for t in hl.tile(n):
+            out[t] = x[t] * 2
+        return out
+
+    x = torch.randn(40)
+    got, _ = _graphs(lambda a: scaled(a) + 1, x)
+    torch.testing.assert_close(got, x * 2 + 1)

@@ -70,6 +70,17 @@ def _root_name(node: ast.AST) -> str | None:
             return None
 
 
+def _own_nodes(fdef: ast.FunctionDef):
+    """The nodes of fdef's body outside nested functions, lambdas and classes
+    (whose `return`s are not the kernel's)."""
+    stack = list(fdef.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
 def _analyze(fdef: ast.FunctionDef, loop: ast.For, params: list[str]) -> tuple[list[str], list | None, str | None]:
     """(written parameters, return structure, problem) from the kernel's AST."""
     aliases = {p: p for p in params}  # host name -> the parameter it is a view of
@@ -97,7 +108,7 @@ def _analyze(fdef: ast.FunctionDef, loop: ast.For, params: list[str]) -> tuple[l
 
     rebound = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     structures = []
-    for node in ast.walk(fdef):
+    for node in _own_nodes(fdef):
         if isinstance(node, ast.Return):
             value = node.value
             if value is None or (isinstance(value, ast.Constant) and value.value is None):
