@@ -23,6 +23,7 @@ class IndexingMixin:
             raise exc.NotSupported(f"tensor {t.name!r} of shape {list(t.shape)} is too large to load whole into one program; "
                                    "index it with tiles", location=self.where())
         tiles = [self.b.make_tile(self.zero_index, self.b.index_const(s), self.b.index_const(s)) for s in t.shape]
+        self.loads.append((t, tiles, False, self.where()))
         return self.b.load(t.value, tiles, None, t.dtype, list(t.shape))
 
     def _subscript_chain(self, node: ast.Subscript):
@@ -232,6 +233,8 @@ class IndexingMixin:
         if not isinstance(base, TensorArg):
             raise exc.TypeError_(f"cannot index {self.describe(base)}", location=self.where())
         operands, dims, expand_at = self._index_operands(base, items, for_store=False)
+        self.loads.append((base, operands, bool(self._gather_masks) or any(isinstance(it, DTensor) for it in items),
+                           self.where()))
         load_dims = [x for x in dims if x is not None]
         mask = self._gather_mask(dims)
         v = self.b.load(base.value, operands, None if mask is None else mask.value, base.dtype, load_dims)
@@ -333,6 +336,7 @@ class IndexingMixin:
             raise exc.TypeError_(f"cannot store into {self.describe(base)}; only kernel tensor arguments are writable", location=self.where())
         operands, dims, _ = self._index_operands(base, items, for_store=True)
         self._check_store_covers_grid(base, operands)
+        self.stored.add(id(base))
         value = self.operand(value)
         if dims:
             if isinstance(value, DTensor) and value.ndim > len(dims):
@@ -360,6 +364,23 @@ class IndexingMixin:
                 f"{self.grid_line}): the programs along it all write the same elements (a race). Index the store with "
                 f"every grid tile, reduce over that dim inside one program (a full slice `x[t, :]` or an inner "
                 f"hl.tile loop), or make it a grid of one program", location=self.where())
+
+    def _check_reads_of_written_tensors(self) -> None:
+        """A read of a tensor the kernel writes must stay inside the program's
+        own part of it (index every grid tile, no gathers): elsewhere it sees
+        what other programs write, or have not written yet."""
+        for base, operands, gathers, where in self.loads:
+            if id(base) not in self.stored:
+                continue
+            reached = self._grid_dims_reached(operands)
+            missing = [name for d, (_, extent, name) in enumerate(self.grid_dims) if d not in reached and extent != 1]
+            if missing or gathers:
+                what = (f"without indexing grid tile {', '.join(f'`{m}`' for m in missing)}" if missing
+                        else "through a gather")
+                raise exc.NotSupported(
+                    f"reads {base.name!r}, which this kernel writes, {what}: it would read elements other programs "
+                    f"write (or have not written yet). Read a separate input, or write the result to another tensor",
+                    location=where)
 
     def _gather_mask(self, dims: list):
         """AND of the tile masks recorded for gather dims, shaped like the access."""

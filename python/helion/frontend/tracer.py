@@ -75,6 +75,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.grid_line = 0
         self.ended_tiles: dict[str, int] = {}  # tile name -> line of its loop, once the loop ended
         self.arg_sources: dict[object, list] = {}  # inner-loop block argument -> the values it derives from
+        self.loads: list[tuple] = []  # (tensor argument, index operands, gathers?, where) of each load
+        self.stored: set[int] = set()  # ids of the tensor arguments stored into
 
     def build(self) -> TracedKernel:
         try:
@@ -133,6 +135,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 self.env[name] = BlockSize(self.slot_values[slot], slot)
         self._visit_loop(split.device_loop, top=True)
         self.b.return_()
+        self._check_reads_of_written_tensors()
         for s in self.slots:
             if s.reduction and s.min_size > 1:  # a persistent block (or chunk) at least this wide
                 self.slot_ops[s.slot].set_attribute("min_block", s.min_size)

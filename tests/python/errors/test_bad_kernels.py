@@ -1240,6 +1240,30 @@ def int_to_a_negative_power():
     elementwise(lambda x, t: x[t] ** -6, XI)  # BAD
 
 
+@bad(exc.NotSupported, "reads 'out', which this kernel writes, without indexing grid tile `t`")
+def read_what_other_programs_write():
+    @kernel
+    def k(x):
+        out = torch.zeros_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+            out[t] = out[t] + out[:].sum()  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "reads 'out', which this kernel writes, through a gather")
+def gather_from_a_written_tensor():
+    @kernel
+    def k(x, idx):
+        out = torch.zeros_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t]
+            x[t] = out[idx[t]]  # BAD
+        return out
+    k(X, torch.randint(0, 64, (64,)))
+
+
 # -- helpers ------------------------------------------------------------------------------------
 def _recurse(v):
     return _recurse(v)  # BAD
@@ -1375,6 +1399,19 @@ def test_sum_with_dtype_casts_first():
 
     x = torch.full((8, 64), 200, dtype=torch.uint8)
     torch.testing.assert_close(k(x), x.float().sum(dim=1))
+
+
+def test_in_place_update_is_not_a_race():
+    @helion.kernel(config=helion.Config(block_sizes=[16, 8]))
+    def k(x):
+        for tm, tn in hl.tile([x.size(0), x.size(1)]):
+            x[tm, tn] = x[tm, tn] * 2
+            x[tm, tn] += 1
+        return x
+
+    x = torch.randn(40, 24)
+    expected = x * 2 + 1
+    torch.testing.assert_close(k(x), expected)
 
 
 def test_abs_builtin_on_a_device_value():
