@@ -142,9 +142,29 @@ def _remove(folder: str) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def triton_compile(path: str, target, options: dict, what: str):
+def _entry_folder(ck) -> str:
+    return os.path.dirname(next(iter(ck.metadata_group.values()), ""))
+
+
+def _load(ck, what: str) -> bool:
+    """Load the kernel onto the current GPU; False when the binary fails to
+    load (a corrupt cache entry); a kernel too big for the GPU is refused."""
+    from triton.runtime.errors import OutOfResources
+
+    try:
+        ck._init_handles()
+    except OutOfResources as e:
+        raise exc.CompilationError(f"{what} does not fit on this GPU: {e}") from None
+    except RuntimeError:
+        return False
+    return True
+
+
+def triton_compile(path: str, target, options: dict, what: str, load: bool = False):
     """`triton.compile(path, ...)`, recovering once from a corrupt entry of
-    Triton's cache: the entry is removed, one warning given, compiled again."""
+    Triton's cache: the entry is removed, one warning given, compiled again.
+    With `load`, the kernel is also loaded onto the GPU (a binary that fails
+    to load counts as a corrupt entry)."""
     import triton
 
     for attempt in (0, 1):
@@ -158,12 +178,15 @@ def triton_compile(path: str, target, options: dict, what: str):
                 continue
             raise exc.CompilationError(f"Triton failed to compile {what}: {e}") from None
         binary = ck.asm.get("cubin") if hasattr(ck, "asm") else None
-        if isinstance(binary, bytes) and not cubin_is_complete(binary):
-            folder = os.path.dirname(next(iter(ck.metadata_group.values()), ""))
-            if attempt == 0 and folder and os.path.isdir(folder):
-                _warn(f"helion: Triton's cache entry {folder} holds a truncated cubin; recompiling")
-                _remove(folder)
-                continue
-            raise exc.CompilationError(f"Triton produced a truncated cubin for {what}")
-        return ck
+        problem = "a truncated cubin" if isinstance(binary, bytes) and not cubin_is_complete(binary) else None
+        if problem is None and load and not _load(ck, what):
+            problem = "a binary the GPU driver refuses"
+        if problem is None:
+            return ck
+        folder = _entry_folder(ck)
+        if attempt == 0 and folder and os.path.isdir(folder):
+            _warn(f"helion: Triton's cache entry {folder} holds {problem}; recompiling")
+            _remove(folder)
+            continue
+        raise exc.CompilationError(f"Triton produced {problem} for {what}")
     raise AssertionError("unreachable")

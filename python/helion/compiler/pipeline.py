@@ -44,9 +44,10 @@ def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
     return TTIRResult(module.to_string(generic=True), int(num_programs), kernel.name)
 
 
-def compile_ttir(ttir: TTIRResult, config: Config, target=None):
-    """Triton-compile TTIR text; returns the CompiledKernel. Corrupt cache
-    entries (ours or Triton's) are recompiled with a warning (disk_cache)."""
+def compile_ttir(ttir: TTIRResult, config: Config, target=None, load: bool = False):
+    """Triton-compile TTIR text; returns the CompiledKernel, loaded onto the
+    current GPU with `load`. Corrupt cache entries (ours or Triton's) are
+    recompiled with a warning (disk_cache)."""
     from triton.backends.compiler import GPUTarget
 
     if target is None:
@@ -56,4 +57,4 @@ def compile_ttir(ttir: TTIRResult, config: Config, target=None):
         target = GPUTarget("cuda", major * 10 + minor, 32)
     path = disk_cache.ttir_file(ttir.name, ttir.text)
     options = {"num_warps": config.num_warps or 4, "num_stages": config.num_stages or 2}
-    return disk_cache.triton_compile(path, target, options, f"{ttir.name} with {config!r}")
+    return disk_cache.triton_compile(path, target, options, f"{ttir.name} with {config!r}", load=load)

@@ -107,8 +107,7 @@ class CompiledEntry:
         if device.type == "cuda":
             start = time.perf_counter()
             with repro.internal_errors("triton.compile", None, config):
-                ck = pipeline.compile_ttir(self.ttir, config)
-                ck._init_handles()
+                ck = pipeline.compile_ttir(self.ttir, config, load=True)
             log.debug("%s: triton.compile and load took %.1f ms", traced.name, 1e3 * (time.perf_counter() - start))
             self.compiled = ck
             stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)

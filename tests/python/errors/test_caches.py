@@ -198,3 +198,38 @@ def test_reset_frees_specializations():
     assert kernel._specs == {} and all(r() is None for r in refs)
     x = torch.randn(5)
     torch.testing.assert_close(kernel(x), x * 2)
+
+
+def test_binary_the_driver_refuses_is_recompiled(caches, monkeypatch):
+    """On a GPU the kernel is loaded right after compiling; a cached binary
+    that fails to load is dropped and compiled again (simulated here)."""
+    from triton.compiler.compiler import CompiledKernel
+
+    ttir, config = _ttir()
+    _compile_quietly(ttir, config)
+    loads = []
+
+    def init_handles(ck):
+        loads.append(ck)
+        if len(loads) == 1:
+            raise RuntimeError("Triton Error [CUDA]: device kernel image is invalid")
+
+    monkeypatch.setattr(CompiledKernel, "_init_handles", init_handles)
+    with pytest.warns(helion.exc.CacheWarning, match="a binary the GPU driver refuses"):
+        pipeline.compile_ttir(ttir, config, target=SM90, load=True)
+    assert len(loads) == 2 and loads[0] is not loads[1]
+
+
+def test_kernel_too_big_for_the_gpu_is_a_compilation_error(caches, monkeypatch):
+    from triton.compiler.compiler import CompiledKernel
+    from triton.runtime.errors import OutOfResources
+
+    def init_handles(ck):
+        raise OutOfResources(352256, 232448, "shared memory")
+
+    monkeypatch.setattr(CompiledKernel, "_init_handles", init_handles)
+    ttir, config = _ttir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", helion.exc.CacheWarning)
+        with pytest.raises(helion.exc.CompilationError, match="does not fit on this GPU.*shared memory"):
+            pipeline.compile_ttir(ttir, config, target=SM90, load=True)
