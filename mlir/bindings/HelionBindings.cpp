@@ -521,6 +521,9 @@ NB_MODULE(_mlir, m) {
         llvm::raw_string_ostream errStream(err);
         if (failed(parsePassPipeline(pipeline, pm, errStream)))
           throw MLIRError("invalid pass pipeline '" + pipeline + "': " + err);
+        // Passes may assume verified IR (they check it after each pass, not
+        // before the first).
+        diags.check(mlir::verify(*mod.holder->module), "the module does not verify");
         diags.check(pm.run(*mod.holder->module), "pass pipeline '" + pipeline + "' failed");
       }, nb::arg("pipeline"), "Run a textual pass pipeline, e.g. 'canonicalize,cse'.");
 

@@ -12,6 +12,8 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <limits>
+
 namespace helion {
 #define GEN_PASS_DEF_CONVERTTILETOTRITON
 #include "conversion/TileToTriton/TileToTriton.h.inc"
@@ -425,6 +427,9 @@ LogicalResult Converter::convertOp(Operation *op) {
       })
       .Case([&](ArangeOp o) -> LogicalResult {
         int64_t start = static_cast<int64_t>(o.getStart()), end = static_cast<int64_t>(o.getEnd());
+        if (start < std::numeric_limits<int32_t>::min() || end > std::numeric_limits<int32_t>::max())
+          return o.emitOpError() << "range [" << start << ", " << end
+                                 << ") does not fit tt.make_range's 32-bit bounds";
         auto t = RankedTensorType::get({end - start}, b.getI32Type());
         Value r = tt(loc, "tt.make_range", {}, t, {attr("start", i32(start)), attr("end", i32(end))})->getResult(0);
         map.map(o.getResult(), castInt(loc, r, o.getType()));

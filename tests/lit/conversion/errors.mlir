@@ -84,3 +84,12 @@ tile.kernel @unlowerable(%x: memref<16xf32>) attributes {tile.num_programs = 1 :
   %r = tile.rebind %v : tensor<16xf32> -> tensor<16xf32>
   tile.return
 }
+
+// -----
+
+tile.kernel @wide_range(%x: memref<16xi64>) attributes {tile.num_programs = 1 : i64} {
+  %pid = tile.program_id
+  // expected-error @+1 {{range [4294967296, 4294967312) does not fit tt.make_range's 32-bit bounds}}
+  %r = tile.arange 4294967296 to 4294967312 : tensor<16xi64>
+  tile.return
+}
