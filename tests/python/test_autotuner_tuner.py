@@ -41,6 +41,15 @@ def test_autotune_on_cpu_checks_candidates_and_returns_the_default(capfd):
     torch.testing.assert_close(scale_add(x, y), x * 2 + y)
 
 
+def test_autotune_on_cpu_keeps_strided_layouts(capfd):
+    # Views that are not dense: candidates run on copies with the same strides and offsets.
+    base_x, base_y = torch.randn(2000, 3), torch.randn(2000, 3)
+    x, y = base_x[:, 1], base_y[:, 2]
+    scale_add.autotune((x, y))
+    assert "3 agree on the CPU executor" in capfd.readouterr().err
+    torch.testing.assert_close(scale_add(x, y), x * 2 + y)
+
+
 def test_autotune_on_cpu_restricted_to_configs(capfd):
     @helion.kernel(configs=[helion.Config(block_sizes=[256]), helion.Config(block_sizes=[64], num_warps=2)])
     def twice(x: torch.Tensor) -> torch.Tensor:
@@ -205,6 +214,9 @@ def test_session_counts_every_kind_of_failure(monkeypatch, tmp_path):
         def set_expected(self, outputs, device):
             pass
 
+        def release(self):
+            FakeBench.released = True
+
         def run(self, kind, cands, best_ms, on_done=None):
             res = []
             for cand in cands:
@@ -243,3 +255,4 @@ def test_session_counts_every_kind_of_failure(monkeypatch, tmp_path):
     for kind in ("compile error", "compile timeout", "shared memory", "fault", "hang", "launch error", "mismatch"):
         assert kind in done[0], done[0]
     assert "One can hardcode the best config and skip autotuning with:\n    @helion.kernel(config=helion.Config(" in log
+    assert FakeBench.released  # the session let go of the user's tensors

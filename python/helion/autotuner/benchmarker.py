@@ -68,6 +68,19 @@ def compare_outputs(got: Sequence[Any], want: Sequence[Any], atol: float, rtol: 
     return None
 
 
+def clone_layout(t: Any, device: Any = None) -> Any:
+    """A copy of `t` on `device` with the same sizes, strides and storage
+    offset (the kernel baked them in): its whole storage is copied, so views
+    that are not dense (a slice of a wider tensor) keep their layout."""
+    import torch
+
+    device = t.device if device is None else torch.device(device)
+    src = t.untyped_storage()
+    storage = torch.empty(src.nbytes(), dtype=torch.uint8, device=device).untyped_storage()
+    storage.copy_(src)
+    return torch.empty(0, dtype=t.dtype, device=device).set_(storage, t.storage_offset(), t.size(), t.stride())
+
+
 def poison_(t: Any) -> None:
     """Fill a tensor the kernel only writes, so that lanes a config fails to
     store cannot match the baseline by luck."""
@@ -99,16 +112,20 @@ class TimingHandler:
         cand, best_ms = payload
         return self._bench(cand, best_ms, baseline=kind == "baseline")
 
-    def _set_state(self, state: dict) -> None:
+    def _set_state(self, state: dict | None) -> None:
         import torch
 
-        args = [a.to(self.device, copy=True) if isinstance(a, torch.Tensor) else a for a in state["args"]]
+        self.loaded.clear()
+        if state is None:  # the session ended: drop the inputs
+            self.state = self.pristine = self.expected = None
+            torch.cuda.empty_cache()
+            return
+        args = [clone_layout(a, self.device) if isinstance(a, torch.Tensor) else a for a in state["args"]]
         self.state = dict(state, args=args)
-        self.pristine = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+        self.pristine = [clone_layout(a) if isinstance(a, torch.Tensor) else a for a in args]
         self.expected = ([e.to(self.device, copy=True) for e in state["expected"]]
                          if state.get("expected") is not None else None)
         torch.cuda.synchronize(self.device)
-        self.loaded.clear()
 
     def _load(self, cand: dict) -> Any:
         from triton.backends.compiler import GPUTarget
@@ -207,6 +224,13 @@ class GpuBenchmarker:
                        "expected": list(expected) if expected is not None else None, "atol": atol, "rtol": rtol,
                        "check": check}
         self.pool.set_state(self._state)
+
+    def release(self) -> None:
+        """End of the session: the workers drop their copies and this process
+        its references to the user's tensors (the workers stay up)."""
+        self._args = self._expected = None
+        self._state = {}
+        self.pool.set_state(None)
 
     def set_expected(self, outputs: bytes, device: Any) -> None:
         """A "baseline" job's outputs become every worker's reference (kept on

@@ -248,6 +248,12 @@ class _GpuRun:
         self.log.step(times[i])
 
     def search(self, configs: Sequence[Config] | None) -> Config:
+        try:
+            return self._search(configs)
+        finally:
+            self.bench.release()
+
+    def _search(self, configs: Sequence[Config] | None) -> Config:
         s = self.session
         if s.check and not self.have_baseline:
             self._baseline()
@@ -298,7 +304,7 @@ def _check_on_cpu(kernel: Any, spec: Any, values: tuple, session: Session, confi
     poison = [i for i in written if i not in read]
 
     def run(c: precompile.CompiledCandidate) -> list:
-        work = [v.clone() if isinstance(v, torch.Tensor) else v for v in runtime]
+        work = [benchmarker.clone_layout(v) if isinstance(v, torch.Tensor) else v for v in runtime]
         for i in poison:
             benchmarker.poison_(work[i])
         cpu_executor.run_ttir(c.ttir, (c.num_programs, 1, 1), work, kernel_name=spec.traced.name)

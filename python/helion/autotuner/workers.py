@@ -108,10 +108,14 @@ class WorkerPool:
         self.restarts += 1
 
     def set_state(self, state: Any) -> None:
+        """`None` clears it (sent as such to the running workers)."""
         self.state = state
-        for w in self.workers:
+        for i, w in enumerate(self.workers):
             if w is not None:
-                w.conn.send((-1, "state", state))
+                try:
+                    w.conn.send((-1, "state", state))
+                except OSError:  # a dead worker: replaced at its next job
+                    self._replace(i)
 
     def run(self, jobs: Sequence[tuple[str, Any]], timeout: float,
             on_done: Callable[[int, JobResult], None] | None = None,
