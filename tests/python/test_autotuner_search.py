@@ -181,3 +181,14 @@ def test_quiet_log_prints_nothing(matmul_spec):
     log = AutotuneLog(logging.WARNING, stream=out)
     RandomSearch(matmul_spec, Landscape(matmul_spec, _optimum(matmul_spec)), count=4, log=log).search()
     assert out.getvalue() == ""
+
+
+def test_time_budget_stops_between_generations(matmul_spec):
+    out = io.StringIO()
+    log = AutotuneLog(logging.INFO, stream=out, progress=False)
+    log.start -= 100  # a hundred seconds already spent
+    land = Landscape(matmul_spec, _optimum(matmul_spec))
+    search = DifferentialEvolutionSearch(matmul_spec, land, effort="full", seed=0, log=log, max_seconds=50)
+    search.search()
+    assert search.configs_searched <= 40  # the initial population only
+    assert "Stopping: the time budget of 50s is spent" in out.getvalue()

@@ -31,8 +31,11 @@ class BaseSearch:
     """Memoized evaluation, repair into the search space, the best so far."""
 
     def __init__(self, config_spec: ConfigSpec, benchmark: Benchmark, *, effort: str = "full", seed: int = 0,
-                 log: AutotuneLog | None = None, results: dict[Config, float] | None = None) -> None:
+                 log: AutotuneLog | None = None, results: dict[Config, float] | None = None,
+                 max_seconds: float | None = None) -> None:
         self.spec = config_spec
+        # Wall-clock budget (from the log's start): no new generation starts past it.
+        self.max_seconds = max_seconds
         self._benchmark = benchmark
         self.effort = effort
         self.rng = random.Random(seed)
@@ -85,6 +88,12 @@ class BaseSearch:
                 if t < self.best_time:
                     self.best_time, self.best_config = t, c
         return [self.results[c] for c in configs]
+
+    def out_of_time(self) -> bool:
+        if self.max_seconds is None or self.log.elapsed() < self.max_seconds:
+            return False
+        self.log(f"Stopping: the time budget of {self.max_seconds:.0f}s is spent")
+        return True
 
     def repair(self, config: Config) -> Config | None:
         """`config` if the search space holds it, else with blocks halved until
@@ -210,7 +219,7 @@ class PatternSearch(BaseSearch):
                 break
         active = list(points)
         for gen in range(1, self.max_generations + 1):
-            if not active:
+            if not active or self.out_of_time():
                 break
             moves = {id(p): self.neighbors(p) for p in active}
             batch = [c for p in active for c in moves[id(p)]]
@@ -281,6 +290,8 @@ class DifferentialEvolutionSearch(BaseSearch):
         times = self.evaluate(pop, "Initial population")
         self.log(self.summary("Initial population", times))
         for gen in range(2, self.generations + 1):
+            if self.out_of_time():
+                break
             trials = [self._trial(pop, i) for i in range(len(pop))]
             trial_times = self.evaluate(trials, f"Generation {gen}")
             replaced = 0

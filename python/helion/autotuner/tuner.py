@@ -23,6 +23,9 @@ from .search import DEFAULT_SEARCH, SEARCHES, BaseSearch, FiniteSearch, PatternS
 
 # Searched configs on CPU tensors (compiled for sm_90 and run on the executor).
 CPU_CANDIDATES = {"quick": 2, "full": 4}
+# Quick effort aims at half a minute per kernel (worker start-up included):
+# no new generation starts after this many seconds.
+QUICK_SECONDS = 25.0
 _SETTING_OPTIONS = ("autotune_effort", "autotune_random_seed", "autotune_log_level", "autotune_compile_timeout",
                     "autotune_benchmark_timeout", "autotune_precompile", "autotune_accuracy_check",
                     "autotune_baseline_fn", "autotune_baseline_atol", "autotune_baseline_rtol", "autotune_skip_cache",
@@ -257,7 +260,8 @@ class _GpuRun:
         s = self.session
         if s.check and not self.have_baseline:
             self._baseline()
-        common = dict(effort=s.effort, seed=s.seed, log=self.log)
+        common = dict(effort=s.effort, seed=s.seed, log=self.log,
+                      max_seconds=s.search_options.pop("max_seconds", QUICK_SECONDS if s.effort == "quick" else None))
         self.log.debug(f"autotune_random_seed={s.seed}")
         if configs:
             search: BaseSearch = FiniteSearch(self.spec.config_spec, self.benchmark, configs, **common)
