@@ -173,7 +173,7 @@ def cpu_check(names: list[str]) -> int:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
-    p.add_argument("--effort", default="quick,full", help="quick, full or quick,full")
+    p.add_argument("--effort", default="quick", help="quick, full or quick,full (full takes minutes per kernel)")
     p.add_argument("--kernels", default=",".join(_cases(True, "cpu")), help="comma-separated subset")
     p.add_argument("--cpu-check", action="store_true", help="run each kernel small on the CPU executor and exit")
     a = p.parse_args()
