@@ -24,6 +24,7 @@ class IndexingMixin:
                                    "index it with tiles", location=self.where())
         tiles = [self.b.make_tile(self.zero_index, self.b.index_const(s), self.b.index_const(s)) for s in t.shape]
         self.loads.append((t, tiles, False, self.where()))
+        self._check_initialized(t)
         return self.b.load(t.value, tiles, None, t.dtype, list(t.shape))
 
     def _subscript_chain(self, node: ast.Subscript):
@@ -235,6 +236,7 @@ class IndexingMixin:
         operands, dims, expand_at = self._index_operands(base, items, for_store=False)
         self.loads.append((base, operands, bool(self._gather_masks) or any(isinstance(it, DTensor) for it in items),
                            self.where()))
+        self._check_initialized(base)
         load_dims = [x for x in dims if x is not None]
         mask = self._gather_mask(dims)
         v = self.b.load(base.value, operands, None if mask is None else mask.value, base.dtype, load_dims)
@@ -364,6 +366,12 @@ class IndexingMixin:
                 f"{self.grid_line}): the programs along it all write the same elements (a race). Index the store with "
                 f"every grid tile, reduce over that dim inside one program (a full slice `x[t, :]` or an inner "
                 f"hl.tile loop), or make it a grid of one program", location=self.where())
+
+    def _check_initialized(self, base: TensorArg) -> None:
+        if base.name in self.uninitialized and id(base) not in self.stored:
+            raise exc.NotSupported(
+                f"reads {base.name!r} before the kernel writes it; host code allocated it with torch.empty*, so it holds "
+                f"garbage: allocate it with torch.zeros / torch.full, or store into it first", location=self.where())
 
     def _check_reads_of_written_tensors(self) -> None:
         """A read of a tensor the kernel writes must stay inside the program's

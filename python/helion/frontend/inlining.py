@@ -89,7 +89,45 @@ class InliningMixin:
             self.env, self.split.globals, self.filename, self.call_loop_floor, self.b.loc = saved
             self.call_depth -= 1
 
+
 _SOURCE_TREES: dict[tuple, ast.Module] = {}
+_EMPTY_ALLOCATORS = ("empty", "empty_like", "new_empty", "empty_strided")
+
+
+def _parse_source(filename: str, text: str) -> ast.Module:
+    key = (filename, text)
+    tree = _SOURCE_TREES.get(key)
+    if tree is None:
+        tree = ast.parse(text)
+        _SOURCE_TREES.clear()  # one file at a time is plenty
+        tree = _SOURCE_TREES[key] = tree
+    return tree
+
+
+def uninitialized_tensors(filename: str, fn_name: str, loop: ast.For) -> set[str]:
+    """Names the kernel's host code binds to a fresh torch.empty* tensor and
+    does not touch again before the device loop: they hold garbage until the
+    device code writes them."""
+    try:
+        tree = _parse_source(filename, "".join(linecache.getlines(filename)))
+    except SyntaxError:
+        return set()
+    fdefs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == fn_name
+             and any(s.lineno == loop.lineno and isinstance(s, ast.For) for s in n.body)]
+    if len(fdefs) != 1:
+        return set()
+    names: set[str] = set()
+    for stmt in fdefs[0].body:
+        if stmt.lineno == loop.lineno:
+            break
+        mentioned = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+        names -= mentioned  # any later use (a fill, a copy, a call) may write it
+        value = getattr(stmt, "value", None)
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                and value.func.attr in _EMPTY_ALLOCATORS):
+            names.add(stmt.targets[0].id)
+    return names
 
 
 def _function_node(fn, where: str):
@@ -100,16 +138,10 @@ def _function_node(fn, where: str):
     if not lines:
         raise exc.NotSupported(f"cannot read the source of {fn.__name__} (from {filename}) to trace it in device code",
                                location=where)
-    text = "".join(lines)
-    key = (filename, text)
-    tree = _SOURCE_TREES.get(key)
-    if tree is None:
-        try:
-            tree = ast.parse(text)
-        except SyntaxError as e:
-            raise exc.NotSupported(f"cannot parse {filename} to trace {fn.__name__}: {e}", location=where) from None
-        _SOURCE_TREES.clear()  # one file at a time is plenty
-        tree = _SOURCE_TREES[key] = tree
+    try:
+        tree = _parse_source(filename, "".join(lines))
+    except SyntaxError as e:
+        raise exc.NotSupported(f"cannot parse {filename} to trace {fn.__name__}: {e}", location=where) from None
     line = code.co_firstlineno
     if fn.__name__ == "<lambda>":
         params = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])

@@ -26,7 +26,7 @@ from .. import language as hl
 from . import ops as op_registry
 from .host_split import SplitKernel
 from .indexing import IndexingMixin
-from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue
+from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue, uninitialized_tensors
 from .ir_builder import TileBuilder
 from .loops import LoopsMixin
 from .matmul import DotMixin
@@ -76,7 +76,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.ended_tiles: dict[str, int] = {}  # tile name -> line of its loop, once the loop ended
         self.arg_sources: dict[object, list] = {}  # inner-loop block argument -> the values it derives from
         self.loads: list[tuple] = []  # (tensor argument, index operands, gathers?, where) of each load
-        self.stored: set[int] = set()  # ids of the tensor arguments stored into
+        self.stored: set[int] = set()  # ids of the tensor arguments stored into, so far
+        self.uninitialized = uninitialized_tensors(split.filename, split.fn_name, split.device_loop)
 
     def build(self) -> TracedKernel:
         try:

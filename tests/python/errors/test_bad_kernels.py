@@ -1264,6 +1264,29 @@ def gather_from_a_written_tensor():
     k(X, torch.randint(0, 64, (64,)))
 
 
+@bad(exc.NotSupported, "reads 'out' before the kernel writes it; host code allocated it with torch.empty")
+def read_an_empty_output():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = out[t] + x[t]  # BAD
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "reads 'out' before the kernel writes it")
+def accumulate_into_an_empty_output():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for tm in hl.tile(x.size(0)):
+            for tk in hl.tile(x.size(1)):
+                out[tm] += x[tm, tk].sum(dim=1)  # BAD
+        return out
+    k(X2)
+
+
 # -- helpers ------------------------------------------------------------------------------------
 def _recurse(v):
     return _recurse(v)  # BAD
@@ -1412,6 +1435,26 @@ def test_in_place_update_is_not_a_race():
     x = torch.randn(40, 24)
     expected = x * 2 + 1
     torch.testing.assert_close(k(x), expected)
+
+
+def test_outputs_written_before_read_are_fine():
+    """An empty output zeroed on the host, or written before it is read, is initialized."""
+    @helion.kernel(config=helion.Config(block_sizes=[8, 8]))
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        out.zero_()
+        total = torch.empty([x.size(0)], dtype=x.dtype)
+        for tm in hl.tile(x.size(0)):
+            total[tm] = hl.zeros([tm], dtype=x.dtype)
+            for tk in hl.tile(x.size(1)):
+                out[tm] += x[tm, tk].sum(dim=1)
+                total[tm] += x[tm, tk].sum(dim=1)
+        return out, total
+
+    x = torch.randn(20, 24)
+    out, total = k(x)
+    torch.testing.assert_close(out, x.sum(dim=1), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(total, x.sum(dim=1), rtol=1e-5, atol=1e-5)
 
 
 def test_abs_builtin_on_a_device_value():
