@@ -324,7 +324,7 @@ class Kernel:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             if kwargs:
-                args = self.normalize_args(*args, **kwargs)
+                args, kwargs = self.normalize_args(*args, **kwargs), {}
             return self._host(*args)
         except Exception as e:  # off the hot path: costs nothing until raised
             self._explain(e, args, kwargs)
@@ -335,7 +335,7 @@ class Kernel:
         explain into InvalidArgument at the user's call."""
         if isinstance(error, exc.InternalError):
             error.amend(location=self._loop_location())
-            repro.attach(error, self, args if not kwargs else None)
+            repro.attach(error, self, None if kwargs else args)
         elif not isinstance(error, exc.Base):
             arguments.explain_bad_call(self, args, kwargs, error, arguments.call_site(self._host_codes))
 

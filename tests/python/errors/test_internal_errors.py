@@ -47,9 +47,9 @@ def _loop_line(kernel):
     return first + next(i for i, line in enumerate(lines) if "hl.tile" in line)
 
 
-def _internal_error(kernel, *args) -> helion.exc.InternalError:
+def _internal_error(kernel, *args, **kwargs) -> helion.exc.InternalError:
     with pytest.raises(helion.exc.InternalError) as info:
-        kernel(*args)
+        kernel(*args, **kwargs)
     return info.value
 
 
@@ -166,3 +166,11 @@ def test_helion_errors_pass_through_unchanged(monkeypatch):
     monkeypatch.setattr(pipeline, "lower_to_ttir", refuse)
     with pytest.raises(helion.exc.CompilationError, match="^out of registers$"):
         kernel(*_args())
+
+
+def test_reproducer_of_a_keyword_call(monkeypatch):
+    kernel = _kernel()
+    monkeypatch.setattr(pipeline, "lower_to_ttir", lambda traced, config: {}["slot"])
+    x, y = _args()
+    error = _internal_error(kernel, x=x, y=y)
+    assert "args = [rand([100], [1], torch.float32, 'cpu', offset=0), rand([100]" in open(error.repro_path).read()
