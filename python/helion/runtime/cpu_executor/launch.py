@@ -99,7 +99,7 @@ class CpuKernel:
             raise CpuExecutionError(
                 f"kernel '{self.name}' takes {len(fn.arg_types)} arguments "
                 f"({', '.join(t.text for t in fn.arg_types)}), got {len(args)}")
-        st = LaunchState(self.name, grid)
+        st = LaunchState(self.name)
         env0 = [None] * fn.nslots
         env0[0] = st
         for i, (slot, info, a) in enumerate(zip(fn.arg_slots, fn.arg_types, args)):

@@ -53,13 +53,12 @@ class BlockPtr:
 class LaunchState:
     """Per-launch state, stored in env[0] so that ops can name the program in errors."""
 
-    __slots__ = ("kernel", "pid", "pid_t", "grid")
+    __slots__ = ("kernel", "pid", "pid_t")
 
-    def __init__(self, kernel, grid):
+    def __init__(self, kernel):
         self.kernel = kernel
-        self.grid = grid
-        self.pid = None
-        self.pid_t = None
+        self.pid = None  # (x, y, z) of the running program; None in the prologue
+        self.pid_t = None  # the same as 0-d int32 tensors, for tt.get_program_id
 
     def where(self):
         pid = "the prologue (before any program)" if self.pid is None else f"program id {self.pid}"
