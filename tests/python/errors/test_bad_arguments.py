@@ -3,7 +3,10 @@ raises a helion.exc error of the right class, with a message that names the
 problem and the `file:line` of the user's call (or of the kernel line that
 cannot take the value)."""
 import inspect
+import itertools
+import os
 import re
+import traceback
 import warnings
 
 import numpy as np
@@ -187,3 +190,55 @@ def test_edge_arguments_that_work():
     torch.testing.assert_close(scale(X, 2, 1), X * 2 + 1)  # an int where a float is annotated
     torch.testing.assert_close(with_constexpr(X, 3), X + 3)
     torch.testing.assert_close(with_constexpr(X, hl.constexpr(4)), X + 4)  # already wrapped
+
+
+@helion.kernel(config=helion.Config(block_sizes=[8, 8]))
+def rowsum(x: torch.Tensor) -> torch.Tensor:
+    m, n = x.size()  # HOST-UNPACK
+    out = torch.empty([m], dtype=x.dtype, device=x.device)
+    for tm in hl.tile(m):
+        acc = hl.zeros([tm], dtype=torch.float32)
+        for tn in hl.tile(n):
+            acc = acc + x[tm, tn].sum(dim=1)
+        out[tm] = acc
+    return out
+
+
+def _sweep_values():
+    return {
+        "None": None, "list": [1.0] * 16, "dict": {}, "str": "s", "int": 3, "float": 2.5, "bool": True,
+        "huge-int": 2**70, "object": object(), "numpy": np.ones(16, dtype=np.float32),
+        "0-dim": torch.tensor(1.0), "t16": torch.randn(16), "empty": torch.randn(0), "2-d": torch.randn(16, 16),
+        "3-d": torch.randn(2, 4, 4), "complex": torch.randn(16, dtype=torch.complex64),
+        "int32": torch.arange(16, dtype=torch.int32), "bool-tensor": torch.rand(16) > 0.5,
+        "meta": torch.randn(16, device="meta"), "sparse": torch.randn(16).to_sparse(),
+        "float16": torch.randn(16, dtype=torch.float16), "uint8": torch.zeros(16, dtype=torch.uint8),
+        "17-long": torch.randn(17), "strided": torch.randn(32)[::2], "expanded": torch.randn(1).expand(16),
+    }
+
+
+def test_no_bare_exception_escapes_helion():
+    """Every combination of good and bad values: a call either works or raises
+    a helion.exc error; any other exception comes from the kernel's own host
+    code (plain Python the user wrote, like `m, n = x.size()` on a 0-dim
+    tensor), never from inside Helion."""
+    helion_dir = os.path.dirname(helion.__file__)
+    values = _sweep_values()
+    calls = [(add, combo) for combo in itertools.product(values, repeat=2)]
+    calls += [(scale, (x, s, n)) for x in ("t16", "2-d", "list") for s in values for n in ("int", "float", "huge-int", "0-dim")]
+    calls += [(rowsum, (x,)) for x in values]
+    worked = host_errors = 0
+    for kernel, names in calls:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                kernel(*[values[n] for n in names])
+            worked += 1
+        except exc.Base:
+            pass
+        except Exception as e:  # noqa: BLE001 - checked below
+            frames = [f for f, _ in traceback.walk_tb(e.__traceback__)
+                      if f.f_code.co_filename == __file__ or f.f_code.co_filename.startswith(helion_dir)]
+            assert frames[-1].f_code.co_filename == __file__, f"{kernel.fn.__name__}{names}: {type(e).__name__}: {e}"
+            host_errors += 1
+    assert worked > 50 and host_errors < 20, (worked, host_errors)
