@@ -41,8 +41,8 @@ class IRBuilder:
                 regions=regions,
                 loc=self.loc,
             )
-        except ir.MLIRError as e:
-            raise exc.CompilationError(f"{self.where()}: {e}") from None
+        except ir.MLIRError as e:  # the tracer let through something the op cannot take: a bug of ours
+            raise exc.InternalError(f"building {name} failed: {e}", location=self.where()) from None
 
     def op1(self, name: str, operands=(), result: str = "", attributes=None):
         return self.op(name, operands, [result], attributes).result()

@@ -52,7 +52,7 @@ class ReductionsMixin:
             src = x if x.dtype.is_floating_point else self.ops.cast(x, torch.float32)
             total, count = src, None
             for axis in sorted(axes, reverse=True):
-                n = self._valid_count(total, axis)
+                n = self._valid_count(total, axis, scalar=len(axes) > 1)
                 count = n if count is None else self.ops.binary("mul", count, n)
                 total = self._reduce_axis("sum", total, axis, True)
             mean = self.ops.binary("truediv", total, count)
@@ -130,12 +130,16 @@ class ReductionsMixin:
         """The 1-d valid-lane mask of a tile whose dim is `d`."""
         return self.b.tile_mask(tile.value, d)
 
-    def _valid_count(self, x: DTensor, axis: int):
+    def _valid_count(self, x: DTensor, axis: int, scalar: bool = False):
+        """How many lanes of dim `axis` of x hold data: shaped like x reduced
+        over axis (keepdim), or one scalar (to multiply the counts of several dims)."""
         d = x.dims[axis]
-        mask = self._lane_mask(x, axis)
-        if mask is None:
+        if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
             return float(d)
-        ones = self.ops.cast(mask, torch.float32)
+        if scalar:
+            ones = self.ops.cast(self._tile_mask(self.tile_of_slot[d.slot], d), torch.float32)
+            return self._make_reduce("sum", ones, 0)
+        ones = self.ops.cast(self._lane_mask(x, axis), torch.float32)
         return self._make_reduce("sum", ones, axis, keepdim=True)
 
     def _reduce_axis(self, kind: str, x: DTensor, axis: int, keepdim: bool):

@@ -1230,6 +1230,11 @@ def unknown_keyword_is_not_ignored():
     elementwise(lambda x, t: torch.exp(x[t], out=x[t]), X)  # BAD
 
 
+@bad(exc.TypeError_, "gelu approximate='fast': torch takes 'none' or 'tanh'")
+def gelu_with_an_unknown_approximation():
+    elementwise(lambda x, t: torch.nn.functional.gelu(x[t], approximate="fast"), X)  # BAD
+
+
 @bad(exc.TypeError_, "`~` needs integer or bool operands")
 def invert_a_float():
     elementwise(lambda x, t: ~x[t], X)  # BAD
@@ -1455,6 +1460,24 @@ def test_outputs_written_before_read_are_fine():
     out, total = k(x)
     torch.testing.assert_close(out, x.sum(dim=1), rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(total, x.sum(dim=1), rtol=1e-5, atol=1e-5)
+
+
+def test_mean_and_var_over_several_dims():
+    """Counts of several reduced dims multiply as scalars (a tile dim's count used to keep its shape)."""
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def k(x):
+        out = torch.zeros_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t, :, :]
+            out[t, :, :] = v - v.mean() + v.var(dim=(1, 2), keepdim=True) + v.mean(dim=(0, 2), keepdim=True)
+        return out
+
+    x = torch.randn(20, 12, 16)
+    expected = torch.empty_like(x)
+    for i in range(0, 20, 8):  # a reduction over the tile dim covers the tile's rows
+        v = x[i:i + 8]
+        expected[i:i + 8] = v - v.mean() + v.var(dim=(1, 2), keepdim=True) + v.mean(dim=(0, 2), keepdim=True)
+    torch.testing.assert_close(k(x), expected, rtol=1e-4, atol=1e-4)
 
 
 def test_abs_builtin_on_a_device_value():

@@ -115,6 +115,8 @@ for _name, _dtype in _CAST_METHODS.items():
 def _gelu(tr, args, kwargs):
     need_args(tr, args, 1, "gelu()")
     approx = kwargs.get("approximate", "none")
+    if approx not in ("none", "tanh"):
+        raise exc.TypeError_(f"gelu approximate={approx!r}: torch takes 'none' or 'tanh'", location=tr.where())
     return tr.ops.unary("gelu_tanh" if approx == "tanh" else "gelu", tr.operand(args[0]))
 
 
