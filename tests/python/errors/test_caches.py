@@ -233,3 +233,25 @@ def test_kernel_too_big_for_the_gpu_is_a_compilation_error(caches, monkeypatch):
         warnings.simplefilter("error", helion.exc.CacheWarning)
         with pytest.raises(helion.exc.CompilationError, match="does not fit on this GPU.*shared memory"):
             pipeline.compile_ttir(ttir, config, target=SM90, load=True)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("damage", ["truncated", "wrong-machine"])
+def test_corrupt_cubin_on_the_gpu(caches, damage):
+    """End to end on a GPU: a damaged cubin in Triton's cache is recompiled
+    (truncated: caught by the ELF check; a wrong ELF machine: refused by the
+    driver at load) and the kernel still computes the right values."""
+    _, theirs = caches
+    kernel = _scale_kernel()
+    x = torch.randn(1000, device="cuda")
+    torch.testing.assert_close(kernel(x), x * 2)
+    (path,) = _triton_files(theirs, "*.cubin")
+    data = bytearray(open(path, "rb").read())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        data[0x12:0x14] = (0x3E).to_bytes(2, "little")  # EM_X86_64 in place of EM_CUDA
+    open(path, "wb").write(bytes(data))
+    kernel.reset()
+    with pytest.warns(helion.exc.CacheWarning, match="Triton's cache entry"):
+        torch.testing.assert_close(kernel(x), x * 2)

@@ -45,20 +45,21 @@ def _run_threads(workers):
         raise errors[0]
 
 
-def _caller(kernel, sizes, calls, wrong):
+def _caller(kernel, sizes, calls, wrong, device="cpu"):
     def work():
         for i in range(calls):
-            x = torch.randn(sizes[i % len(sizes)])
+            x = torch.randn(sizes[i % len(sizes)], device=device)
             out = kernel(x)
             if not torch.equal(out, x * 2.0 + 1.0):
                 wrong.append(i)
     return work
 
 
-def test_bind_in_one_thread_does_not_capture_calls_of_others(poison_empty):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_bind_in_one_thread_does_not_capture_calls_of_others(poison_empty, device):
     poison_empty()
     kernel = _scale_kernel()
-    x = torch.randn(100)
+    x = torch.randn(100, device=device)
     kernel(x)  # compiled, fast path installed
     wrong = []
     stop = threading.Event()
@@ -69,7 +70,7 @@ def test_bind_in_one_thread_does_not_capture_calls_of_others(poison_empty):
 
     def callers():
         try:
-            _run_threads([_caller(kernel, [100], 40, wrong) for _ in range(THREADS - 1)])
+            _run_threads([_caller(kernel, [100], 40, wrong, device) for _ in range(THREADS - 1)])
         finally:
             stop.set()
 
@@ -80,7 +81,8 @@ def test_bind_in_one_thread_does_not_capture_calls_of_others(poison_empty):
     assert wrong == [], f"{len(wrong)} of {(THREADS - 1) * 40} calls returned unwritten outputs"
 
 
-def test_first_compiles_from_many_threads(poison_empty, monkeypatch):
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_first_compiles_from_many_threads(poison_empty, monkeypatch, device):
     poison_empty()
     kernel = _scale_kernel()
     lowered = []
@@ -88,7 +90,7 @@ def test_first_compiles_from_many_threads(poison_empty, monkeypatch):
     monkeypatch.setattr(pipeline, "lower_to_ttir", lambda *a, **k: lowered.append(a[0].name) or real(*a, **k))
     sizes = [33, 64, 65, 100]
     wrong = []
-    _run_threads([_caller(kernel, sizes[i % 4:] + sizes[:i % 4], 12, wrong) for i in range(THREADS)])
+    _run_threads([_caller(kernel, sizes[i % 4:] + sizes[:i % 4], 12, wrong, device) for i in range(THREADS)])
     assert wrong == []
     assert len(kernel._specs) == len(sizes)
     assert len(lowered) == len(sizes), "a specialization was compiled more than once"
