@@ -68,6 +68,9 @@ class InternalError(Base):
             text += "\n  This is a bug in Helion."
         return text
 
+    def __reduce__(self):  # across processes (autotuner workers) without wrapping the text twice
+        return (_internal_error, (self.message, self.location, self.config, self.repro_path))
+
     def amend(self, *, location: str | None = None, repro_path: str | None = None) -> None:
         """Fill in what the raising code did not know (the user's line, the reproducer)."""
         self.location = self.location or location
@@ -77,6 +80,10 @@ class InternalError(Base):
 
 class AutotuneError(Base):
     """The autotuner found no config that compiles, runs and matches the baseline."""
+
+
+def _internal_error(message, location, config, repro_path) -> InternalError:
+    return InternalError(message, location=location, config=config, repro_path=repro_path)
 
 
 class CpuExecutionError(Base):

@@ -174,3 +174,13 @@ def test_reproducer_of_a_keyword_call(monkeypatch):
     x, y = _args()
     error = _internal_error(kernel, x=x, y=y)
     assert "args = [rand([100], [1], torch.float32, 'cpu', offset=0), rand([100]" in open(error.repro_path).read()
+
+
+def test_internal_error_survives_pickling():
+    import pickle
+
+    error = helion.exc.InternalError("passes raised KeyError: 3", location="k.py:7", config=CONFIG, repro_path="/tmp/r.py")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) and again.config == CONFIG and again.repro_path == "/tmp/r.py"
+    located = pickle.loads(pickle.dumps(helion.exc.InvalidArgument("bad", location="a.py:1")))
+    assert str(located) == "a.py:1: bad"
