@@ -15,18 +15,18 @@ from .. import language as hl
 
 _INT64 = (-(2**63), 2**63 - 1)
 _INDEX_LIMIT = 2**31  # offsets and tile indices are 32-bit in the generated code
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # python/helion/
 
 
 def call_site(skip_codes=()) -> str | None:
     """`file:line` of the user's code that called the kernel: the first frame
-    outward that is neither Helion's runtime, a generated launcher, nor the
-    kernel's own host code (`skip_codes`)."""
+    outward that is neither Helion's own code, a generated launcher, nor the
+    kernel's host code (`skip_codes`)."""
     frame = sys._getframe(1)
     while frame is not None:
         code = frame.f_code
         filename = code.co_filename
-        if not (os.path.dirname(os.path.abspath(filename)) == _HERE or filename == "<string>" or code in skip_codes):
+        if not (os.path.abspath(filename).startswith(_PACKAGE) or filename == "<string>" or code in skip_codes):
             return f"{filename}:{frame.f_lineno}"
         frame = frame.f_back
     return None
