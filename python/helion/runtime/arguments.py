@@ -84,17 +84,25 @@ def explain_bad_call(kernel, args: tuple, kwargs: dict, error: BaseException, wh
                                       f"({type(error).__name__} in the host code: {error})", location=where) from None
 
 
-def argument_error(kernel, values: tuple, error: BaseException, where: str | None) -> exc.Base:
-    """The error for values the launch cannot key (unhashable, unreadable
-    tensors), naming the host variable."""
-    from .kernel import _specialization_key
-
+def _annotation_error(kernel, values: tuple, where: str | None) -> exc.InvalidArgument | None:
+    """A kernel parameter the device loop reads whose value its annotation refuses."""
     params = kernel.signature.parameters
     for name, v in zip(kernel._split.captured, values):
         wanted = _annotation_mismatch(params[name].annotation, v) if name in params else None
         if wanted:
             return exc.InvalidArgument(f"argument {name!r} of kernel {kernel.fn.__name__} must be {wanted}, "
                                        f"got {_describe(v)}", location=where)
+    return None
+
+
+def argument_error(kernel, values: tuple, error: BaseException, where: str | None) -> exc.Base:
+    """The error for values the launch cannot key (unhashable, unreadable
+    tensors), naming the host variable."""
+    from .kernel import _specialization_key
+
+    mismatch = _annotation_error(kernel, values, where)
+    if mismatch is not None:
+        return mismatch
     for name, v in zip(kernel._split.captured, values):
         try:
             _specialization_key((v,))
@@ -111,13 +119,11 @@ def argument_error(kernel, values: tuple, error: BaseException, where: str | Non
 def check_new_specialization(kernel, values: tuple, where: str | None) -> torch.device:
     """Refuse values no specialization can take; returns the kernel's device."""
     name = kernel.fn.__name__
+    mismatch = _annotation_error(kernel, values, where)
+    if mismatch is not None:
+        raise mismatch
     devices: dict[torch.device, str] = {}
-    params = kernel.signature.parameters
     for arg, v in zip(kernel._split.captured, values):
-        wanted = _annotation_mismatch(params[arg].annotation, v) if arg in params else None
-        if wanted:
-            raise exc.InvalidArgument(f"argument {arg!r} of kernel {name} must be {wanted}, got {_describe(v)}",
-                                      location=where)
         if isinstance(v, torch.Tensor):
             if v.is_nested or v.layout != torch.strided:
                 raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} has layout {_layout(v)}; pass a dense tensor",

@@ -232,3 +232,17 @@ def test_no_bare_exception_escapes_helion():
             assert frames[-1].f_code.co_filename == host_file, f"{kernel.fn.__name__}{names}: {type(e).__name__}: {e}"
             host_errors += 1
     assert worked > 50 and host_errors < 20, (worked, host_errors)
+
+
+@pytest.mark.gpu
+def test_tensors_on_the_cpu_and_the_gpu():
+    with pytest.raises(exc.InvalidArgument) as info:
+        add(X, X.cuda())  # MIXED-CALL
+    assert re.search(r"got tensors on several devices \('\w+' on cpu, 'y' on cuda:0\); move them to one device",
+                     str(info.value)), str(info.value)
+    assert str(info.value).startswith(_line_of_test("MIXED-CALL") + ": ")
+
+
+def _line_of_test(marker: str) -> str:
+    lines = open(__file__).read().splitlines()
+    return f"{__file__}:{1 + next(i for i, line in enumerate(lines) if marker in line and 'def ' not in line)}"
