@@ -99,7 +99,12 @@ def _add_helper(fn, helpers: list[str], seen: set) -> None:
 
 def _globals_of(fn, helpers: list[str], seen: set) -> list[str]:
     lines = []
-    free = dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__ or ())))
+    free = {}
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ()):
+        try:
+            free[name] = cell.cell_contents
+        except ValueError:  # a cell not assigned yet
+            pass
     for name in _loaded_names(fn):
         if name in free:
             value = free[name]
