@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import ast
 
+import torch
+
 from .. import exc
 from .. import language as hl
 from .traced_kernel import SlotInfo
+from .semantics import promote
 from .values import BlockSize, DTensor, Scalar, Sym, Tile, mlir_dtype
 
 
@@ -148,6 +151,11 @@ class LoopsMixin:
             return
         # Inner loop: values assigned in the body that exist before it are carried.
         assigned = _assigned_names(node.body)
+        for name in assigned:
+            v = self.env.get(name)
+            if isinstance(v, (bool, int, float)):  # `acc = 0.0` before the loop: carried as a device scalar
+                self.env[name] = self.ops.scalar(v, torch.bool if isinstance(v, bool) else
+                                                 torch.int64 if isinstance(v, int) else torch.float32)
         carried = [name for name in assigned if isinstance(self.env.get(name), (DTensor, Scalar))]
         inits = [self.env[name] for name in carried]
         for _attempt in range(4):
@@ -156,7 +164,11 @@ class LoopsMixin:
             # (acc [m, n] + batched [b, m, n]) is re-traced at that shape.
             widen = {}
             for i, (init, v) in enumerate(zip(inits, finals)):
-                if isinstance(init, DTensor) and isinstance(v, DTensor) and v.dims != init.dims:
+                if isinstance(init, Scalar) and not init.is_index and isinstance(v, DTensor):
+                    widen[i] = v  # a scalar that becomes a tensor (acc = 0.0; acc = acc + x[t].sum(1))
+                elif _changes_kind(init, v):  # an int that becomes a float: carried as the float, as torch types it
+                    widen[i] = DTensor(None, promote(init, v), init.dims) if isinstance(init, DTensor) else v
+                elif isinstance(init, DTensor) and isinstance(v, DTensor) and v.dims != init.dims:
                     try:
                         dims = self.ops.broadcast_dims(init.dims, v.dims)
                     except exc.Base:
@@ -170,8 +182,14 @@ class LoopsMixin:
             for arg in block.arguments:
                 self.arg_sources.pop(arg, None)
             loop.erase()
-            for i, dims in widen.items():
-                inits[i] = self.ops.broadcast_to(inits[i], dims)
+            for i, to in widen.items():
+                if isinstance(to, DTensor):
+                    inits[i] = self.ops.to_tensor(inits[i], promote(inits[i], to), to.dims)
+                elif isinstance(to, Scalar):
+                    inits[i] = self.ops.cast(inits[i], promote(inits[i], to))
+                else:
+                    inits[i] = self.ops.broadcast_to(inits[i], to)
+        self._check_no_lost_updates(node, assigned, carried)
         self._yield_carried(carried, inits, finals)
         for i, (name, init) in enumerate(zip(carried, inits)):
             self.env[name] = _rebind(init, loop.result(i))
@@ -195,6 +213,24 @@ class LoopsMixin:
         finals = [self.env[name] for name in carried]
         self._pending_yield = (block, saved_block, saved_env)
         return loop, finals
+
+    def _check_no_lost_updates(self, node: ast.For, assigned: list, carried: list) -> None:
+        """Values assigned in a loop body live on after it only when carried
+        (device tensors and scalars); others would silently keep their value
+        from before the loop."""
+        _, _, before = self._pending_yield
+        for name in assigned:
+            if name in carried or name not in self.env:
+                continue
+            if name not in before:
+                self.loop_locals.setdefault(name, node.lineno)
+                continue
+            old, new = before[name], self.env[name]
+            same = old is new or (type(old) is type(new) and isinstance(old, (str, torch.dtype, type(None))) and old == new)
+            if not same:
+                raise exc.NotSupported(f"{name!r} is reassigned in this loop to {self.describe(new)}, which cannot be carried "
+                                       "out of it (only device tensors and numbers are); carry each tensor in its own "
+                                       "variable", location=self.where())
 
     def _yield_carried(self, carried, inits, finals) -> None:
         block, saved_block, saved_env = self._pending_yield
@@ -278,6 +314,16 @@ def _assigned_names(stmts) -> list[str]:
             elif isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Name):
                 names.setdefault(n.target.id, None)
     return list(names)
+
+
+def _changes_kind(init, v) -> bool:
+    """Whether a carried value's body result is of a wider kind (bool -> int -> float) than its init."""
+    if not isinstance(init, (DTensor, Scalar)) or not isinstance(v, (DTensor, Scalar)) or getattr(init, "is_index", False):
+        return False
+
+    def kind(dtype):
+        return 2 if dtype.is_floating_point else 0 if dtype == torch.bool else 1
+    return kind(v.dtype) > kind(init.dtype)
 
 
 def _rebind(like, value):

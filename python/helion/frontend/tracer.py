@@ -74,6 +74,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.grid_dims: list[tuple] = []  # (tile argument, static extent or None, name) per grid dim
         self.grid_line = 0
         self.ended_tiles: dict[str, int] = {}  # tile name -> line of its loop, once the loop ended
+        self.loop_locals: dict[str, int] = {}  # name first assigned in an inner loop -> the loop's line
         self.arg_sources: dict[object, list] = {}  # inner-loop block argument -> the values it derives from
         self.loads: list[tuple] = []  # (tensor argument, index operands, gathers?, where) of each load
         self.stored: set[int] = set()  # ids of the tensor arguments stored into, so far
@@ -283,6 +284,9 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return v
         if hasattr(builtins, name):
             return getattr(builtins, name)
+        if name in self.loop_locals:
+            raise exc.NotSupported(f"{name!r} is first assigned inside the loop at line {self.loop_locals[name]} and does "
+                                   "not exist after it; assign it before the loop to carry it out", location=self.where())
         if name in self.ended_tiles:
             raise exc.NotSupported(f"tile {name!r} of the loop at line {self.ended_tiles[name]} is used after that loop "
                                    "ended; a tile exists only inside its loop", location=self.where())

@@ -690,6 +690,33 @@ def carried_value_changes_rank():
     k(X2)
 
 
+@bad(exc.NotSupported, "'v' is first assigned inside the loop at line .* assign it before the loop")
+def loop_local_used_after_the_loop():
+    @kernel
+    def k(x):
+        out = torch.zeros([x.size(0)], dtype=x.dtype)
+        for tm in hl.tile(x.size(0)):
+            for tk in hl.tile(x.size(1)):
+                v = x[tm, tk].sum(dim=1)
+            out[tm] = v  # BAD
+        return out
+    k(X2)
+
+
+@bad(exc.NotSupported, "'acc' is reassigned in this loop to tuple, which cannot be carried")
+def tuple_reassigned_in_a_loop():
+    @kernel
+    def k(x):
+        out = torch.zeros([x.size(0)], dtype=x.dtype)
+        for tm in hl.tile(x.size(0)):
+            acc = (hl.zeros([tm]), hl.zeros([tm]))
+            for tk in hl.tile(x.size(1)):  # BAD
+                acc = (acc[0] + x[tm, tk].sum(dim=1), acc[1])
+            out[tm] = acc[0]
+        return out
+    k(X2)
+
+
 # -- indexing -----------------------------------------------------------------------------------
 @bad(exc.TypeError_, "too many indices for tensor 'x' of rank 1")
 def too_many_indices():
@@ -1478,6 +1505,33 @@ def test_mean_and_var_over_several_dims():
         v = x[i:i + 8]
         expected[i:i + 8] = v - v.mean() + v.var(dim=(1, 2), keepdim=True) + v.mean(dim=(0, 2), keepdim=True)
     torch.testing.assert_close(k(x), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_values_assigned_in_inner_loops_are_carried():
+    """A Python number assigned before an inner loop and updated in it is carried
+    (it kept its value from before the loop), and an int that becomes a float in
+    the loop is carried as a float, as torch types it (it was truncated)."""
+    @helion.kernel(config=helion.Config(block_sizes=[8, 4]))
+    def k(x):
+        out = torch.zeros([x.size(0), 3], dtype=torch.float32)
+        for t in hl.tile(x.size(0)):
+            acc = 0.0
+            n = 0
+            total = hl.zeros([t], dtype=torch.int32)
+            for tk in hl.tile(x.size(1)):
+                acc = acc + x[t, tk].sum(dim=1)
+                n = n + 1
+                total = total + x[t, tk].sum(dim=1)
+            out[t, 0] = acc
+            out[t, 1] = x[t, 0] * 0 + n
+            out[t, 2] = total
+        return out
+
+    x = torch.randn(20, 16)
+    out = k(x)
+    torch.testing.assert_close(out[:, 0], x.sum(dim=1), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(out[:, 1], torch.full((20,), 4.0))
+    torch.testing.assert_close(out[:, 2], x.sum(dim=1), rtol=1e-5, atol=1e-5)
 
 
 def test_abs_builtin_on_a_device_value():
