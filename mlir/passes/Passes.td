@@ -85,4 +85,20 @@ def LowerTileLoops : Pass<"helion-lower-tile-loops", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def DropUnitDims : Pass<"helion-drop-unit-dims", "mlir::ModuleOp"> {
+  let summary = "Remove tensor dims that block-size-1 tiles put there (canonical 3-d bmm forms)";
+  let description = [{
+    A tile of block 1 (`hl.tile([bh, m], block_size=[1, None])`, or a Config
+    block size of 1) gives every tensor indexed by it a static unit dim.
+    Triton lays such [1, M, N] tensors out in 3-d and converts layouts
+    around every reshape to a 2-d dot. This pass finds the unit dims that
+    come from such tiles (through elementwise ops, loop-carried values,
+    reductions, broadcasts, dot batch dims) and removes them: the tile
+    index becomes a scalar (`tile.begin`), axes shift, identity reshapes and
+    expand_dims fold. Dims a dot needs as M/N/K, widening broadcasts,
+    gathers and unknown ops keep theirs. Runs on static types (after
+    helion-apply-config).
+  }];
+}
+
 #endif

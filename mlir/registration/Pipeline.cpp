@@ -40,6 +40,7 @@ void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
                                         toVector(options.l2Groupings)}));
   pm.addPass(helion::createReorderLoops());
   pm.addPass(helion::createEliminateMasks());
+  pm.addPass(helion::createDropUnitDims());
   pm.addPass(helion::createLowerGrid());
   pm.addPass(helion::createLowerTileLoops());
   pm.addPass(createCanonicalizerPass());
@@ -55,7 +56,7 @@ void helion::registerPipelines() {
   PassPipelineRegistration<HelionToTTIROptions>(
       "helion-to-ttir",
       "Compile tile kernels to Triton TTIR for one Config: roll-reductions, apply-config, "
-      "reorder-loops, eliminate-masks, lower-grid, lower-tile-loops, canonicalize, cse, "
+      "reorder-loops, eliminate-masks, drop-unit-dims, lower-grid, lower-tile-loops, canonicalize, cse, "
       "convert-tile-to-triton, canonicalize, cse",
       buildHelionToTTIR);
 }
