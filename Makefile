@@ -3,7 +3,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:/usr/lib/llvm-22/bin:$(PATH)
 
-.PHONY: deps build test lit pytest demo gpu-ext clean
+.PHONY: deps build test lit pytest demo gpu-ext clean wheel-test
 
 deps:
 	@bash scripts/install_deps.sh
@@ -24,6 +24,11 @@ test: build
 
 demo: build
 	$(PY) examples/demo.py
+
+# Builds a wheel, installs it with torch and triton into a clean venv and runs
+# a kernel from it (several minutes: not part of make test).
+wheel-test: build
+	HELION_TEST_WHEEL=1 $(PY) -m pytest -q tests/python/test_ecosystem_wheel.py
 
 gpu-ext:
 	bash scripts/build_gpu_ext.sh
