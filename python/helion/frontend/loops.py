@@ -299,7 +299,10 @@ class LoopsMixin:
         args = [self.eval(a) for a in node.args]
         if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
             raise exc.NotSupported("range() in device code needs constant int bounds (it is unrolled)", location=self.where())
-        r = range(*args)
+        try:
+            r = range(*args)
+        except (TypeError, ValueError) as e:
+            raise exc.TypeError_(f"range(): {e}", location=self.where()) from None
         if len(r) > 4096:
             raise exc.NotSupported(f"range({', '.join(map(str, args))}) is too long to unroll; use hl.tile", location=self.where())
         return r

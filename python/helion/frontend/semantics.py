@@ -28,6 +28,8 @@ def _proxy(x):
         # Only the kind of a Python int matters to promotion; constants past
         # int64 are refused where they are made.
         return max(min(x, (1 << 63) - 1), -(1 << 63))
+    if not isinstance(x, (bool, float)):  # the tracer adds the line
+        raise exc.TypeError_(f"expected a tensor or number, got {type(x).__name__}")
     return x
 
 

@@ -1262,6 +1262,40 @@ def gelu_with_an_unknown_approximation():
     elementwise(lambda x, t: torch.nn.functional.gelu(x[t], approximate="fast"), X)  # BAD
 
 
+@bad(exc.TypeError_, "range\\(\\): range expected at least 1 argument")
+def range_without_arguments():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            for i in range():  # BAD
+                out[t] = x[t]
+        return out
+    k(X)
+
+
+@bad(exc.TypeError_, "addmm\\(input, mat1, mat2, \\*, beta=1, alpha=1\\) takes 3 positional arguments")
+def addmm_with_four_positional_arguments():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm, tn in hl.tile([x.size(0), x.size(1)]):
+            out[tm, tn] = torch.addmm(x[tm, tn], x[tm, :], x[:, tn], 2)  # BAD
+        return out
+    k(torch.randn(16, 16))
+
+
+@bad(exc.TypeError_, "expected a tensor or number, got str")
+def var_with_a_string_correction():
+    @kernel
+    def k(x):
+        out = torch.empty([x.size(0)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t, :].var(dim=1, correction="one")  # BAD
+        return out
+    k(X2)
+
+
 @bad(exc.TypeError_, "`~` needs integer or bool operands")
 def invert_a_float():
     elementwise(lambda x, t: ~x[t], X)  # BAD

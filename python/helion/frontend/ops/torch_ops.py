@@ -166,6 +166,9 @@ def _matmul(tr, args, kwargs):
 @register(torch.addmm, torch.baddbmm, methods=("addmm", "baddbmm"))
 def _addmm(tr, args, kwargs):
     need_args(tr, args, 3, "addmm()")
+    if len(args) > 3 or set(kwargs) - {"alpha", "beta"}:
+        raise exc.TypeError_("addmm(input, mat1, mat2, *, beta=1, alpha=1) takes 3 positional arguments and beta/alpha",
+                             location=tr.where())
     if kwargs.get("alpha", 1) != 1 or kwargs.get("beta", 1) != 1:
         raise exc.NotSupported("alpha/beta of addmm in device code", location=tr.where())
     return tr.addmm(*args)
