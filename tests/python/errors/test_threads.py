@@ -126,3 +126,35 @@ def test_bind_from_many_threads():
         by_size.setdefault(n, set()).add(id(traced))
     assert all(len(ids) == 1 for ids in by_size.values()), "one specialization traced twice"
     assert len(kernel._specs) == 3
+
+
+def test_different_kernels_compile_at_once(poison_empty):
+    """Each kernel has its own lock: tracing and the passes of different
+    kernels run in parallel threads (separate MLIR contexts)."""
+    poison_empty()
+    kernels = [_scale_kernel() for _ in range(4)]
+    wrong = []
+    _run_threads([_caller(kernels[i % 4], [40 + i, 80 + i], 6, wrong) for i in range(THREADS)])
+    assert wrong == []
+    assert [len(k._specs) for k in kernels] == [4, 4, 4, 4]
+
+
+def test_triton_compiles_from_many_threads(tmp_path, monkeypatch):
+    """The GPU path's compile step (our TTIR cache and triton.compile for
+    sm_90) from several threads at once, two of them on the same TTIR."""
+    from triton.backends.compiler import GPUTarget
+
+    monkeypatch.setenv("HELION_CACHE_DIR", str(tmp_path / "helion"))
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path / "triton"))
+    kernel = _scale_kernel()
+    config = helion.Config(block_sizes=[32])
+    ttirs = [pipeline.TTIRResult(kernel.bind((torch.randn(n),)).to_triton_code(config), 4, "scale") for n in (64, 96, 128)]
+    binaries = {}
+
+    def compile_one(i):
+        return lambda: binaries.setdefault(i, []).append(
+            pipeline.compile_ttir(ttirs[i % 3], config, target=GPUTarget("cuda", 90, 32)).asm["cubin"])
+
+    _run_threads([compile_one(i) for i in range(4)])
+    assert all(len(b[0]) > 1000 for b in binaries.values()) and len(binaries) == 4
+    assert binaries[0] == binaries[3]  # the same TTIR, compiled twice at once
