@@ -106,8 +106,11 @@ class DotMixin:
         a, b = self.operand(a), self.operand(b)
         if acc is not None:
             acc = self.operand(acc)
-        r = self.dot(a, b, acc, out_dtype)
-        return r
+            if not isinstance(acc, DTensor):
+                raise exc.TypeError_(f"hl.dot acc must be a device tensor, got {self.describe(acc)}", location=self.where())
+        if out_dtype is not None and not isinstance(out_dtype, torch.dtype):
+            raise exc.TypeError_(f"hl.dot out_dtype must be a torch.dtype, got {out_dtype!r}", location=self.where())
+        return self.dot(a, b, acc, out_dtype)
 
 
 def _dot_k_min(dtype: torch.dtype) -> int:

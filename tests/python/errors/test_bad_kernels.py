@@ -1194,6 +1194,17 @@ def dot_with_too_many_arguments():
     k(torch.randn(16, 16))
 
 
+@bad(exc.TypeError_, "hl.dot acc must be a device tensor, got int")
+def dot_with_a_number_as_accumulator():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for tm, tn in hl.tile([x.size(0), x.size(1)]):
+            out[tm, tn] = hl.dot(x[tm, :], x[:, tn], 16)  # BAD
+        return out
+    k(torch.randn(16, 16))
+
+
 @bad(exc.TypeError_, "takes a function as its first argument")
 def reduce_with_a_number_as_function():
     @kernel
