@@ -1,7 +1,8 @@
 """The autotuner on a GPU (marker `gpu`): small kernels tuned end to end at
 quick effort, the disk cache across kernel objects, in-place kernels, and
 injected bad candidates (a hand-corrupted TTIR that reads far out of bounds,
-one that computes the wrong thing) that must not harm the user's process."""
+one that computes the wrong thing, one that spins forever) that must not
+harm the user's process."""
 from __future__ import annotations
 
 import io
@@ -110,8 +111,8 @@ def _candidates(bound, config):
     return cand
 
 
-def _setup(bound):
-    bench = benchmarker.GpuBenchmarker(devices=[torch.cuda.current_device()], timeout=120)
+def _setup(bound, timeout=120):
+    bench = benchmarker.GpuBenchmarker(devices=[torch.cuda.current_device()], timeout=timeout)
     runtime = [bound.values[a.index] for a in bound.spec.traced.runtime_args]
     written, read = benchmarker.kernel_arg_roles(bound.spec.traced.module)
     bench.setup(runtime, written, [w for w in written if w not in read], atol=1e-4, rtol=1e-4)
@@ -143,6 +144,38 @@ def test_faulting_candidate_is_isolated():
     torch.testing.assert_close(y, y0)
     bound.set_config(helion.Config(block_sizes=[256]))
     torch.testing.assert_close(add(x, y), x0 + y0)
+
+
+_VOLATILE_LOAD = ('"tt.load"(%arg1) {boundaryCheck = array<i32>, cache = 1 : i32, evict = 1 : i32, isVolatile = true, '
+                  'operandSegmentSizes = array<i32: 1, 0, 0>} : (!tt.ptr<f32>) -> f32')
+# Spins while x[0] == x[0] (always, for finite data), re-reading it volatile so the loop cannot be removed.
+_SPIN = f"""    %spin0 = {_VOLATILE_LOAD}
+    %spin1 = "scf.while"(%spin0) ({{
+    ^bb0(%spa: f32):
+      %spc = "arith.cmpf"(%spa, %spa) <{{fastmath = #arith.fastmath<none>, predicate = 1 : i64}}> : (f32, f32) -> i1
+      "scf.condition"(%spc, %spa) : (i1, f32) -> ()
+    }}, {{
+    ^bb0(%spb: f32):
+      %spv = {_VOLATILE_LOAD}
+      "scf.yield"(%spv) : (f32) -> ()
+    }}) : (f32) -> f32
+    "tt.return"() : () -> ()"""
+
+
+def test_hanging_candidate_is_killed():
+    _, bound, x, _ = _bound_add()
+    good = _candidates(bound, helion.Config(block_sizes=[256], num_warps=4))
+    ret = '    "tt.return"() : () -> ()'
+    assert good["ttir"].count(ret) == 1
+    hang = dict(good, ttir=good["ttir"].replace(ret, _SPIN))
+    bench = _setup(bound, timeout=20)
+    restarts = bench.pool.restarts
+    (r_hang,) = bench.run("bench", [hang], None)
+    assert r_hang.status == "timeout", r_hang
+    assert bench.pool.restarts == restarts + 1
+    (r_good,) = bench.run("bench", [good], None)
+    assert r_good.ok and r_good.value["status"] == "ok", r_good
+    torch.cuda.synchronize()
 
 
 def test_wrong_output_candidate_is_discarded():
