@@ -157,7 +157,6 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if hasattr(node, "lineno"):
             self.b.loc = (self.filename, node.lineno, node.col_offset + 1)
 
-
     def _index(self, x):
         """A Python int, index Scalar or integer Scalar as an index value."""
         if isinstance(x, BlockSize):
@@ -173,7 +172,6 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if x.dtype.is_floating_point:
             raise exc.TypeError_(f"expected an integer, got a {x.dtype} value", location=self.where())
         return self.b.op1("arith.index_cast", [x.value], "index")
-
 
     # ------------------------------------------------------------ dispatch
     def visit(self, node: ast.AST):
@@ -410,7 +408,6 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return Scalar(v.value, torch.int64, is_index=True)
         raise exc.TypeError_(f"expected a tensor or number, got {self.describe(v)}", location=self.where())
 
-
     def binary(self, op, a, b):
         if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
             raise exc.TypeError_(f"operator {op} on a sequence", location=self.where())
@@ -440,7 +437,6 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if isinstance(v, TensorArg):
             return f"tensor {v.name!r}"
         return type(v).__name__
-
 
     # ------------------------------------------------------------ attributes
     def _tile_begin(self, t: Tile):
@@ -498,7 +494,6 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return getattr(obj, name)
         except AttributeError:
             raise exc.NotSupported(f"attribute {name!r} of {self.describe(obj)}", location=self.where()) from None
-
 
     # ------------------------------------------------------------------ calls
     def _call(self, fn, args, kwargs):
