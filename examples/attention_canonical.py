@@ -11,7 +11,8 @@ import helion.language as hl
 
 
 @helion.kernel()
-def attention(q_in: torch.Tensor, k_in: torch.Tensor, v_in: torch.Tensor, causal: bool = False) -> torch.Tensor:
+def attention(q_in: torch.Tensor, k_in: torch.Tensor, v_in: torch.Tensor, causal: bool = False,
+              fp32_scores: bool = False) -> torch.Tensor:
     m_dim = q_in.size(-2)
     n_dim = k_in.size(-2)
     head_dim = hl.specialize(q_in.size(-1))
@@ -29,7 +30,9 @@ def attention(q_in: torch.Tensor, k_in: torch.Tensor, v_in: torch.Tensor, causal
         end = tile_m.end if causal else n_dim
         for tile_n in hl.tile(0, end):
             k = k_view[tile_b, :, tile_n]
-            qk = torch.bmm(q, k)
+            # torch.bmm of 16-bit inputs rounds the scores to 16 bits, as in
+            # eager PyTorch; fp32_scores keeps them in fp32 like the 2-d form.
+            qk = torch.bmm(q, k, out_dtype=torch.float32) if fp32_scores else torch.bmm(q, k)
             if causal:
                 qk = torch.where(tile_m.index[None, :, None] >= tile_n.index[None, None, :], qk, float("-inf"))
             m_ij = torch.maximum(m_i, torch.amax(qk, -1) * qk_scale)
