@@ -1045,6 +1045,16 @@ def bmm_with_int_out_dtype():
     k(torch.randn(2, 16, 16), torch.randn(2, 16, 16))
 
 
+@bad(exc.TypeError_, "torch.where\\(\\) takes 3 arguments, got 4")
+def where_with_four_arguments():
+    elementwise(lambda x, t: torch.where(x[t] > 0, x[t], 0.0, 1.0), X)  # BAD
+
+
+@bad(exc.TypeError_, "exp\\(\\) takes 1 arguments, got 2")
+def exp_with_two_arguments():
+    elementwise(lambda x, t: torch.exp(x[t], 2), X)  # BAD
+
+
 @bad(exc.TypeError_, "add\\(\\) takes 2 arguments, got 1")
 def torch_add_with_one_argument():
     elementwise(lambda x, t: torch.add(x[t]), X)  # BAD

@@ -51,10 +51,11 @@ _CAST_METHODS = {"float": torch.float32, "half": torch.float16, "bfloat16": torc
                  "long": torch.int64, "bool": torch.bool, "double": torch.float64}
 
 
-def need_args(tr, args: list, n: int, what: str) -> None:
-    """A clear error when an op gets fewer positional arguments than it needs."""
-    if len(args) < n:
-        raise exc.TypeError_(f"{what} takes {n} arguments, got {len(args)}", location=tr.where())
+def need_args(tr, args: list, n: int, what: str, most: int | None = None) -> None:
+    """A clear error when an op gets fewer (or, given `most`, more) positional arguments than it takes."""
+    if len(args) < n or (most is not None and len(args) > most):
+        expected = n if most in (None, n) else f"{n} to {most}"
+        raise exc.TypeError_(f"{what} takes {expected} arguments, got {len(args)}", location=tr.where())
 
 
 def no_keywords(tr, kwargs: dict, what: str) -> None:
@@ -65,7 +66,7 @@ def no_keywords(tr, kwargs: dict, what: str) -> None:
 
 def _unary_op(name: str):
     def handler(tr, args, kwargs):
-        need_args(tr, args, 1, f"{name}()")
+        need_args(tr, args, 1, f"{name}()", most=1)
         no_keywords(tr, kwargs, f"{name}()")
         return tr.ops.unary(name, tr.operand(args[0]))
     return handler
@@ -73,7 +74,7 @@ def _unary_op(name: str):
 
 def _binary_op(name: str):
     def handler(tr, args, kwargs):
-        need_args(tr, args, 2, f"{name}()")
+        need_args(tr, args, 2, f"{name}()", most=2)
         if "alpha" in kwargs:
             raise exc.NotSupported("alpha= in device code", location=tr.where())
         no_keywords(tr, kwargs, f"{name}()")
@@ -113,7 +114,7 @@ for _name, _dtype in _CAST_METHODS.items():
 
 @register(F.gelu)
 def _gelu(tr, args, kwargs):
-    need_args(tr, args, 1, "gelu()")
+    need_args(tr, args, 1, "gelu()", most=1)
     approx = kwargs.get("approximate", "none")
     if approx not in ("none", "tanh"):
         raise exc.TypeError_(f"gelu approximate={approx!r}: torch takes 'none' or 'tanh'", location=tr.where())
@@ -122,13 +123,13 @@ def _gelu(tr, args, kwargs):
 
 @register(torch.where)
 def _where(tr, args, kwargs):
-    need_args(tr, args, 3, "torch.where()")
+    need_args(tr, args, 3, "torch.where()", most=3)
     return tr.ops.where(*(tr.operand(a) for a in args))
 
 
 @register(torch.clamp, methods="clamp")
 def _clamp(tr, args, kwargs):
-    need_args(tr, args, 1, "clamp()")
+    need_args(tr, args, 1, "clamp()", most=3)
     lo = args[1] if len(args) > 1 else kwargs.get("min")
     hi = args[2] if len(args) > 2 else kwargs.get("max")
     lo, hi = (None if v is None else tr.operand(v) for v in (lo, hi))
@@ -137,7 +138,7 @@ def _clamp(tr, args, kwargs):
 
 @register(torch.neg, methods="neg")
 def _neg(tr, args, kwargs):
-    need_args(tr, args, 1, "neg()")
+    need_args(tr, args, 1, "neg()", most=1)
     return tr.ops.neg(tr.operand(args[0]))
 
 
