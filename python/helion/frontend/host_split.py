@@ -89,8 +89,17 @@ def is_device_loop_call(call: ast.AST, scope: dict) -> bool:
     return fn is hl.tile or fn is hl.grid
 
 
-_HOST_STATEMENTS = {ast.If: "an `if`", ast.For: "a host `for` loop", ast.While: "a `while` loop", ast.With: "a `with` block",
-                    ast.Try: "a `try` block", ast.FunctionDef: "a nested function", ast.AsyncFunctionDef: "a nested function"}
+_CONDITION_HINT = "move the condition into the loop (torch.where) or write one kernel per case"
+# statement around a nested device loop -> (what it is, what to write instead)
+_HOST_STATEMENTS = {
+    ast.If: ("an `if`", _CONDITION_HINT),
+    ast.While: ("a `while` loop", _CONDITION_HINT),
+    ast.For: ("a host `for` loop", "loop around the kernel call, or add a dim to the tile loop"),
+    ast.With: ("a `with` block", "enter the context around the kernel call"),
+    ast.Try: ("a `try` block", "catch errors around the kernel call"),
+    ast.FunctionDef: ("a nested function", "write the loop in the kernel body"),
+    ast.AsyncFunctionDef: ("a nested function", "write the loop in the kernel body"),
+}
 
 
 def _enclosing_statement(fdef: ast.FunctionDef, target: ast.AST) -> ast.AST | None:
@@ -137,6 +146,16 @@ def _check_host_rebinding(loop: ast.For, host_defined: set[str], after_reads: se
                 location=f"{filename}:{node.lineno}")
 
 
+def _check_defined_before(loop: ast.For, host_defined: set[str], device_defined: set[str], later: set[str],
+                          filename: str) -> None:
+    """A name the device loop reads that the kernel assigns only after the loop."""
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in later \
+                and node.id not in host_defined and node.id not in device_defined:
+            raise exc.NotSupported(f"the device loop reads {node.id!r}, which the kernel assigns only after the loop; "
+                                   "assign it before the loop", location=f"{filename}:{node.lineno}")
+
+
 def _op_symbol(op: ast.operator) -> str:
     symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
                ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@"}
@@ -170,12 +189,15 @@ def split_kernel(fn) -> SplitKernel:
     nested = [n for n in ast.walk(fdef) if isinstance(n, ast.For) and id(n) not in inside and is_device_loop_call(n.iter, scope)]
     if nested:
         stmt = _enclosing_statement(fdef, nested[0])
-        what = _HOST_STATEMENTS.get(type(stmt), f"a `{type(stmt).__name__}` statement")
+        what, hint = _HOST_STATEMENTS.get(type(stmt), (f"a `{type(stmt).__name__}` statement", "move it to the top level"))
         raise exc.NotSupported(f"the device loop is inside {what} (line {stmt.lineno}); device loops must be at the top level "
-                               "of the kernel function: move host conditions into the loop (torch.where) or write "
-                               "one kernel per case", location=f"{filename}:{nested[0].lineno}")
+                               f"of the kernel function: {hint}", location=f"{filename}:{nested[0].lineno}")
     where = f"{filename}:{first_line}"
     if not loops:
+        calls = [n for n in ast.walk(fdef) if is_device_loop_call(n, scope)]
+        if calls:
+            raise exc.NotSupported("hl.tile()/hl.grid() is only valid as the iterable of a top-level `for` loop; "
+                                   "write `for tile in hl.tile(...):`", location=f"{filename}:{calls[0].lineno}")
         raise exc.NotSupported(f"kernel {fn.__name__} has no device loop (`for tile in hl.tile(...)` at its top level)", location=where)
     if len(loops) > 1:
         line = loops[1][1].lineno
@@ -191,6 +213,7 @@ def split_kernel(fn) -> SplitKernel:
     for stmt in fdef.body[index + 1:]:
         after_reads.update(_loaded_names(stmt))
     _check_host_rebinding(loop, host_defined, after_reads, filename)
+    _check_defined_before(loop, host_defined, device_defined, _stored_names(fdef.body[index + 1:]), filename)
     leaked = sorted((device_defined - host_defined) & after_reads)
     if leaked:
         raise exc.NotSupported(f"device-loop variables {leaked} are read after the loop; write results to tensors instead",

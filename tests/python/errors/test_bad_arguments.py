@@ -246,3 +246,75 @@ def test_tensors_on_the_cpu_and_the_gpu():
 def _line_of_test(marker: str) -> str:
     lines = open(__file__).read().splitlines()
     return f"{__file__}:{1 + next(i for i, line in enumerate(lines) if marker in line and 'def ' not in line)}"
+
+
+# -- kernel functions @helion.kernel refuses at decoration (host/device split) --------------------
+def _tile_as_host_value():
+    @helion.kernel(config=CFG)
+    def k(x):
+        out = torch.empty_like(x)
+        tiles = hl.tile(x.size(0))  # SPLIT-BAD
+        for t in tiles:
+            out[t] = x[t]
+        return out
+
+
+def _read_before_assigned():
+    @helion.kernel(config=CFG)
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * factor  # SPLIT-BAD
+        factor = 2.0
+        return out
+
+
+def _loop_in_with():
+    @helion.kernel(config=CFG)
+    def k(x):
+        out = torch.empty_like(x)
+        with torch.no_grad():
+            for t in hl.tile(x.size(0)):  # SPLIT-BAD
+                out[t] = x[t]
+        return out
+
+
+def _loop_in_host_for():
+    @helion.kernel(config=CFG)
+    def k(x):
+        out = torch.empty_like(x)
+        for _ in range(2):
+            for t in hl.tile(x.size(0)):  # SPLIT-BAD
+                out[t] = x[t]
+        return out
+
+
+def _loop_in_nested_function():
+    @helion.kernel(config=CFG)
+    def k(x):
+        out = torch.empty_like(x)
+
+        def body():
+            for t in hl.tile(x.size(0)):  # SPLIT-BAD
+                out[t] = x[t]
+        body()
+        return out
+
+
+BAD_SPLITS = [
+    (_tile_as_host_value, r"hl.tile\(\)/hl.grid\(\) is only valid as the iterable of a top-level `for` loop"),
+    (_read_before_assigned, r"the device loop reads 'factor', which the kernel assigns only after the loop"),
+    (_loop_in_with, r"inside a `with` block \(line \d+\).*enter the context around the kernel call"),
+    (_loop_in_host_for, r"inside a host `for` loop \(line \d+\).*loop around the kernel call"),
+    (_loop_in_nested_function, r"inside a nested function \(line \d+\).*write the loop in the kernel body"),
+]
+
+
+@pytest.mark.parametrize("make,pattern", BAD_SPLITS, ids=[m.__name__.strip("_") for m, _ in BAD_SPLITS])
+def test_bad_kernel_function(make, pattern):
+    with pytest.raises(exc.NotSupported) as info:
+        make()
+    lines, first = inspect.getsourcelines(make)
+    where = f"{__file__}:{first + next(i for i, line in enumerate(lines) if 'SPLIT-BAD' in line)}: "
+    text = str(info.value)
+    assert text.startswith(where) and re.search(pattern, text), text
