@@ -238,6 +238,9 @@ class GpuBenchmarker:
         self._expected = [t.to(device) for t in _from_bytes(outputs)]
         self.pool.set_state(dict(self._state, expected=self._expected))
 
+    def run(self, kind: str, cands: Sequence[dict], best_ms: float | None, on_done=None) -> list[JobResult]:
+        return self.pool.run([(kind, (c, best_ms)) for c in cands], self.timeout, on_done=on_done)
+
 
 def _to_bytes(tensors: Sequence[Any]) -> bytes:
     """CPU tensors as plain bytes: ForkingPickler would share them through
@@ -258,9 +261,6 @@ def _from_bytes(data: bytes) -> list:
     import torch
 
     return torch.load(io.BytesIO(data), weights_only=True)
-
-    def run(self, kind: str, cands: Sequence[dict], best_ms: float | None, on_done=None) -> list[JobResult]:
-        return self.pool.run([(kind, (c, best_ms)) for c in cands], self.timeout, on_done=on_done)
 
 
 _POOLS: dict[tuple, WorkerPool] = {}
