@@ -64,6 +64,9 @@ class DotMixin:
                 a = self.ops.rebind(a, a.dims[:-1] + [b.dims[-2]])
         if a.dims[-1] != b.dims[-2]:
             raise exc.TypeError_(f"matmul contraction dims differ: {a.dims} @ {b.dims}", location=self.where())
+        if a.ndim == 3 and a.dims[0] != b.dims[0]:
+            raise exc.TypeError_(f"batched matmul needs the same batch dim on both sides: {a.dims} @ {b.dims}",
+                                 location=self.where())
         fp8 = (torch.float8_e4m3fn, torch.float8_e5m2)
         if a.dtype != b.dtype and not (a.dtype in fp8 and b.dtype in fp8):
             common = promote(a, b)

@@ -897,6 +897,18 @@ def matmul_contraction_mismatch():
     k(torch.randn(32, 16), torch.randn(32, 16))
 
 
+@bad(exc.TypeError_, "batched matmul needs the same batch dim on both sides")
+def bmm_with_different_batch_dims():
+    @kernel
+    def k(x, y):
+        out = torch.empty([x.size(0), x.size(1), y.size(2)], dtype=x.dtype)
+        for tb in hl.tile(x.size(0)):
+            for tm, tn in hl.tile([x.size(1), y.size(2)]):
+                out[tb, tm, tn] = torch.bmm(x[tb, tm, :], y[:, :, tn])  # BAD
+        return out
+    k(torch.randn(2, 16, 16), torch.randn(2, 16, 16))
+
+
 @bad(exc.NotSupported, "call to torch")
 def unknown_torch_function():
     elementwise(lambda x, t: torch.cumsum(x[t], 0), X)  # BAD
