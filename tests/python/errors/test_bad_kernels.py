@@ -1062,7 +1062,7 @@ def where_with_four_arguments():
     elementwise(lambda x, t: torch.where(x[t] > 0, x[t], 0.0, 1.0), X)  # BAD
 
 
-@bad(exc.TypeError_, "exp\\(\\) takes 1 arguments, got 2")
+@bad(exc.TypeError_, "exp\\(\\) takes 1 argument, got 2")
 def exp_with_two_arguments():
     elementwise(lambda x, t: torch.exp(x[t], 2), X)  # BAD
 

@@ -1,5 +1,5 @@
 """Mutation fuzzing of the frontend: each example kernel's device loop gets one
-random edit (an operator, a constant, a method name, an index, a dropped
+or two random edits (an operator, a constant, a method name, an index, a dropped
 statement or argument, an extra argument) and is traced. Every outcome must be
 a trace that works or a located helion.exc error in the mutant's own source;
 an InternalError or a raw Python exception fails the test and its mutant is
@@ -63,7 +63,7 @@ def _run_mutant(example, path: str, rng: random.Random):
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     fdef = tree.body[0]
     fdef.decorator_list = []
-    if not _mutate(fdef, rng):
+    if not all([_mutate(fdef, rng) for _ in range(rng.choice([1, 1, 2]))]):
         return None
     text = ast.unparse(ast.fix_missing_locations(tree)) + "\n"
     with open(path, "w") as f:

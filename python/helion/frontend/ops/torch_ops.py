@@ -55,7 +55,8 @@ def need_args(tr, args: list, n: int, what: str, most: int | None = None) -> Non
     """A clear error when an op gets fewer (or, given `most`, more) positional arguments than it takes."""
     if len(args) < n or (most is not None and len(args) > most):
         expected = n if most in (None, n) else f"{n} to {most}"
-        raise exc.TypeError_(f"{what} takes {expected} arguments, got {len(args)}", location=tr.where())
+        plural = "" if expected == 1 else "s"
+        raise exc.TypeError_(f"{what} takes {expected} argument{plural}, got {len(args)}", location=tr.where())
 
 
 def no_keywords(tr, kwargs: dict, what: str) -> None:
