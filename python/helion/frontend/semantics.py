@@ -297,8 +297,13 @@ class DeviceOps:
             return self.binary("truediv", 1.0, result) if b < 0 else result
         if isinstance(b, (int, float)) and b == 0.5:
             return self.unary("sqrt", a)
+        if isinstance(a, (int, float)) and a <= 0:
+            raise exc.NotSupported(f"`{a} ** x` with a tensor exponent x needs a positive base", location=self.b.where())
         # a ** b = exp2(b * log2(a)) for a > 0.
-        return self.unary("exp2", self.binary("mul", b, self.unary("log2", a)))
+        r = self.unary("exp2", self.binary("mul", b, self.unary("log2", a)))
+        if not dtype.is_floating_point:  # exact powers come out of exp2 a hair low: round, then cast
+            r = self.unary("floor", self.binary("add", r, 0.5))
+        return self.cast(r, dtype)
 
     def neg(self, x):
         if isinstance(x, (int, float)):
@@ -311,8 +316,10 @@ class DeviceOps:
     def unary(self, fn: str, x):
         """Math functions; half types compute in float32 and round back."""
         if isinstance(x, (int, float)):
-            return getattr(math, {"rsqrt": "sqrt"}.get(fn, fn))(x) ** (-1 if fn == "rsqrt" else 1)
+            return _python_unary(fn, x)
         if fn == "abs":
+            if isinstance(x, Scalar) and x.is_index:
+                x = self.cast(x, torch.int64)
             name = "math.absf" if x.dtype.is_floating_point else "math.absi"
             return self._make(name, [x], x.dtype, getattr(x, "dims", None))
         out_dtype = x.dtype if x.dtype.is_floating_point else torch.get_default_dtype()
@@ -393,6 +400,22 @@ class DeviceOps:
         if hi is not None:
             x = self.binary("minimum", x, hi)
         return x
+
+
+def _python_unary(fn: str, x):
+    """fn of a Python number, folded at trace time; where math has no such
+    function or refuses the value (log2(0)), as torch gives it in float64."""
+    if fn == "abs":
+        return abs(x)
+    if hasattr(math, {"rsqrt": "sqrt"}.get(fn, fn)):
+        try:
+            return getattr(math, {"rsqrt": "sqrt"}.get(fn, fn))(x) ** (-1 if fn == "rsqrt" else 1)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            pass
+    t = torch.tensor(float(x), dtype=torch.float64)
+    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "silu": torch.nn.functional.silu,
+                 "gelu": torch.nn.functional.gelu, "gelu_tanh": lambda v: torch.nn.functional.gelu(v, approximate="tanh")}
+    return float(functions.get(fn, getattr(torch, fn, None))(t))
 
 
 def _python_binary(op, a, b):

@@ -1329,6 +1329,11 @@ def var_with_a_string_correction():
     k(X2)
 
 
+@bad(exc.NotSupported, "`0 \\*\\* x` with a tensor exponent x needs a positive base")
+def zero_to_a_tensor_power():
+    elementwise(lambda x, t: 0 ** x[t], X)  # BAD
+
+
 @bad(exc.TypeError_, "`~` needs integer or bool operands")
 def invert_a_float():
     elementwise(lambda x, t: ~x[t], X)  # BAD
@@ -1599,6 +1604,24 @@ def test_values_assigned_in_inner_loops_are_carried():
     torch.testing.assert_close(out[:, 0], x.sum(dim=1), rtol=1e-5, atol=1e-5)
     torch.testing.assert_close(out[:, 1], torch.full((20,), 4.0))
     torch.testing.assert_close(out[:, 2], x.sum(dim=1), rtol=1e-5, atol=1e-5)
+
+
+def test_constants_folded_and_integer_powers():
+    """Python-number math folds as torch does (sigmoid of a number used to be an
+    internal error), |index| works, and int ** int tensor is exact."""
+    @helion.kernel(config=helion.Config(block_sizes=[16]))
+    def k(x, xi):
+        out = torch.empty_like(x)
+        outi = torch.empty_like(xi)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] * (t.end - t.begin).abs() + torch.sigmoid(2.0) + abs(-3)
+            outi[t] = 2 ** xi[t] + 3 ** (xi[t] % 5)
+        return out, outi
+
+    x, xi = torch.randn(64), torch.arange(64, dtype=torch.int32) % 20
+    out, outi = k(x, xi)
+    torch.testing.assert_close(out, x * 16 + torch.sigmoid(torch.tensor(2.0)) + 3)
+    assert torch.equal(outi, 2 ** xi + 3 ** (xi % 5))
 
 
 def test_abs_builtin_on_a_device_value():
