@@ -38,7 +38,8 @@ def test_generic_form_unchanged_and_readable_reparses(tmp_path, monkeypatch):
 
     bound = add.bind((torch.randn(100), torch.randn(100)))
     generic = bound.to_triton_code(CONFIG)
-    assert generic.startswith('"builtin.module"()') and "loc(" not in generic
+    # the generic form carries the user's lines as locations (errors name them)
+    assert '"builtin.module"()' in generic and 'loc("' in generic
     text = bound.to_triton_code(CONFIG, readable=True)
     # the readable text is valid TTIR: Triton parses and compiles it
     assert readable.pretty(text) == text

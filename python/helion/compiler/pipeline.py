@@ -41,7 +41,8 @@ def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
     num_programs = fn.attributes.get("tile.num_programs")
     if num_programs is None:
         raise exc.CompilationError(f"{kernel.name}: the grid size is not static")
-    return TTIRResult(module.to_string(generic=True), int(num_programs), kernel.name)
+    # With locations: Triton and the CPU executor name the user's line in errors.
+    return TTIRResult(module.to_string(generic=True, debug_info=True), int(num_programs), kernel.name)
 
 
 def compile_ttir(ttir: TTIRResult, config: Config, target=None, load: bool = False):
