@@ -21,7 +21,7 @@ from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
 from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
-from . import arguments, repro
+from . import arguments, repro, torch_op
 from .settings import Settings
 
 log = logging.getLogger(__name__)  # HELION_LOGS=kernel (helion/runtime/logs.py)
@@ -319,6 +319,7 @@ class Kernel:
         if self.settings.print_repro:
             self._host = self._recording_host(self._host)
         functools.update_wrapper(self, fn)
+        self._torch_op = torch_op.register(self)  # what torch.compile puts in its graph
 
     # -- public API --------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -390,9 +391,13 @@ class Kernel:
             self._fast_cache.clear()
             self._hot[0] = None
 
-    def autotune(self, args, *, force: bool = True, **options):
-        bound = self.bind(tuple(args))
-        return bound.autotune(args, force=force, **options)
+    def autotune(self, args, *, force: bool = False, **options) -> Config:
+        """Tune the specialization of `args`; returns the best Config and makes
+        it the one calls use. With config=/configs= given, only those are
+        timed unless `force`. `options`: effort=, search=, seed=, devices=,
+        or a search's own parameters (population=, generations=, ...)."""
+        args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        return self.bind(args).autotune(args, force=force, **options)
 
     # -- launch path ----------------------------------------------------------
     def _launch(self, *values: Any) -> None:
@@ -462,14 +467,21 @@ class Kernel:
 
     def _prepare(self, values: tuple, key: tuple) -> _Specialization:
         spec = self._specialize(values, key)
-        if self.settings.aot_configs and not self.configs:  # shipped configs (helion.aot): never tune at deploy
+        s = self.settings
+        if s.aot_configs and not self.configs:  # shipped configs (helion.aot): never tune at deploy
             from .. import aot
 
             entry = aot.entry_for(self, spec, values)
             if entry is not None:
                 spec.best = entry
                 return spec
-        if len(self.configs) == 1:
+        # CUDA tensors and no config: tune on the first call of each specialization.
+        if spec.device.type == "cuda" and (s.force_autotune or (
+                not self.configs and s.autotune_effort != "none" and not s.use_default_config)):
+            from ..autotuner import tuner
+
+            spec.best = self._entry(spec, tuner.autotune(self, spec, values, force=s.force_autotune))
+        elif len(self.configs) == 1:
             spec.best = self._entry(spec, self.configs[0])
         elif len(self.configs) > 1:
             spec.best = self._pick_fastest(spec, values)
@@ -477,7 +489,7 @@ class Kernel:
             spec.best = self._default_entry(spec)
             if not self._warned_default:
                 reason = "autotune_effort='none'" if self.settings.autotune_effort == "none" or self.settings.use_default_config \
-                    else "no config= given and the autotuner is not available yet"
+                    else "CPU tensors: the autotuner times on a GPU; kernel.autotune(args) checks candidates here"
                 print(f"[helion] {self.fn.__name__}: using the default config ({reason}): "
                       f"{spec.best.config!r}", file=sys.stderr)
                 self._warned_default = True
@@ -496,19 +508,18 @@ class Kernel:
         raise AssertionError("unreachable")
 
     def _pick_fastest(self, spec: _Specialization, values: tuple) -> CompiledEntry:
-        entries = [self._entry(spec, c) for c in self.configs]
         if spec.device.type != "cuda":
+            entries = [self._entry(spec, c) for c in self.configs]
             return entries[0]  # nothing to time on the CPU
-        from triton.testing import do_bench
+        from ..autotuner import tuner
 
-        timings = []
-        for e in entries:
-            t = do_bench(lambda e=e: e.launch(values), warmup=5, rep=20)
-            timings.append(t)
-        best = min(range(len(entries)), key=timings.__getitem__)
-        print(f"[helion] {self.fn.__name__}: {len(entries)} configs timed, best {timings[best]:.4f} ms: "
-              f"{entries[best].config!r}", file=sys.stderr)
-        return entries[best]
+        # A FiniteSearch: compiled in parallel, timed in the isolated workers.
+        return self._entry(spec, tuner.autotune(self, spec, values, configs=self.configs))
+
+
+# torch.compile traces torch_op.dynamo_call (one custom-op call) in place of
+# the host code; eager calls are unaffected.
+Kernel.__call__._torchdynamo_inline = torch_op.dynamo_call
 
 
 class BoundKernel:
@@ -553,8 +564,17 @@ class BoundKernel:
         self.spec.best = self.compile_config(config)
         self.kernel.clear_fast_path()
 
-    def autotune(self, args, *, force: bool = True, **options) -> Config:
-        raise exc.NotSupported("the autotuner is not implemented yet; pass config= or configs=[...]")
+    def autotune(self, args=None, *, force: bool = False, **options) -> Config:
+        """Tune this specialization (see Kernel.autotune); `args`, the kernel's
+        own arguments, are what autotune_baseline_fn is called with."""
+        from ..autotuner import tuner
+
+        force = force or self.kernel.settings.force_autotune
+        args = None if args is None else tuple(args) if isinstance(args, (tuple, list)) else (args,)
+        best = tuner.autotune(self.kernel, self.spec, self.values, args=args,
+                              configs=None if force else self.kernel.configs, force=force, **options)
+        self.set_config(best)
+        return best
 
     def __call__(self, *args):
         return self.kernel(*args)
