@@ -62,6 +62,8 @@ def describe(names: list[str], values: tuple) -> dict[str, Any]:
             out[name] = v
         elif isinstance(v, float):
             out[name] = "float"  # a runtime argument: any value
+        elif isinstance(v, (tuple, list)) and all(type(d) is int for d in v):
+            out[name] = list(v)  # sizes (x.size())
         else:
             out[name] = _plain(v)
     return out
@@ -96,6 +98,8 @@ def distance(want: dict, have: dict) -> float | None:
             pairs = zip(ta[1], tb[1])
         elif type(a) is int and type(b) is int:
             pairs = [(a, b)]
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            pairs = zip(a, b)
         elif a == b:
             continue
         else:

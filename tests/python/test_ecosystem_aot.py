@@ -1,7 +1,7 @@
 """Ahead-of-time configs (helion.aot): the tuning command, the file format and
 the lookup rule (exact, else nearest by log2 size distance, else default)."""
 import json
-import textwrap
+import os
 
 import pytest
 import torch
@@ -9,18 +9,6 @@ import torch
 import helion
 import helion.language as hl
 from helion import aot
-
-KERNEL_SRC = textwrap.dedent("""
-    import torch, helion, helion.language as hl
-
-    @helion.kernel()
-    def add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        out = torch.empty_like(x)
-        for t in hl.tile(x.size(0)):
-            out[t] = x[t] + y[t]
-        return out
-""")
-
 
 def _add_kernel(**settings):
     @helion.kernel(**settings)
@@ -50,22 +38,22 @@ def _used_config(kernel):
 
 
 def test_cli_tunes_and_writes_readable_json(tmp_path, capsys):
-    (tmp_path / "kmod.py").write_text(KERNEL_SRC)
+    module = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "pointwise.py")
     out = tmp_path / "configs.json"
-    assert aot.main(["--module", str(tmp_path / "kmod.py"), "--kernel", "add", "--shapes", "64,64",
-                     "--device", "cpu", "--out", str(out)]) == 0
+    assert aot.main(["--module", module, "--kernel", "add_const", "--shapes", "64", "--device", "cpu",
+                     "--out", str(out)]) == 0
     text = out.read_text()
     data = json.loads(text)
     assert data["format"] == aot.FORMAT
-    (entry,) = data["kernels"]["kmod.add"]
-    assert entry["args"] == {"out": "float32[64]", "x": "float32[64]", "y": "float32[64]"}
+    (entry,) = data["kernels"]["pointwise.add_const"]
+    assert entry["args"] == {"TILE_RANGE": [64], "x": "float32[64]", "out": "float32[64]"}
     assert entry["config"]["block_sizes"] and entry["device"] == "cpu"
     # one line per field: the file diffs well
-    assert '"args": {"out": "float32[64]", "x": "float32[64]", "y": "float32[64]"},' in text
-    assert "wrote 1 config(s) for kmod.add" in capsys.readouterr().out
+    assert '"args": {"TILE_RANGE": [64], "x": "float32[64]", "out": "float32[64]"},' in text
+    assert "wrote 1 config(s) for pointwise.add_const" in capsys.readouterr().out
     # a second run for another shape keeps the first entry
-    aot.write(str(out), "kmod.add", [_entry(128, 32)])
-    assert len(json.loads(out.read_text())["kernels"]["kmod.add"]) == 2
+    aot.write(str(out), "pointwise.add_const", [_entry(128, 32)])
+    assert len(json.loads(out.read_text())["kernels"]["pointwise.add_const"]) == 2
 
 
 def test_exact_match_is_used_silently(tmp_path, capsys):
@@ -163,6 +151,7 @@ def test_distance_rule():
     assert aot.distance(a, {"x": "float16[64, 128]", "n": 64, "flag": True}) is None  # dtype
     assert aot.distance(a, {"x": "float32[64]", "n": 64, "flag": True}) is None  # rank
     assert aot.distance(a, {"x": "float32[64, 128]", "n": 64, "flag": False}) is None  # other value
+    assert aot.distance({"s": [64, 128]}, {"s": [64, 256]}) == aot.distance(a, {"x": "float32[64, 256]", "n": 64, "flag": True})
 
 
 @pytest.mark.gpu
