@@ -42,17 +42,22 @@ def sum_and_half(x: torch.Tensor, n: int, as_half: bool):
     return out, low
 
 
-def _graphs(fn, *args):
-    """Compile fn with fullgraph=True on aot_eager; return (result, [graph code])."""
-    codes = []
-
+def _recording(graphs: list):
+    """An aot_eager backend that appends each graph module to `graphs`."""
     def backend(gm, example_inputs):
-        codes.append(gm.code)
+        graphs.append(gm)
         from torch._dynamo.backends.debugging import aot_eager
 
         return aot_eager(gm, example_inputs)
 
-    return torch.compile(fn, backend=backend, fullgraph=True)(*args), codes
+    return backend
+
+
+def _graphs(fn, *args):
+    """Compile fn with fullgraph=True on aot_eager; return (result, [graph code])."""
+    graphs = []
+    result = torch.compile(fn, backend=_recording(graphs), fullgraph=True)(*args)
+    return result, [gm.code for gm in graphs]
 
 
 def test_new_output_in_graph():
@@ -201,3 +206,14 @@ def test_nested_helper_returns_are_not_the_kernels():
     x = torch.randn(40)
     got, _ = _graphs(lambda a: scaled(a) + 1, x)
     torch.testing.assert_close(got, x * 2 + 1)
+
+
+def test_dynamic_shapes_one_graph():
+    """With dynamic=True the fake implementation runs on symbolic sizes: one
+    graph serves every length (the kernel still specializes underneath)."""
+    graphs = []
+    f = torch.compile(lambda a, b: add(a, b) * 2, backend=_recording(graphs), fullgraph=True, dynamic=True)
+    for n in (10, 37, 64):
+        x = torch.randn(n)
+        torch.testing.assert_close(f(x, x), 4 * x)
+    assert len(graphs) == 1
