@@ -113,6 +113,8 @@ class LoopsMixin:
                 blocks.append(1)
                 continue
             bs = block_sizes[d] if block_sizes is not None else None
+            if isinstance(bs, bool):
+                raise exc.TypeError_(f"block_size must be an int or hl.register_block_size(), got {bs}", location=self.where())
             if isinstance(bs, int):
                 if bs < 1 or bs & (bs - 1):
                     raise exc.TypeError_(f"block_size {bs} must be a power of two", location=self.where())

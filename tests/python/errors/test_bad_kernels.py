@@ -584,6 +584,17 @@ def tile_block_size_not_power_of_two():
     k(X)
 
 
+@bad(exc.TypeError_, "block_size must be an int or hl.register_block_size\\(\\), got True")
+def tile_block_size_true():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0), block_size=True):  # BAD
+            out[t] = x[t]
+        return out
+    k(X)
+
+
 @bad(exc.TypeError_, "block_size must give one size per dimension")
 def tile_block_size_wrong_length():
     @kernel
