@@ -197,6 +197,8 @@ def test_random_configs_are_seeded_and_in_the_search_space():
         assert spec.in_search_space(cfg)
         assert spec.normalize(cfg) == spec.normalize(spec.normalize(cfg))
         assert spec.unflatten(spec.flatten(cfg)) == cfg
+        # no more than 256 elements per thread: such configs compiled for minutes
+        assert spec.max_elements(cfg) <= cfg.num_warps * 32 * 256
 
 
 def test_random_configs_cover_each_value_of_each_fragment():

@@ -22,6 +22,9 @@ from .config_fragment import EnumFragment, Fragment, IntegerFragment, Permutatio
 TRITON_MAX_TENSOR_ELEMENTS = 1 << 20
 # The search space stays below this per tensor: beyond it every config spills.
 SEARCH_MAX_TENSOR_ELEMENTS = 1 << 16
+# ... and below this many elements per thread: a 64K-element tensor on one
+# warp compiled for minutes on an H200 host (autotuner compile timeouts).
+SEARCH_MAX_ELEMENTS_PER_THREAD = 256
 # Default configs keep each tensor of a kernel without dots at most this big:
 # 8192 elements spread over up to 16 warps is ~16 values per thread.
 DEFAULT_ELEMENTS = 8192
@@ -172,17 +175,23 @@ class ConfigSpec:
     # -- random configs ----------------------------------------------------------
     def random_config(self, seed: int | random.Random) -> Config:
         """A config drawn uniformly from the search space (rejection sampling:
-        configs whose tensors exceed the search's element bound are redrawn)."""
+        configs whose tensors exceed the search's element bounds are redrawn)."""
         rng = seed if isinstance(seed, random.Random) else random.Random(seed)
         for _ in range(200):
             cfg = self.unflatten([f.random(rng) for _, _, f in self.fields()])
-            if self.max_elements(cfg) <= SEARCH_MAX_TENSOR_ELEMENTS:
+            if self.max_elements(cfg) <= self.search_limit(cfg):
                 return cfg
-        return self.shrink_to_fit(cfg, SEARCH_MAX_TENSOR_ELEMENTS)
+        return self.shrink_to_fit(cfg)
 
-    def shrink_to_fit(self, cfg: Config, limit: int) -> Config:
-        """Halve the largest block sizes (then reduction chunks) until every tensor fits `limit`."""
-        while self.max_elements(cfg) > limit:
+    @staticmethod
+    def search_limit(cfg: Config) -> int:
+        """The most elements a tensor may have in the search space under cfg's warps."""
+        return min(SEARCH_MAX_TENSOR_ELEMENTS, cfg.num_warps * 32 * SEARCH_MAX_ELEMENTS_PER_THREAD)
+
+    def shrink_to_fit(self, cfg: Config, limit: int | None = None) -> Config:
+        """Halve the largest block sizes until every tensor fits `limit`
+        (default: the search space's bound for cfg's warps)."""
+        while self.max_elements(cfg) > (self.search_limit(cfg) if limit is None else limit):
             sizes = list(cfg.block_sizes)
             cands = [i for i, (b, f) in enumerate(zip(sizes, self.block_sizes)) if b // 2 >= f.low]
             if not cands:
@@ -194,7 +203,7 @@ class ConfigSpec:
 
     def in_search_space(self, cfg: Config) -> bool:
         return (all(f.contains(v) for (_, _, f), v in zip(self.fields(), self.flatten(cfg)))
-                and self.max_elements(cfg) <= SEARCH_MAX_TENSOR_ELEMENTS)
+                and self.max_elements(cfg) <= self.search_limit(cfg))
 
     # -- sizes -------------------------------------------------------------------
     def max_elements(self, cfg: Config) -> int:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Sequence
 
 from .. import exc
 from ..config import Config
-from .config_spec import SEARCH_MAX_TENSOR_ELEMENTS, ConfigSpec
+from .config_spec import ConfigSpec
 from .logger import AutotuneLog
 
 Benchmark = Callable[[list[Config]], list[float]]
@@ -100,7 +100,7 @@ class BaseSearch:
         its tensors fit; None when even that does not make it legal."""
         if self.spec.in_search_space(config):
             return config
-        shrunk = self.spec.shrink_to_fit(config, SEARCH_MAX_TENSOR_ELEMENTS)
+        shrunk = self.spec.shrink_to_fit(config)
         return shrunk if self.spec.in_search_space(shrunk) else None
 
     def random_configs(self, n: int) -> list[Config]:

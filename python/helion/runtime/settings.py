@@ -42,7 +42,7 @@ class Settings:
     # Autotuner (helion.autotuner): tune even when config=/configs= are given.
     force_autotune: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_FORCE_AUTOTUNE"))
     autotune_random_seed: int = dataclasses.field(default_factory=lambda: _env_int("HELION_AUTOTUNE_RANDOM_SEED", None))
-    autotune_compile_timeout: int = dataclasses.field(default_factory=lambda: _env_int("HELION_AUTOTUNE_COMPILE_TIMEOUT", 120))
+    autotune_compile_timeout: int = dataclasses.field(default_factory=lambda: _env_int("HELION_AUTOTUNE_COMPILE_TIMEOUT", 60))
     autotune_benchmark_timeout: int = 60  # seconds for one candidate's check and timing (a hang is killed)
     autotune_precompile: bool = True  # False: compile candidates one by one in this process (debugging)
     autotune_accuracy_check: bool = True
