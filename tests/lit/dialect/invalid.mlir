@@ -1,4 +1,5 @@
 // RUN: helion-opt %s -split-input-file -verify-diagnostics
+// One verifier case per split: this file is long by design (every op's every check, one short case each).
 
 // expected-error @+1 {{kernels return nothing}}
 tile.kernel @k() -> i32 {
