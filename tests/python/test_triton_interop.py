@@ -98,3 +98,34 @@ def test_gpu_vector_add_launch(tmp_path):
     ck[grid](x, y, out, n)
     torch.cuda.synchronize()
     torch.testing.assert_close(out, x + y)
+
+
+def test_triton_errors_name_the_users_line(tmp_path, monkeypatch):
+    """Triton's diagnostics go to file descriptor 2; the CompilationError
+    carries them, and the TTIR's locations make them name the kernel's line."""
+    import inspect
+
+    import torch
+    from triton.backends.compiler import GPUTarget
+
+    import helion
+    import helion.language as hl
+    from helion.compiler import pipeline
+
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
+
+    @helion.kernel(config=helion.Config(block_sizes=[128]))
+    def add(x, y):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + y[t]  # the line Triton's error must name
+        return out
+
+    bound = add.bind((torch.randn(1000), torch.randn(1000)))
+    config = bound.config_spec.normalize(helion.Config(block_sizes=[128]))
+    ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
+    broken = ttir.text.replace('"arith.addf"', '"arith.subi"', 1)  # integer op on floats: Triton's verifier refuses it
+    line = inspect.getsourcelines(add.fn)[1] + 4
+    with pytest.raises(helion.exc.CompilationError, match=rf"test_triton_interop.py\":{line}:\d+\): error: 'arith.subi' op"):
+        pipeline.compile_ttir(pipeline.TTIRResult(broken, ttir.num_programs, "add_broken"), config,
+                              target=GPUTarget("cuda", 90, 32))

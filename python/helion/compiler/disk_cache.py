@@ -7,9 +7,11 @@ entry that fails to load (a truncated JSON, a truncated cubin) is removed and
 compiled again. Either costs a recompile and one warning, never a failure."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 import warnings
 
@@ -160,6 +162,39 @@ def _load(ck, what: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def _stderr_captured():
+    """Triton's MLIR diagnostics (which name the user's file:line through the
+    TTIR's locations) go to file descriptor 2, not into the exception: keep
+    them to put into ours. After a success the text is written back."""
+    captured: list[str] = []
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+        yield captured
+        return
+    with tempfile.TemporaryFile(mode="w+b") as tmp:
+        os.dup2(tmp.fileno(), 2)
+        failed = True
+        try:
+            yield captured
+            failed = False
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            text = tmp.read().decode(errors="replace")
+            captured.append(text)
+            if text and not failed:  # on failure the text goes into our exception
+                sys.stderr.write(text)
+
+
+def _diagnostics(captured: list[str]) -> str:
+    lines = [ln.strip() for text in captured for ln in text.splitlines() if "error" in ln or "loc(" in ln]
+    return ("\n" + "\n".join(lines[:20])) if lines else ""
+
+
 def triton_compile(path: str, target, options: dict, what: str, load: bool = False):
     """`triton.compile(path, ...)`, recovering once from a corrupt entry of
     Triton's cache: the entry is removed, one warning given, compiled again.
@@ -168,15 +203,17 @@ def triton_compile(path: str, target, options: dict, what: str, load: bool = Fal
     import triton
 
     for attempt in (0, 1):
+        captured: list[str] = []
         try:
-            ck = triton.compile(path, target=target, options=options)
+            with _stderr_captured() as captured:
+                ck = triton.compile(path, target=target, options=options)
         except Exception as e:
             folder, from_cache = _triton_cache_entry(e)
             if attempt == 0 and folder and from_cache and os.path.isdir(folder):
                 _warn(f"helion: Triton's cache entry {folder} is corrupt ({type(e).__name__}: {e}); recompiling")
                 _remove(folder)
                 continue
-            raise exc.CompilationError(f"Triton failed to compile {what}: {e}") from None
+            raise exc.CompilationError(f"Triton failed to compile {what}: {e}{_diagnostics(captured)}") from None
         binary = ck.asm.get("cubin") if hasattr(ck, "asm") else None
         problem = "a truncated cubin" if isinstance(binary, bytes) and not cubin_is_complete(binary) else None
         if problem is None and load and not _load(ck, what):
