@@ -131,3 +131,28 @@ def test_compare_and_poison():
     i = torch.zeros(4, dtype=torch.int32)
     poison_(i)
     assert (i == torch.iinfo(torch.int32).max).all()
+
+
+class DeviceHandler:
+    """Reports the CUDA device its timing worker was given (no CUDA needed)."""
+
+    def __call__(self, kind, payload):
+        time.sleep(0.2)  # keep each worker busy so that every worker takes a job
+        return os.environ.get("HELION_TIMING_DEVICE")
+
+
+@pytest.mark.parametrize("devices", [(0,), (3, 1, 2, 0)])
+def test_timing_pool_gives_each_worker_one_device(devices):
+    """The multi-GPU layout (one timing worker per visible GPU), checked with
+    fake device lists: worker i sees devices[i] and jobs spread over all."""
+    from helion.autotuner import benchmarker
+
+    pool = benchmarker._timing_pool(devices, handler="test_autotuner_workers:DeviceHandler")
+    try:
+        assert pool.size == len(devices)
+        results = pool.run([("which", None)] * (2 * len(devices)), timeout=120)
+        seen = {r.value for r in results}
+        assert seen == {str(d) for d in devices}, seen
+    finally:
+        pool.close()
+        benchmarker._POOLS.pop((devices, "test_autotuner_workers:DeviceHandler"), None)

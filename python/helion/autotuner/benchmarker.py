@@ -267,9 +267,13 @@ def _from_bytes(data: bytes) -> list:
 _POOLS: dict[tuple, WorkerPool] = {}
 
 
-def _timing_pool(devices: tuple) -> WorkerPool:
-    pool = _POOLS.get(devices)
+def timing_envs(devices: Sequence[int]) -> list[dict]:
+    """One timing worker per device: worker i times on CUDA device devices[i]."""
+    return [{_DEVICE_ENV: str(d)} for d in devices]
+
+
+def _timing_pool(devices: tuple, handler: str = "helion.autotuner.benchmarker:TimingHandler") -> WorkerPool:
+    pool = _POOLS.get((devices, handler))
     if pool is None:
-        pool = _POOLS[devices] = WorkerPool("helion.autotuner.benchmarker:TimingHandler", len(devices),
-                                            envs=[{_DEVICE_ENV: str(d)} for d in devices])
+        pool = _POOLS[(devices, handler)] = WorkerPool(handler, len(devices), envs=timing_envs(devices))
     return pool
