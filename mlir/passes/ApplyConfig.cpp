@@ -22,7 +22,9 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     DenseMap<int64_t, int64_t> slotValues;
-    if (failed(bindBlockSizes(module, slotValues)) ||
+    // Loop knobs first: roll-reductions' loops are told apart by their
+    // reduction block-size step, which bindBlockSizes replaces.
+    if (failed(recordLoopKnobs(module)) || failed(bindBlockSizes(module, slotValues)) ||
         failed(staticizeTypes(module, slotValues)) ||
         failed(recordLoopOrders(module)) || failed(recordL2Groupings(module)))
       signalPassFailure();
@@ -154,6 +156,64 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
     if (next != loopOrders.size())
       return module.emitError() << "loop-orders has " << loopOrders.size()
                                 << " entries; the multi-dim loops use " << next;
+    return success();
+  }
+
+  /// The per-loop Config knobs: entry 0 is the grid loop (its knobs need a
+  /// persistent pid_type, not implemented: only the default is accepted),
+  /// then each user tile.for in program order (roll-reductions' chunk loops
+  /// are not user loops). Each list may be empty (all defaults).
+  LogicalResult recordLoopKnobs(ModuleOp module) {
+    SmallVector<ForOp> loops;
+    module.walk<WalkOrder::PreOrder>([&](ForOp loop) {
+      auto step = loop.getSteps()[0].getDefiningOp<BlockSizeOp>();
+      if (!(step && step.getReduction()))
+        loops.push_back(loop);
+    });
+    struct Knob {
+      const ListOption<int64_t> &values;
+      const char *name;
+      int64_t neutral; // the grid entry's only legal value
+    };
+    Knob knobs[] = {{rangeNumStages, "range-num-stages", 0}, {rangeUnrollFactors, "range-unroll-factors", 0},
+                    {rangeMultiBuffers, "range-multi-buffers", -1}, {rangeWarpSpecializes, "range-warp-specializes", -1},
+                    {rangeFlattens, "range-flattens", -1}, {staticRanges, "static-ranges", 0}};
+    for (const Knob &k : knobs) {
+      if (k.values.empty())
+        continue;
+      if (k.values.size() != loops.size() + 1) {
+        module.emitError() << k.name << " has " << k.values.size() << " entries; the kernel has "
+                           << loops.size() + 1 << " loops (the grid, then each hl.tile loop)";
+        return failure();
+      }
+      int64_t grid = k.values[0];
+      if (grid != k.neutral && !(k.neutral == -1 && grid == 0)) {
+        module.emitError() << k.name << "[0] (the grid loop) = " << grid
+                           << " needs a persistent pid_type, which is not implemented";
+        return failure();
+      }
+    }
+    auto at = [](const ListOption<int64_t> &v, size_t i, int64_t dflt) { return v.empty() ? dflt : v[i + 1]; };
+    for (auto [i, loop] : llvm::enumerate(loops)) {
+      int64_t stages = at(rangeNumStages, i, 0), unroll = at(rangeUnrollFactors, i, 0);
+      if (stages < 0 || unroll < 0)
+        return loop.emitOpError() << "range-num-stages and range-unroll-factors must be >= 0";
+      if (stages > 0)
+        loop.setNumStages(stages);
+      if (unroll > 1)
+        loop.setUnrollFactor(unroll);
+      if (at(rangeMultiBuffers, i, -1) == 0)
+        loop.setDisallowMultiBuffer(true);
+      if (at(rangeWarpSpecializes, i, -1) == 1)
+        loop.setWarpSpecialize(true);
+      if (at(rangeFlattens, i, -1) == 1)
+        loop.setFlatten(true);
+      if (at(staticRanges, i, 0) == 1) {
+        if (unroll > 1)
+          return loop.emitOpError("static-ranges (full unroll) and range-unroll-factors both set for this loop");
+        loop.setStaticRange(true);
+      }
+    }
     return success();
   }
 

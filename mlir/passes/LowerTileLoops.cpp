@@ -1,6 +1,7 @@
 // helion-lower-tile-loops: tile.for -> nested scf.for with make_tile bodies.
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Builders.h"
 
 namespace helion {
@@ -17,11 +18,39 @@ struct LowerTileLoopsPass : public helion::impl::LowerTileLoopsBase<LowerTileLoo
   void runOnOperation() override {
     SmallVector<ForOp> loops;
     getOperation().walk([&](ForOp loop) { loops.push_back(loop); }); // inner first
+    SmallVector<std::pair<scf::ForOp, int64_t>> unrolls; // 0 = fully
     for (ForOp loop : loops)
-      lower(loop);
+      lower(loop, unrolls);
+    // Unroll last: the loops inside are already scf.for.
+    for (auto [f, factor] : unrolls) {
+      LogicalResult ok = factor ? LogicalResult(loopUnrollByFactor(f, factor)) : loopUnrollFull(f);
+      if (failed(ok)) {
+        f.emitOpError() << (factor ? "could not be unrolled by the Config's range_unroll_factors"
+                                   : "static_ranges needs a static trip count");
+        return signalPassFailure();
+      }
+    }
   }
 
-  void lower(ForOp loop) {
+  /// The Config's loop knobs as Triton's scf.for attributes on the innermost
+  /// loop of a tile.for (the one that holds the body).
+  static void applyKnobs(ForOp loop, scf::ForOp f, SmallVector<std::pair<scf::ForOp, int64_t>> &unrolls) {
+    MLIRContext *ctx = f.getContext();
+    if (std::optional<uint64_t> stages = loop.getNumStages())
+      f->setAttr("tt.num_stages", IntegerAttr::get(IntegerType::get(ctx, 32), *stages));
+    if (loop.getDisallowMultiBuffer())
+      f->setAttr("tt.disallow_acc_multi_buffer", UnitAttr::get(ctx));
+    if (loop.getWarpSpecialize())
+      f->setAttr("tt.warp_specialize", UnitAttr::get(ctx));
+    if (loop.getFlatten())
+      f->setAttr("tt.flatten", UnitAttr::get(ctx));
+    if (std::optional<uint64_t> unroll = loop.getUnrollFactor())
+      unrolls.push_back({f, static_cast<int64_t>(*unroll)});
+    if (loop.getStaticRange())
+      unrolls.push_back({f, 0});
+  }
+
+  void lower(ForOp loop, SmallVector<std::pair<scf::ForOp, int64_t>> &unrolls) {
     Location loc = loop.getLoc();
     OpBuilder b(loop);
     unsigned n = loop.getNumDims();
@@ -29,6 +58,7 @@ struct LowerTileLoopsPass : public helion::impl::LowerTileLoopsBase<LowerTileLoo
     SmallVector<Value> iterVals(loop.getInits());
     SmallVector<Value> ivs;
     ValueRange outerResults;
+    scf::ForOp innermost;
     for (unsigned d = 0; d < n; ++d) {
       auto f = b.create<scf::ForOp>(loc, loop.getLowerBounds()[d], loop.getUpperBounds()[d],
                                     loop.getSteps()[d], iterVals);
@@ -43,7 +73,9 @@ struct LowerTileLoopsPass : public helion::impl::LowerTileLoopsBase<LowerTileLoo
         b.setInsertionPoint(body->getTerminator());
       iterVals.assign(f.getRegionIterArgs().begin(), f.getRegionIterArgs().end());
       ivs.push_back(f.getInductionVar());
+      innermost = f;
     }
+    applyKnobs(loop, innermost, unrolls);
     Block &old = loop.getBodyBlock();
     for (unsigned d = 0; d < n; ++d) {
       Value tile = b.create<MakeTileOp>(loc, TileType::get(b.getContext()), ivs[d], loop.getUpperBounds()[d],

@@ -20,6 +20,18 @@ def ApplyConfig : Pass<"helion-apply-config", "mlir::ModuleOp"> {
                "Permutations of the multi-dim loops, concatenated in program order (Config.loop_orders)">,
     ListOption<"l2Groupings", "l2-groupings", "int64_t",
                "Rows of tiles grouped together for L2 reuse, per grid (Config.l2_groupings)">,
+    ListOption<"rangeNumStages", "range-num-stages", "int64_t",
+               "Pipelining stages per loop, grid first, 0 = Triton's default (Config.range_num_stages)">,
+    ListOption<"rangeUnrollFactors", "range-unroll-factors", "int64_t",
+               "Unroll factor per loop, grid first, 0 or 1 = none (Config.range_unroll_factors)">,
+    ListOption<"rangeMultiBuffers", "range-multi-buffers", "int64_t",
+               "Per loop, grid first: -1 = default, 0 = no accumulator multi-buffering, 1 = allowed (Config.range_multi_buffers)">,
+    ListOption<"rangeWarpSpecializes", "range-warp-specializes", "int64_t",
+               "Per loop, grid first: -1/0 = no, 1 = warp-specialize (Config.range_warp_specializes)">,
+    ListOption<"rangeFlattens", "range-flattens", "int64_t",
+               "Per loop, grid first: -1/0 = no, 1 = flatten the loop nest (Config.range_flattens)">,
+    ListOption<"staticRanges", "static-ranges", "int64_t",
+               "Per loop, grid first: 1 = unroll fully (Config.static_ranges)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

@@ -298,7 +298,9 @@ private:
     Value ub = b.create<arith::ConstantIndexOp>(loc, extent);
     auto loop = b.create<ForOp>(loc, TypeRange(ValueRange(firstChunk)), ValueRange{lb}, ValueRange{ub},
                                 ValueRange{slotOp.getResult()}, ValueRange(firstChunk),
-                                /*loop_order=*/nullptr);
+                                /*loop_order=*/nullptr, /*num_stages=*/nullptr, /*unroll_factor=*/nullptr,
+                                /*disallow_multi_buffer=*/nullptr, /*warp_specialize=*/nullptr, /*flatten=*/nullptr,
+                                /*static_range=*/nullptr);
     Block *body = new Block();
     loop.getBody().push_back(body);
     Value loopTile = body->addArgument(TileType::get(b.getContext()), loc);

@@ -25,6 +25,16 @@ struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
   ListOption<int64_t> reductionLoops{
       *this, "reduction-loops",
       llvm::cl::desc("Chunk of each reduction slot, 0 = persistent (Config.reduction_loops)")};
+  // The per-loop knobs (grid first), as helion-apply-config takes them.
+  ListOption<int64_t> rangeNumStages{*this, "range-num-stages", llvm::cl::desc("Config.range_num_stages")};
+  ListOption<int64_t> rangeUnrollFactors{*this, "range-unroll-factors",
+                                         llvm::cl::desc("Config.range_unroll_factors")};
+  ListOption<int64_t> rangeMultiBuffers{*this, "range-multi-buffers",
+                                        llvm::cl::desc("Config.range_multi_buffers (-1 None, 0, 1)")};
+  ListOption<int64_t> rangeWarpSpecializes{*this, "range-warp-specializes",
+                                           llvm::cl::desc("Config.range_warp_specializes (-1 None, 0, 1)")};
+  ListOption<int64_t> rangeFlattens{*this, "range-flattens", llvm::cl::desc("Config.range_flattens (-1 None, 0, 1)")};
+  ListOption<int64_t> staticRanges{*this, "static-ranges", llvm::cl::desc("Config.static_ranges (0, 1)")};
   Option<unsigned> indexBits{*this, "index-bits", llvm::cl::init(32),
                              llvm::cl::desc("Width of index arithmetic in the TTIR (32 or 64)")};
 };
@@ -36,8 +46,10 @@ SmallVector<int64_t> toVector(const T &list) {
 
 void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
   pm.addPass(helion::createRollReductions({toVector(options.reductionLoops)}));
-  pm.addPass(helion::createApplyConfig({toVector(options.blockSizes), toVector(options.loopOrders),
-                                        toVector(options.l2Groupings)}));
+  pm.addPass(helion::createApplyConfig(
+      {toVector(options.blockSizes), toVector(options.loopOrders), toVector(options.l2Groupings),
+       toVector(options.rangeNumStages), toVector(options.rangeUnrollFactors), toVector(options.rangeMultiBuffers),
+       toVector(options.rangeWarpSpecializes), toVector(options.rangeFlattens), toVector(options.staticRanges)}));
   pm.addPass(helion::createReorderLoops());
   pm.addPass(helion::createEliminateMasks());
   pm.addPass(helion::createDropUnitDims());

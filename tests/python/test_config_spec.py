@@ -89,7 +89,9 @@ def _cases():
     (dict(pid_type="diagonal"), r"pid_type = 'diagonal' is not legal; expected one of 'flat', 'xyz'"),
     (dict(indexing="tma"), r"indexing = 'tma' is not legal; expected one of 'pointer', 'block_ptr', 'tensor_descriptor'"),
     (dict(range_num_stages=[-1]), r"range_num_stages\[0\] = -1 is not legal"),
-    (dict(range_flattens=True), r"range_flattens = True is not legal; expected a list"),
+    (dict(range_flattens=True), r"range_flattens = True must be a list \(one entry per loop"),
+    (dict(range_num_stages=[0, 2]), r"range_num_stages has 2 entries, this kernel needs 1"),
+    (dict(range_num_stages=[3]), r"range_num_stages\[0\] = 3 is not legal; expected 0: the grid loop takes loop knobs only"),
     (dict(loop_orders=[[0]]), r"loop_orders has 1 entries, this kernel needs 0"),
 ])
 def test_normalize_refuses_bad_values(config, message):
@@ -246,6 +248,60 @@ def test_spec_is_built_from_the_kernel():
     assert isinstance(spec, ConfigSpec)
     names = [(n, i) for n, i, _ in spec.fields()]
     assert names == [("block_sizes", 0), ("block_sizes", 1), ("block_sizes", 2), ("loop_orders", 0), ("l2_groupings", 0),
-                     ("num_warps", None), ("num_stages", None)]
+                     ("range_num_stages", 0), ("range_num_stages", 1), ("range_unroll_factors", 0),
+                     ("range_unroll_factors", 1), ("num_warps", None), ("num_stages", None)]
+    assert spec.num_loops == 2  # the grid and the k loop
     assert spec.has_dot and spec.block_sizes[0].low == 16 and spec.block_sizes[0].high == 64
     assert TRITON_MAX_TENSOR_ELEMENTS == 1 << 20
+
+
+# -- per-loop knobs ------------------------------------------------------------
+def test_loop_knobs_reach_the_ttir_and_keep_the_numbers(poison_empty):
+    """range_num_stages / range_multi_buffers / range_warp_specializes /
+    range_flattens become Triton's scf.for attributes on the k loop;
+    range_unroll_factors and static_ranges unroll it (in MLIR, before Triton)."""
+    x, y = torch.randn(70, 64), torch.randn(64, 40)
+    bound = matmul.bind((x, y))
+    base = dict(block_sizes=[32, 32, 16])
+    plain = bound.to_triton_code(base)
+    assert "tt.num_stages" not in plain and plain.count('"scf.for"') == 1
+    knobs = bound.to_triton_code(dict(base, range_num_stages=[0, 3], range_multi_buffers=[None, False],
+                                      range_warp_specializes=[None, True], range_flattens=[None, True]))
+    assert "tt.num_stages = 3 : i32" in knobs and "tt.disallow_acc_multi_buffer" in knobs
+    assert "tt.warp_specialize" in knobs and "tt.flatten" in knobs
+    unrolled = bound.to_triton_code(dict(base, range_unroll_factors=[0, 2]))
+    assert unrolled.count('"tt.dot"') == 2 * plain.count('"tt.dot"')
+    full = bound.to_triton_code(dict(base, static_ranges=[False, True]))
+    assert '"scf.for"' not in full and full.count('"tt.dot"') == 4  # 64 / 16 steps
+    for cfg in (dict(base, range_unroll_factors=[0, 2]), dict(base, static_ranges=[False, True]),
+                dict(base, range_num_stages=[0, 3], range_multi_buffers=[None, False])):
+        bound.set_config(cfg)
+        torch.testing.assert_close(matmul(x, y).double(), x.double() @ y.double(), atol=2e-2, rtol=2e-2)
+    matmul.reset()
+
+
+def test_loop_knobs_refused_where_they_cannot_apply():
+    bound = matmul.bind((torch.randn(70, 64), torch.randn(64, 40)))
+    with pytest.raises(helion.exc.InvalidConfig, match=r"loop 1 has both static_ranges .* and range_unroll_factors=2"):
+        bound.config_spec.normalize(dict(range_unroll_factors=[0, 2], static_ranges=[False, True]))
+    with pytest.raises(helion.exc.InvalidConfig, match=r"range_multi_buffers\[1\] = 2 is not legal; expected one of None, False, True"):
+        bound.config_spec.normalize(dict(range_multi_buffers=[None, 2]))
+    # a causal attention's key loop ends at tile_m.end: no static trip count to unroll fully
+    import attention_canonical
+
+    q = torch.randn(2, 64, 32)
+    causal = attention_canonical.attention.bind((q, q, q, True))
+    with pytest.raises(helion.exc.CompilationError, match="static_ranges needs a static trip count"):
+        causal.to_triton_code(dict(block_sizes=[32, 32], static_ranges=[False, True]))
+
+
+def test_loop_knobs_compile_for_sm90():
+    from triton.backends.compiler import GPUTarget
+
+    from helion.compiler import pipeline
+
+    bound = matmul.bind((torch.randn(256, 128, dtype=torch.bfloat16), torch.randn(128, 128, dtype=torch.bfloat16)))
+    cfg = bound.config_spec.normalize(dict(block_sizes=[64, 64, 32], range_num_stages=[0, 3], range_unroll_factors=[0, 2],
+                                           range_multi_buffers=[None, False], num_warps=4))
+    ck = pipeline.compile_ttir(pipeline.lower_to_ttir(bound.spec.traced, cfg), cfg, target=GPUTarget("cuda", 90, 32))
+    assert "mma" in ck.asm["ptx"] or "wgmma" in ck.asm["ptx"]

@@ -419,6 +419,12 @@ LogicalResult ForOp::verify() {
   }
   if (failed(verifyLoopOrder(*this, getLoopOrder(), getNumDims())))
     return failure();
+  if (std::optional<uint64_t> stages = getNumStages(); stages && *stages < 1)
+    return emitOpError() << "num_stages must be >= 1, got " << *stages;
+  if (std::optional<uint64_t> unroll = getUnrollFactor(); unroll && *unroll < 2)
+    return emitOpError() << "unroll_factor must be >= 2, got " << *unroll;
+  if (getStaticRange() && getUnrollFactor())
+    return emitOpError("static_range (full unroll) and unroll_factor exclude each other");
   return verifyResultTypes(*this);
 }
 

@@ -101,11 +101,18 @@ def Tile_ForOp : Tile_Op<"for", [AttrSizedOperandSegments]> {
   let description = [{
     `loop_order` (set by helion-apply-config, consumed by
     helion-reorder-loops) is a permutation of the dims: the first is the
-    outermost loop.
+    outermost loop. The per-loop Config knobs (set by helion-apply-config,
+    consumed by helion-lower-tile-loops on the innermost scf.for):
+    `num_stages` (software pipelining depth), `unroll_factor` (>= 2),
+    `disallow_multi_buffer`, `warp_specialize`, `flatten`, and
+    `static_range` (unroll fully; needs a static trip count).
   }];
   let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
                        Variadic<Index>:$steps, Variadic<AnyType>:$inits,
-                       OptionalAttr<DenseI64ArrayAttr>:$loop_order);
+                       OptionalAttr<DenseI64ArrayAttr>:$loop_order,
+                       OptionalAttr<I64Attr>:$num_stages, OptionalAttr<I64Attr>:$unroll_factor,
+                       UnitAttr:$disallow_multi_buffer, UnitAttr:$warp_specialize, UnitAttr:$flatten,
+                       UnitAttr:$static_range);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;

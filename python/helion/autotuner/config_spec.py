@@ -37,16 +37,22 @@ _NOT_YET_HONOURED = {
     "indexing": EnumFragment(["pointer", "block_ptr", "tensor_descriptor"]),
 }
 _PER_LOOP_NOT_YET_HONOURED = {
-    "range_unroll_factors": IntegerFragment(0, 8, 0),
-    "range_num_stages": IntegerFragment(0, 8, 0),
-    "range_multi_buffers": EnumFragment([None, False, True]),
-    "range_warp_specializes": EnumFragment([None, False, True]),
-    "range_flattens": EnumFragment([None, False, True]),
-    "static_ranges": EnumFragment([False, True]),
     "flatten_loops": EnumFragment([False, True]),
     "load_eviction_policies": EnumFragment(["", "first", "last"]),
 }
 _warned_fields: set[str] = set()
+# Per-loop knobs (one entry per loop, the grid loop first): legal values and
+# the grid's only legal value while persistent pid_types do not exist.
+LOOP_KNOBS = {
+    "range_unroll_factors": (IntegerFragment(0, 8, 0), 0),
+    "range_num_stages": (IntegerFragment(0, 8, 0), 0),
+    "range_multi_buffers": (EnumFragment([None, False, True]), None),
+    "range_warp_specializes": (EnumFragment([None, False, True]), None),
+    "range_flattens": (EnumFragment([None, False, True]), None),
+    "static_ranges": (EnumFragment([False, True]), False),
+}
+# The per-loop knobs the search explores (inner loops only).
+_SEARCHED_LOOP_KNOBS = {"range_num_stages": EnumFragment([0, 1, 2, 3, 4], 0), "range_unroll_factors": EnumFragment([0, 2], 0)}
 
 
 def next_power_of_2(n: int) -> int:
@@ -62,7 +68,8 @@ class ConfigSpec:
         self.reduction_slots = traced.reduction_slots
         self.multi_dim_loops = list(traced.multi_dim_loops)
         self.num_grids = traced.num_grids
-        self.tensor_shapes, self.has_dot = _collect_shapes(traced.module)
+        self.tensor_shapes, self.has_dot, inner_loops = _collect_shapes(traced.module)
+        self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size if s.min_size > 1 else 1,
                                                max(s.min_size, min(self._cap(s), 4096)), 1) for s in self.tile_slots]
@@ -71,6 +78,9 @@ class ConfigSpec:
         self.reduction_loops = [self._reduction_fragment(s) for s in self.reduction_slots]
         self.num_warps = PowerOfTwoFragment(1, 32, 4)
         self.num_stages = IntegerFragment(1, 6, 2)
+        # Searched per-loop knobs: the grid's entry is fixed (EnumFragment of its one value).
+        self.loop_knobs = {name: ([EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner_loops if inner_loops else [])
+                           for name, frag in _SEARCHED_LOOP_KNOBS.items()}
 
     # -- the flat view the searches use -------------------------------------
     def fields(self) -> list[tuple[str, int | None, Fragment]]:
@@ -78,6 +88,8 @@ class ConfigSpec:
         out: list[tuple[str, int | None, Fragment]] = []
         for name in ("block_sizes", "loop_orders", "l2_groupings", "reduction_loops"):
             out += [(name, i, f) for i, f in enumerate(getattr(self, name))]
+        for name, frags in self.loop_knobs.items():
+            out += [(name, i, f) for i, f in enumerate(frags)]
         out += [("num_warps", None, self.num_warps), ("num_stages", None, self.num_stages)]
         return out
 
@@ -86,6 +98,7 @@ class ConfigSpec:
 
     def unflatten(self, values: list) -> Config:
         fields: dict[str, Any] = {"block_sizes": [], "loop_orders": [], "l2_groupings": [], "reduction_loops": []}
+        fields.update({name: [] for name, frags in self.loop_knobs.items() if frags})
         for (name, i, _), v in zip(self.fields(), values, strict=True):
             if i is None:
                 fields[name] = v
@@ -153,6 +166,7 @@ class ConfigSpec:
             "num_warps": 4,
             "num_stages": 2,
         }
+        base.update({name: [f.default for f in frags] for name, frags in self.loop_knobs.items() if frags})
         base.update(fields)
         return Config(**base)
 
@@ -253,6 +267,7 @@ class ConfigSpec:
         for field, legal in (("num_warps", PowerOfTwoFragment(1, 32, 4)), ("num_stages", IntegerFragment(1, 16, 2))):
             if not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
+        self._check_loop_knobs(merged)
         self._check_not_yet_honoured(merged)
         out = Config(**merged)
         n = self.max_elements(out)
@@ -261,6 +276,23 @@ class ConfigSpec:
                 f"{name}: {out!r} makes a tensor of {n:,} elements; Triton allows at most "
                 f"{TRITON_MAX_TENSOR_ELEMENTS:,} per tensor: use smaller block_sizes or a reduction_loops chunk")
         return out
+
+    def _check_loop_knobs(self, merged: dict) -> None:
+        what = "one entry per loop: the grid loop, then each hl.tile loop inside it"
+        for field, (legal, grid_value) in LOOP_KNOBS.items():
+            if field not in merged:
+                continue
+            values = _as_list(merged, field, self.num_loops, self.kernel_name, what)
+            for i, v in enumerate(values):
+                if not legal.contains(v):
+                    raise exc.InvalidConfig(_bad(field, i, v, legal.describe(), self.kernel_name))
+            if not (values[0] == grid_value and type(values[0]) is type(grid_value)):
+                raise exc.InvalidConfig(_bad(field, 0, values[0], f"{grid_value!r}: the grid loop takes loop knobs only "
+                                             "with a persistent pid_type, which is not implemented yet", self.kernel_name))
+        for i, (unroll, full) in enumerate(zip(merged.get("range_unroll_factors") or [], merged.get("static_ranges") or [])):
+            if full and unroll > 1:
+                raise exc.InvalidConfig(f"{self.kernel_name}: loop {i} has both static_ranges (a full unroll) and "
+                                        f"range_unroll_factors={unroll}; give one")
 
     def _check_not_yet_honoured(self, merged: dict) -> None:
         for field, legal in _NOT_YET_HONOURED.items():
@@ -302,11 +334,13 @@ def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
     return v
 
 
-def _collect_shapes(module: Any) -> tuple[list[tuple], bool]:
+def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int]:
     """The distinct shapes of the kernel's tensors, each dim an int or
-    ("slot", id); and whether the kernel has a dot."""
+    ("slot", id); whether the kernel has a dot; how many tile loops it has
+    inside the grid."""
     shapes: set[tuple] = set()
     has_dot = False
+    loops = 0
 
     def walk(op: Any) -> Iterator[Any]:
         for region in op.regions:
@@ -318,8 +352,9 @@ def _collect_shapes(module: Any) -> tuple[list[tuple], bool]:
     for op in walk(module.operation):
         if op.name == "tile.dot":
             has_dot = True
+        loops += op.name == "tile.for"
         for r in op.results:
             t = r.type
             if t.is_tensor:
                 shapes.add(tuple(("slot", s) if d < 0 else d for d, s in zip(t.shape, t.block_slots)))
-    return sorted(shapes, key=repr), has_dot
+    return sorted(shapes, key=repr), has_dot, loops

@@ -17,10 +17,21 @@ def pass_pipeline(config: Config, index_bits: int = 32) -> str:
         ("loop-orders", flat_orders),
         ("l2-groupings", config.l2_groupings or []),
         ("reduction-loops", [r or 0 for r in (config.reduction_loops or [])]),
+        # Per-loop knobs, the grid loop first; tri-state ones: None -1, False 0, True 1.
+        ("range-num-stages", config.range_num_stages or []),
+        ("range-unroll-factors", config.range_unroll_factors or []),
+        ("range-multi-buffers", [_tri(v) for v in config.range_multi_buffers or []]),
+        ("range-warp-specializes", [_tri(v) for v in config.range_warp_specializes or []]),
+        ("range-flattens", [_tri(v) for v in config.range_flattens or []]),
+        ("static-ranges", [int(bool(v)) for v in config.static_ranges or []]),
     ]
     opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
     opts.append(f"index-bits={index_bits}")
     return "helion-to-ttir{" + " ".join(opts) + "}"
+
+
+def _tri(v: bool | None) -> int:
+    return -1 if v is None else int(v)
 
 
 class TTIRResult:

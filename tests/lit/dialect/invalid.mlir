@@ -1119,3 +1119,51 @@ tile.kernel @k(%x: memref<8xf32>) {
   }
   tile.return
 }
+
+// -----
+
+// Per-loop Config knobs recorded by apply-config.
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{num_stages must be >= 1, got 0}}
+    tile.for (%i) = (%c0) to (%c8) step (%c8) attributes {num_stages = 0 : i64} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// Per-loop Config knobs recorded by apply-config.
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{unroll_factor must be >= 2, got 1}}
+    tile.for (%i) = (%c0) to (%c8) step (%c8) attributes {unroll_factor = 1 : i64} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+// Per-loop Config knobs recorded by apply-config.
+tile.kernel @k() {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    // expected-error @+1 {{static_range (full unroll) and unroll_factor exclude each other}}
+    tile.for (%i) = (%c0) to (%c8) step (%c8) attributes {static_range, unroll_factor = 2 : i64} {
+      tile.yield
+    }
+    tile.yield
+  }
+  tile.return
+}
