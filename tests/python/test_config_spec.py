@@ -248,8 +248,7 @@ def test_spec_is_built_from_the_kernel():
     assert isinstance(spec, ConfigSpec)
     names = [(n, i) for n, i, _ in spec.fields()]
     assert names == [("block_sizes", 0), ("block_sizes", 1), ("block_sizes", 2), ("loop_orders", 0), ("l2_groupings", 0),
-                     ("range_num_stages", 0), ("range_num_stages", 1), ("range_unroll_factors", 0),
-                     ("range_unroll_factors", 1), ("num_warps", None), ("num_stages", None)]
+                     ("num_warps", None), ("num_stages", None)]
     assert spec.num_loops == 2  # the grid and the k loop
     assert spec.has_dot and spec.block_sizes[0].low == 16 and spec.block_sizes[0].high == 64
     assert TRITON_MAX_TENSOR_ELEMENTS == 1 << 20
