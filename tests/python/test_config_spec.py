@@ -304,3 +304,29 @@ def test_loop_knobs_compile_for_sm90():
                                            range_multi_buffers=[None, False], num_warps=4))
     ck = pipeline.compile_ttir(pipeline.lower_to_ttir(bound.spec.traced, cfg), cfg, target=GPUTarget("cuda", 90, 32))
     assert "mma" in ck.asm["ptx"] or "wgmma" in ck.asm["ptx"]
+
+
+def test_host_helpers_cdiv_next_power_of_2_and_get_num_sm(poison_empty):
+    import os
+
+    import helion.runtime
+
+    assert [helion.cdiv(a, 4) for a in (0, 1, 4, 5, 8)] == [0, 1, 1, 2, 2]
+    assert [helion.next_power_of_2(n) for n in (0, 1, 2, 3, 17, 64)] == [1, 1, 2, 4, 32, 64]
+    assert helion.runtime.get_num_sm("cpu") == (os.cpu_count() or 1)
+    with pytest.raises(helion.exc.NotSupported, match="get_num_sm: device meta"):
+        helion.runtime.get_num_sm("meta")
+
+    @helion.kernel(config=helion.Config(block_sizes=[32]))
+    def pad_rows(x: torch.Tensor) -> torch.Tensor:
+        # host code sizes the output with the helpers; the device loop fills it
+        out = torch.zeros([helion.next_power_of_2(x.size(0)), helion.cdiv(x.size(1), 2)], dtype=x.dtype)
+        for t in hl.tile(x.size(0)):
+            out[t, :] = x[t, :out.size(1)]
+        return out
+
+    x = torch.randn(5, 8)
+    got = pad_rows(x)
+    assert got.shape == (8, 4)
+    torch.testing.assert_close(got[:5], x[:, :4])
+    assert (got[5:] == 0).all()

@@ -15,6 +15,7 @@ import warnings
 from typing import Any, Iterator
 
 from .. import exc
+from .._utils import next_power_of_2
 from ..config import Config
 from .config_fragment import EnumFragment, Fragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment
 
@@ -56,10 +57,6 @@ LOOP_KNOBS = {
 # rates in the README were measured without them, and their effect has not
 # been timed on a GPU; users set them explicitly meanwhile.
 _SEARCHED_LOOP_KNOBS: dict[str, Fragment] = {}
-
-
-def next_power_of_2(n: int) -> int:
-    return 1 if n <= 1 else 1 << (n - 1).bit_length()
 
 
 class ConfigSpec:
