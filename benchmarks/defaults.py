@@ -17,40 +17,15 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import helion  # noqa: E402
-import helion.language as hl  # noqa: E402
 import attention as att2d  # noqa: E402
 import attention_canonical as att3d  # noqa: E402
 import matmul as mm  # noqa: E402
+from pointwise import add  # noqa: E402
 import softmax as sm  # noqa: E402
+from reductions import best, timed  # noqa: E402 - the same checked timing as the reductions table
 from triton.testing import do_bench  # noqa: E402
 
 C = helion.Config
-
-
-@helion.kernel()
-def add(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    out = torch.empty_like(x)
-    for tile in hl.tile(out.size(0)):
-        out[tile] = x[tile] + y[tile]
-    return out
-
-
-def timed(kernel, args, config, ref, tol):
-    """ms of `kernel(*args)` under `config` after checking it against ref."""
-    kernel.bind(args).set_config(config)
-    out = kernel(*args)
-    torch.testing.assert_close(out.float(), ref.float(), atol=tol, rtol=tol)
-    return do_bench(lambda: kernel(*args), warmup=25, rep=100)
-
-
-def best_of(kernel, args, configs, ref, tol):
-    results = []
-    for c in configs:
-        try:
-            results.append((timed(kernel, args, c, ref, tol), c))
-        except Exception as e:  # a hand config may not fit: report and go on
-            print(f"  {kernel.__name__} {c!r}: {type(e).__name__}: {str(e)[:160]}", file=sys.stderr)
-    return min(results, key=lambda r: r[0])
 
 
 def main():
@@ -85,7 +60,7 @@ def main():
     for name, kernel, kargs, ref, hand, nbytes in mem_cases:
         default = kernel.bind(kargs).default_config()
         d_ms = timed(kernel, kargs, default, ref, 5e-2)
-        h_ms, h_cfg = best_of(kernel, kargs, hand, ref, 5e-2)
+        h_ms, h_cfg = best(kernel, kargs, hand, ref, 5e-2)
         row(f"{name} 8192x8192 bf16" if name != "add" else "add 64M bf16", "TB/s", nbytes / d_ms / 1e9, nbytes / h_ms / 1e9, copy_bw,
             "device copy", default, h_cfg)
 
@@ -94,7 +69,7 @@ def main():
     cublas_ms = do_bench(lambda: torch.matmul(x, y), warmup=25, rep=100)
     default = mm.readme_matmul.bind((x, y)).default_config()
     d_ms = timed(mm.readme_matmul, (x, y), default, ref, 1.0)
-    h_ms, h_cfg = best_of(mm.readme_matmul, (x, y), [C(block_sizes=[128, 256, 64], l2_groupings=[8], num_warps=8, num_stages=4),
+    h_ms, h_cfg = best(mm.readme_matmul, (x, y), [C(block_sizes=[128, 256, 64], l2_groupings=[8], num_warps=8, num_stages=4),
                                                       C(block_sizes=[128, 256, 64], l2_groupings=[8], num_warps=8, num_stages=3)], ref, 1.0)
     row("matmul bf16 8192^3", "TFLOP/s", flops / d_ms / 1e9, flops / h_ms / 1e9, flops / cublas_ms / 1e9, "torch.matmul", default, h_cfg)
 
@@ -111,7 +86,7 @@ def main():
         for form, kernel in (("2-d", att2d.attention), ("3-d canonical", att3d.attention)):
             default = kernel.bind((q, k, v, causal)).default_config()
             d_ms = timed(kernel, (q, k, v, causal), default, ref, 6e-2)
-            h_ms, h_cfg = best_of(kernel, (q, k, v, causal), attn_cfgs, ref, 6e-2)
+            h_ms, h_cfg = best(kernel, (q, k, v, causal), attn_cfgs, ref, 6e-2)
             row(f"attention {form} bf16 32x4096x128 causal={causal}", "TFLOP/s", aflops / d_ms / 1e9, aflops / h_ms / 1e9,
                 aflops / sdpa_ms / 1e9, "SDPA", default, h_cfg)
         for cfg in attn_cfgs:  # the two forms on the same config; the 3-d one also with fp32 scores

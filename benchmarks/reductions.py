@@ -18,16 +18,22 @@ import softmax as sm  # noqa: E402
 from triton.testing import do_bench  # noqa: E402
 
 
-def best(kernel, args, configs, ref, atol):
+def timed(kernel, args, config, ref, tol):
+    """ms of `kernel(*args)` under `config` after checking it against ref."""
+    kernel.bind(args).set_config(config)
+    out = kernel(*args)
+    torch.testing.assert_close(out.float(), ref.float(), atol=tol, rtol=tol)
+    return do_bench(lambda: kernel(*args), warmup=25, rep=100)
+
+
+def best(kernel, args, configs, ref, tol):
+    """(ms, config) of the fastest of `configs` that runs and is right."""
     results = []
     for c in configs:
         try:
-            kernel.bind(args).set_config(c)
-            out = kernel(*args)
-            torch.testing.assert_close(out.float(), ref.float(), atol=atol, rtol=atol)
-            results.append((do_bench(lambda: kernel(*args), warmup=25, rep=100), c))
-        except Exception as e:
-            print(f"  {c!r}: {type(e).__name__}: {str(e)[:200]}", file=sys.stderr)
+            results.append((timed(kernel, args, c, ref, tol), c))
+        except Exception as e:  # a hand config may not fit: report and go on
+            print(f"  {kernel.__name__} {c!r}: {type(e).__name__}: {str(e)[:200]}", file=sys.stderr)
     return min(results, key=lambda r: r[0])
 
 

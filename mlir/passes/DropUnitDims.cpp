@@ -110,16 +110,14 @@ private:
     for (unsigned d = 0; d < t.getRank(); ++d) {
       classes.insert(node(v, d));
       if (t.isDynamicDim(d) || t.getDimSize(d) != 1)
-        mark(notOne, v, d);
+        notOneNodes.push_back(node(v, d));
     }
   }
 
   Node leader(Value v, unsigned d) { return classes.getOrInsertLeaderValue(node(v, d)); }
 
-  void mark(DenseSet<Node> &set, Value v, unsigned d) { pendingMarks.push_back({&set, node(v, d)}); }
-
+  /// After finish(): keep the class of dim d of v.
   void pin(Value v, unsigned d) {
-    flushMarks();
     pinned.insert(leader(v, d));
   }
 
@@ -283,15 +281,10 @@ private:
            !llvm::isa<arith::ConstantOp>(op);
   }
 
-  void flushMarks() {
-    for (auto [set, n] : pendingMarks)
-      set->insert(classes.getOrInsertLeaderValue(n));
-    pendingMarks.clear();
-  }
-
   /// Resolve every recorded property to its class leader (after all unions).
   void finish() {
-    flushMarks();
+    for (Node n : notOneNodes)
+      notOne.insert(classes.getOrInsertLeaderValue(n));
     for (Node n : unitOriginNodes)
       unitOrigin.insert(classes.getOrInsertLeaderValue(n));
     for (Node n : pinnedNodes)
@@ -301,8 +294,9 @@ private:
 private:
   llvm::EquivalenceClasses<Node> classes;
   SmallVector<Value> values;
-  SmallVector<std::pair<DenseSet<Node> *, Node>> pendingMarks;
-  SmallVector<Node> unitOriginNodes, pinnedNodes;
+  // Properties are recorded per node while classes still merge, and
+  // resolved to class leaders in finish().
+  SmallVector<Node> notOneNodes, unitOriginNodes, pinnedNodes;
   DenseSet<Node> unitOrigin, pinned, notOne;
 };
 

@@ -71,11 +71,6 @@ class Config:
     def from_json(cls, text: str) -> Config:
         return cls(**json.loads(text))
 
-    def with_defaults(self, **defaults: Any) -> Config:
-        merged = dict(defaults)
-        merged.update(self.config)
-        return Config(**merged)
-
 
 def _freeze_lists(v: Any) -> Any:
     if isinstance(v, tuple):

@@ -26,7 +26,7 @@ class Fragment:
         raise NotImplementedError
 
 
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
@@ -38,7 +38,7 @@ class PowerOfTwoFragment(Fragment):
         self.choices = [1 << e for e in range(low.bit_length() - 1, high.bit_length())]
 
     def contains(self, value: Any) -> bool:
-        return _is_int(value) and self.low <= value <= self.high and not (value & (value - 1))
+        return is_int(value) and self.low <= value <= self.high and not (value & (value - 1))
 
     def random(self, rng: random.Random) -> int:
         return rng.choice(self.choices)
@@ -57,7 +57,7 @@ class IntegerFragment(Fragment):
         self.default = min(max(default, low), high)
 
     def contains(self, value: Any) -> bool:
-        return _is_int(value) and self.low <= value <= self.high
+        return is_int(value) and self.low <= value <= self.high
 
     def random(self, rng: random.Random) -> int:
         return rng.randint(self.low, self.high)
@@ -102,7 +102,7 @@ class PermutationFragment(Fragment):
         self.default = list(range(n))
 
     def contains(self, value: Any) -> bool:
-        return isinstance(value, (list, tuple)) and all(_is_int(v) for v in value) and sorted(value) == list(range(self.n))
+        return isinstance(value, (list, tuple)) and all(is_int(v) for v in value) and sorted(value) == list(range(self.n))
 
     def random(self, rng: random.Random) -> list[int]:
         out = list(range(self.n))

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from .. import exc
 from .._utils import next_power_of_2
 from ..config import Config
-from .config_fragment import EnumFragment, Fragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment
+from .config_fragment import EnumFragment, Fragment, IntegerFragment, PermutationFragment, PowerOfTwoFragment, is_int
 
 # Triton refuses a tensor of more than this many elements (measured: parse time).
 TRITON_MAX_TENSOR_ELEMENTS = 1 << 20
@@ -144,16 +144,7 @@ class ConfigSpec:
             width = next_power_of_2(s.extent) if s.extent else None
             # A row longer than this streams through a reduction loop.
             reductions.append(8192 if width is not None and width > 16384 else None)
-        cfg = self._complete(block_sizes=sizes, reduction_loops=reductions)
-        # Shrink the largest block until every tensor fits the budget.
-        while self.max_elements(cfg) > DEFAULT_ELEMENTS:
-            shrinkable = [i for i, (b, s) in enumerate(zip(cfg.block_sizes, self.tile_slots)) if b > s.min_size]
-            if not shrinkable:
-                break
-            i = max(shrinkable, key=lambda j: cfg.block_sizes[j])
-            sizes = list(cfg.block_sizes)
-            sizes[i] //= 2
-            cfg = _replace(cfg, block_sizes=sizes)
+        cfg = self.shrink_to_fit(self._complete(block_sizes=sizes, reduction_loops=reductions), DEFAULT_ELEMENTS)
         warps = min(16, max(4, next_power_of_2(self.max_elements(cfg)) // 512))
         return _replace(cfg, num_warps=warps)
 
@@ -260,8 +251,9 @@ class ConfigSpec:
                          "one entry per full-slice dim x[t, :]: None (persistent) or a power of two")
         for i, (r, s) in enumerate(zip(loops, self.reduction_slots)):
             legal = PowerOfTwoFragment(max(s.min_size, 1), MAX_BLOCK, 1)
-            covers = r is not None and s.extent is not None and not isinstance(r, bool) and isinstance(r, int) and r >= s.extent
-            if r is not None and not legal.contains(r) and not (covers and not r & (r - 1)):
+            # a power of two that covers the extent is one chunk, whatever the minimum
+            covers_extent = s.extent is not None and is_int(r) and r >= s.extent and not r & (r - 1)
+            if r is not None and not legal.contains(r) and not covers_extent:
                 extra = " (the minimum for a matmul dimension)" if s.min_size > 1 else ""
                 raise exc.InvalidConfig(_bad("reduction_loops", i, r, "None (persistent) or " + legal.describe() + extra, name))
         for field, legal in (("num_warps", PowerOfTwoFragment(1, 32, 4)), ("num_stages", IntegerFragment(1, 16, 2))):
@@ -283,9 +275,7 @@ class ConfigSpec:
             if field not in merged:
                 continue
             values = _as_list(merged, field, self.num_loops, self.kernel_name, what)
-            for i, v in enumerate(values):
-                if not legal.contains(v):
-                    raise exc.InvalidConfig(_bad(field, i, v, legal.describe(), self.kernel_name))
+            _check_entries(field, values, legal, self.kernel_name)
             if not (values[0] == grid_value and type(values[0]) is type(grid_value)):
                 raise exc.InvalidConfig(_bad(field, 0, values[0], f"{grid_value!r}: the grid loop takes loop knobs only "
                                              "with a persistent pid_type, which is not implemented yet", self.kernel_name))
@@ -304,9 +294,7 @@ class ConfigSpec:
             values = merged[field]
             if not isinstance(values, list):
                 raise exc.InvalidConfig(_bad(field, None, values, "a list with one entry per loop", self.kernel_name))
-            for i, v in enumerate(values):
-                if not legal.contains(v):
-                    raise exc.InvalidConfig(_bad(field, i, v, legal.describe(), self.kernel_name))
+            _check_entries(field, values, legal, self.kernel_name)
         for field in sorted(set(merged) & (set(_NOT_YET_HONOURED) | set(_PER_LOOP_NOT_YET_HONOURED))):
             if field not in _warned_fields:
                 _warned_fields.add(field)
@@ -318,6 +306,12 @@ def _replace(cfg: Config, **fields: Any) -> Config:
     merged = dict(cfg.config)
     merged.update(fields)
     return Config(**merged)
+
+
+def _check_entries(field: str, values: list, legal: Fragment, kernel: str) -> None:
+    for i, v in enumerate(values):
+        if not legal.contains(v):
+            raise exc.InvalidConfig(_bad(field, i, v, legal.describe(), kernel))
 
 
 def _bad(field: str, index: int | None, value: Any, legal: str, kernel: str) -> str:
