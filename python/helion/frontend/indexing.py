@@ -9,7 +9,7 @@ import math
 import torch
 
 from .. import exc
-from .values import DTensor, Scalar, Sym, TensorArg, Tile
+from .values import DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype
 
 
 class IndexingMixin:
@@ -182,17 +182,9 @@ class IndexingMixin:
                 operands.append(it.value)
                 dims.append(it.block)
             elif isinstance(it, slice) and (it.start is not None or it.stop is not None):
-                lo = 0 if it.start is None else it.start
-                hi = size if it.stop is None else it.stop
-                if not (isinstance(lo, int) and isinstance(hi, int)):
-                    raise exc.NotSupported("slice bounds must be constants (use hl.tile for dynamic ranges)", location=self.where())
-                length = hi - lo
-                if length < 1 or length & (length - 1) or not 0 <= lo < hi <= size:
-                    raise exc.NotSupported(f"slice {lo}:{hi} of a dim of size {size}: bounded slices need a power-of-two length "
-                                           "inside the tensor", location=self.where())
-                tile = self.b.make_tile(self.b.index_const(lo), self.b.index_const(hi), self.b.index_const(length))
+                tile, dim = self._bounded_slice(it, size)
                 operands.append(tile)
-                dims.append(length)
+                dims.append(dim)
             elif isinstance(it, slice):
                 # A full slice is a reduction slot: persistent (one block) or
                 # looped by Config.reduction_loops.
@@ -221,7 +213,44 @@ class IndexingMixin:
             d += 1
         return operands, dims, expand_at
 
-    def _load(self, base, items):
+    def _bounded_slice(self, it: slice, size: int):
+        """(tile, result dim) of a slice `lo:hi` of a dim of `size`. Constant
+        bounds clip as in Python; a power-of-two length is a static dim, any
+        other length a reduction slot over it (masked past hi, loopable by
+        reduction_loops). Device scalar bounds (values loaded by the kernel)
+        make a slot over the whole dim, masked outside [lo, min(hi, size))."""
+        lo, hi = it.start, it.stop
+        if all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in (lo, hi)):
+            r = range(size)[it]
+            n = len(r)
+            if n < 1:
+                raise exc.TypeError_(f"slice {self._describe_index(it)} of a dim of size {size} is empty", location=self.where())
+            if n & (n - 1) == 0:
+                return self.b.make_tile(self.b.index_const(r.start), self.b.index_const(r.stop), self.b.index_const(n)), n
+            slot = self._reduction_slot(n)
+            tile = self.b.make_tile(self.b.index_const(r.start), self.b.index_const(r.stop), self.slot_values[slot])
+            self._bind_tile(Tile(tile, Sym(slot), False, r.stop))
+            return tile, Sym(slot)
+        for b in (lo, hi):
+            if b is not None and (isinstance(b, (bool, float)) or not isinstance(b, (int, Scalar)) or
+                                  (isinstance(b, Scalar) and (b.dtype.is_floating_point or b.dtype == torch.bool))):
+                raise exc.TypeError_(f"slice bounds must be integers, got {self.describe(b)}", location=self.where())
+        begin = self.zero_index if lo is None else self._index(lo)
+        end = self.b.index_const(size)
+        if hi is not None:  # past the end clips, as in torch
+            end = self.b.op1("arith.minsi", [self._index(hi), end], "index")
+        # One slot per pair of bounds, so that `x[t, a:b] * y[t, a:b]` lines up.
+        key = ("slice", size, begin, end)
+        if key not in self.reduction_slot_by_extent:
+            self.reduction_slot_by_extent[key] = self.new_slot(True, size, False)
+        slot = self.reduction_slot_by_extent[key]
+        tile = self.b.make_tile(begin, end, self.slot_values[slot])
+        self._bind_tile(Tile(tile, Sym(slot), False, size))
+        return tile, Sym(slot)
+
+    def _load(self, base, items, extra_mask=None, eviction_policy=None):
+        """base[items]; hl.load adds extra_mask (masked-off elements read 0)
+        and an eviction policy, recorded on the tile.load."""
         if isinstance(base, (list, tuple)):
             if len(items) != 1:
                 raise exc.TypeError_("sequences take one index", location=self.where())
@@ -238,8 +267,10 @@ class IndexingMixin:
                            self.where()))
         self._check_initialized(base)
         load_dims = [x for x in dims if x is not None]
-        mask = self._gather_mask(dims)
+        mask = self._access_mask(dims, extra_mask)
         v = self.b.load(base.value, operands, None if mask is None else mask.value, base.dtype, load_dims)
+        if eviction_policy is not None:
+            v.value.owner.set_attribute("eviction_policy", eviction_policy)
         if not load_dims:
             if expand_at:
                 raise exc.NotSupported("None on a scalar load", location=self.where())
@@ -303,55 +334,60 @@ class IndexingMixin:
         return self._take(x, axis, r.start, n, keep=True)
 
     def _take(self, x: DTensor, axis: int, lo: int, length: int, keep: bool):
-        """Elements lo .. lo+length-1 of static, power-of-two dim `axis` of x
-        (register tensors have no slicing op): a one-hot select and a sum over
-        that dim. keep=False drops the dim (length 1: an integer index)."""
+        """Elements lo .. lo+length-1 of static dim `axis` of x (a
+        tile.extract_slice); keep=False drops the dim (an integer index)."""
         x = self._static_dim(x, axis)
         size = x.dims[axis]
         if not isinstance(size, int) or size & (size - 1):
             raise exc.NotSupported(f"indexing a device tensor dim of size {size}: needs a static power-of-two size",
                                    location=self.where())
-        dtype = x.dtype
-        compute = torch.float32 if dtype in (torch.float16, torch.bfloat16) else torch.int8 if dtype == torch.bool else dtype
-        xc = self.ops.cast(x, compute)
-        zero = -0.0 if compute.is_floating_point else 0  # x + -0.0 == x, signed zeros too
-        lanes = self.ops.arange(0, size)
-        if length == 1:
-            sel = self.ops.place(self.ops.compare("eq", lanes, lo), axis, xc.dims)
-            r = self._make_reduce("sum", self.ops.where(sel, xc, zero), axis, keepdim=keep)
-        else:
-            # sel[j, i] = (i == lo + j), placed at dims (axis, axis + 1) of [.., length, size, ..].
-            want = self.ops.arange(lo, lo + length)
-            sel = self.ops.compare("eq", self.ops.expand_dims(lanes, 0), self.ops.expand_dims(want, 1))
-            for _ in range(axis):
-                sel = self.ops.expand_dims(sel, 0)
-            while sel.ndim < xc.ndim + 1:
-                sel = self.ops.expand_dims(sel, sel.ndim)
-            dims = xc.dims[:axis] + [length] + xc.dims[axis:]
-            sel = self.ops.broadcast_to(sel, dims)
-            wide = self.ops.broadcast_to(self.ops.expand_dims(xc, axis), dims)
-            r = self._make_reduce("sum", self.ops.where(sel, wide, zero), axis + 1)
-        return self.ops.cast(r, dtype)
+        r = self.b.extract_slice(x, axis, lo, length)
+        return r if keep else self._squeeze(r, [axis], False)
 
-    def _store(self, base, items, value) -> None:
+    def _store(self, base, items, value, extra_mask=None) -> None:
         if not isinstance(base, TensorArg):
             raise exc.TypeError_(f"cannot store into {self.describe(base)}; only kernel tensor arguments are writable", location=self.where())
         operands, dims, _ = self._index_operands(base, items, for_store=True)
         self._check_store_covers_grid(base, operands)
         self.stored.add(id(base))
+        v = self._value_for(base, dims, value)
+        mask = self._access_mask(dims, extra_mask)
+        self.b.store(v.value, base.value, operands, None if mask is None else mask.value)
+
+    def _value_for(self, base: TensorArg, dims: list, value):
+        """A stored (or atomic) value cast to base's dtype and broadcast to the indexed dims."""
         value = self.operand(value)
         if dims:
             if isinstance(value, DTensor) and value.ndim > len(dims):
                 raise exc.TypeError_(f"cannot store {self.describe(value)} into a tile of shape {dims}", location=self.where())
             if isinstance(value, DTensor):
                 self.ops.broadcast_dims(value.dims, dims)
-            v = self.ops.to_tensor(value, base.dtype, dims)
-        else:
-            if isinstance(value, DTensor):
-                raise exc.TypeError_(f"cannot store {self.describe(value)} into one element", location=self.where())
-            v = self.ops.scalar(value, base.dtype)
+            return self.ops.to_tensor(value, base.dtype, dims)
+        if isinstance(value, DTensor):
+            raise exc.TypeError_(f"cannot store {self.describe(value)} into one element", location=self.where())
+        return self.ops.scalar(value, base.dtype)
+
+    def _atomic(self, kind: str, base, items, value, sem: str):
+        """An atomic read-modify-write of base[items] (tile.atomic_rmw); returns
+        the old values. Programs may update the same elements: no grid check."""
+        if not isinstance(base, TensorArg):
+            raise exc.TypeError_(f"atomics update kernel tensor arguments, not {self.describe(base)}", location=self.where())
+        operands, dims, _ = self._index_operands(base, items, for_store=True)
+        if kind != "xchg":  # it reads the old values
+            self._check_initialized(base)
+        self.stored.add(id(base))
+        self._atomic_targets().add(id(base))
+        v = self._value_for(base, dims, value)
         mask = self._gather_mask(dims)
-        self.b.store(v.value, base.value, operands, None if mask is None else mask.value)
+        segments = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
+        result = self.b.op1("tile.atomic_rmw", [v.value, base.value] + operands + ([] if mask is None else [mask.value]),
+                            v.type if isinstance(v, DTensor) else mlir_dtype(base.dtype),
+                            {"kind": kind, "sem": sem, "operandSegmentSizes": segments})
+        return DTensor(result, base.dtype, list(dims)) if dims else Scalar(result, base.dtype)
+
+    def _atomic_targets(self) -> set:
+        """ids of the tensor arguments an atomic updates (created on first use)."""
+        return self.__dict__.setdefault("atomic_targets", set())
 
     def _check_store_covers_grid(self, base: TensorArg, operands: list) -> None:
         """Programs run in parallel: a store whose index does not depend on
@@ -378,6 +414,11 @@ class IndexingMixin:
         own part of it (index every grid tile, no gathers): elsewhere it sees
         what other programs write, or have not written yet."""
         for base, operands, gathers, where in self.loads:
+            if id(base) in self._atomic_targets():
+                raise exc.NotSupported(
+                    f"reads {base.name!r}, which atomics of this kernel update: other programs may be updating it at "
+                    f"the same time. Use the old values the hl.atomic_* call returns, or read it in a later kernel",
+                    location=where)
             if id(base) not in self.stored:
                 continue
             reached = self._grid_dims_reached(operands)
@@ -389,6 +430,27 @@ class IndexingMixin:
                     f"reads {base.name!r}, which this kernel writes, {what}: it would read elements other programs "
                     f"write (or have not written yet). Read a separate input, or write the result to another tensor",
                     location=where)
+
+    def _access_mask(self, dims: list, extra_mask):
+        """The mask of a load or store: its gathers' tile masks AND extra_mask
+        (a bool device value, broadcast to the indexed shape)."""
+        mask = self._gather_mask(dims)
+        if extra_mask is None:
+            return mask
+        real = [d for d in dims if d is not None]
+        extra = self.operand(extra_mask)
+        if isinstance(extra, (bool, int, float)) or extra.dtype != torch.bool:
+            raise exc.TypeError_(f"extra_mask must be a bool device tensor, got {self.describe(extra)}", location=self.where())
+        if not real:
+            if isinstance(extra, DTensor):
+                raise exc.TypeError_(f"extra_mask of a one-element access must be a bool scalar, got {self.describe(extra)}",
+                                     location=self.where())
+            return extra if mask is None else self.ops.binary("and", mask, extra)
+        if isinstance(extra, DTensor) and extra.ndim > len(real):
+            raise exc.TypeError_(f"extra_mask of shape {extra.dims} does not broadcast to the indexed shape {real}",
+                                 location=self.where())
+        extra = self.ops.to_tensor(extra, torch.bool, real)
+        return extra if mask is None else self.ops.binary("and", mask, extra)
 
     def _gather_mask(self, dims: list):
         """AND of the tile masks recorded for gather dims, shaped like the access."""

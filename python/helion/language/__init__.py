@@ -10,7 +10,9 @@ import sys
 
 from .. import exc
 
-__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "specialize", "constexpr", "arange"]
+__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "specialize", "constexpr", "arange",
+           "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
+           "atomic_min", "atomic_cas"]
 
 
 def _outside(name: str):
@@ -50,6 +52,61 @@ def arange(*args, dtype=None):
 def dot(a, b, acc=None, out_dtype=None):
     """Matrix product of two tiles (2-d, or 3-d batched), accumulated into acc."""
     _outside("dot")
+
+
+def load(tensor, index, extra_mask=None, eviction_policy=None):
+    """tensor[index] with a list index (tiles, ints, integer tensors,
+    `slice(None)`), masked by the bool tensor `extra_mask` (broadcast to the
+    indexed shape; masked-off elements read 0). `eviction_policy`:
+    None, "evict_first" or "evict_last"."""
+    _outside("load")
+
+
+def store(tensor, index, value, extra_mask=None):
+    """tensor[index] = value, skipping the elements where extra_mask is False."""
+    _outside("store")
+
+
+def atomic_add(target, index, value, sem="relaxed"):
+    """Atomically target[index] += value, element by element, and return the
+    old values; many programs may update the same elements. `sem`: "relaxed",
+    "acquire", "release" or "acq_rel". The other atomics work the same way."""
+    _outside("atomic_add")
+
+
+def atomic_and(target, index, value, sem="relaxed"):
+    """Atomically target[index] &= value; returns the old values."""
+    _outside("atomic_and")
+
+
+def atomic_or(target, index, value, sem="relaxed"):
+    """Atomically target[index] |= value; returns the old values."""
+    _outside("atomic_or")
+
+
+def atomic_xor(target, index, value, sem="relaxed"):
+    """Atomically target[index] ^= value; returns the old values."""
+    _outside("atomic_xor")
+
+
+def atomic_xchg(target, index, value, sem="relaxed"):
+    """Atomically target[index] = value; returns the old values."""
+    _outside("atomic_xchg")
+
+
+def atomic_max(target, index, value, sem="relaxed"):
+    """Atomically target[index] = max(target[index], value); returns the old values."""
+    _outside("atomic_max")
+
+
+def atomic_min(target, index, value, sem="relaxed"):
+    """Atomically target[index] = min(target[index], value); returns the old values."""
+    _outside("atomic_min")
+
+
+def atomic_cas(target, index, expected, value, sem="relaxed"):
+    """Compare-and-swap: not supported yet (it needs a tile op of its own)."""
+    _outside("atomic_cas")
 
 
 class RegisteredBlockSize:
