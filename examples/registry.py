@@ -2,7 +2,7 @@
 a float64 torch reference, tolerances and its configs.
 
 The kernels live in their family's file (matmul, pointwise, reductions,
-softmax, attention); tests/python/test_examples.py runs this registry on the
+softmax, attention, memory_ops); tests/python/test_examples.py runs this registry on the
 CPU executor and on the GPU, and run_examples.py from the command line.
 Configs include block sizes that do not divide the extents and, for
 reductions, looped-reduction configs (`reduction_loops`).
@@ -17,6 +17,7 @@ import torch
 import helion
 from attention import attention, attention_reference, flash_scalar
 import attention_canonical
+from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
                        mul_relu_backward_reference, pointwise_zoo, pointwise_zoo_reference, swiglu)
@@ -235,6 +236,31 @@ register(Example(
     conv2d_reference,
     [C(block_sizes=[b], num_warps=w) for b in (1, 2, 4, 8, 16) for w in (1, 4)],
     half_tol=HALF_LOOSE, reduces=True))
+
+# ---------------------------------------------------------------- explicit memory ops
+# The split-K programs add into one fp32 output with hl.atomic_add (split_k parts of K each).
+register(Example(
+    "split_k_matmul", split_k_matmul,
+    lambda dev, dt: (_randn(70, 1000, device=dev, dtype=dt), _randn(1000, 40, device=dev, dtype=dt), 4),
+    lambda x, y, split_k: x.double() @ y.double(),
+    [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 32, 32]), C(block_sizes=[64, 16, 64], l2_groupings=[2]),
+     C(block_sizes=[16, 64, 128], loop_orders=[[1, 0, 2]]), C(block_sizes=[32, 16, 32], num_warps=2),
+     C(block_sizes=[64, 64, 16], num_stages=3)],
+    fp32_tol=(1e-1, 2e-2), half_tol=(5e-1, 5e-2), out_dtype=torch.float32))  # sums of 1000 tf32 / half products
+register(Example(
+    "histogram", histogram,
+    lambda dev, dt: (torch.randint(0, 37, (300, 70), device=dev), 37),
+    histogram_reference,
+    [C(block_sizes=[16, 32]), C(block_sizes=[1, 64]), C(block_sizes=[64, 8], loop_orders=[[1, 0]]), C(block_sizes=[128, 128]),
+     C(block_sizes=[8, 8], l2_groupings=[4]), C(block_sizes=[32, 32], num_warps=8)],
+    fp32_tol=(0, 0), half_tol=(0, 0), out_dtype=torch.int32))
+register(Example(
+    "cross_entropy_gather", cross_entropy_gather,
+    lambda dev, dt: cross_entropy_inputs(37, 1000, dev, dt),
+    lambda logits, labels: torch.nn.functional.cross_entropy(logits.double(), labels),
+    [C(block_sizes=[4, 128]), C(block_sizes=[1, 256]), C(block_sizes=[16, 64], num_warps=2), C(block_sizes=[8, 512], num_warps=8),
+     C(block_sizes=[2, 1024]), C(block_sizes=[32, 32], num_stages=3)],
+    out_dtype=torch.float32, reduces=True))
 
 # ---------------------------------------------------------------- softmax and norms
 _NORM_CONFIGS = [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[128], num_warps=8), C(block_sizes=[8]),
