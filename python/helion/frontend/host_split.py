@@ -4,6 +4,8 @@ receives the host values it reads."""
 from __future__ import annotations
 
 import ast
+import collections
+import collections.abc
 import dataclasses
 import inspect
 import textwrap
@@ -14,16 +16,17 @@ from .. import language as hl
 
 LAUNCH_NAME = "__helion_launch"
 CONSTEXPR_NAME = "__helion_constexpr"
+SPECIALIZE_NAME = "__helion_specialize"
 
 
 @dataclasses.dataclass
 class SplitKernel:
     fn_name: str
     filename: str
-    host_fn: object  # the rewritten function; call it with the kernel's args
+    host_fn: tuple  # (the kernel function, the rewritten host code, its closure cells): see make_host_fn
     device_loop: ast.For
     captured: list[str]  # host names the device loop reads, in launch-call order
-    globals: dict
+    globals: collections.abc.Mapping  # the kernel's closure variables, then its module's globals (live)
 
 
 def _loaded_names(node: ast.AST) -> list[str]:
@@ -156,6 +159,17 @@ def _check_defined_before(loop: ast.For, host_defined: set[str], device_defined:
                                    "assign it before the loop", location=f"{filename}:{node.lineno}")
 
 
+def _condition_names(loop: ast.For) -> set[str]:
+    """Names read by the tests of `if`, `while`, `assert` and `a if c else b`
+    in device code: a host float among them decides code, so the kernel
+    specializes on its value instead of taking it as a runtime argument."""
+    names = set()
+    for node in ast.walk(loop):
+        if isinstance(node, (ast.If, ast.IfExp, ast.While, ast.Assert)):
+            names.update(_loaded_names(node.test))
+    return names
+
+
 def _op_symbol(op: ast.operator) -> str:
     symbols = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%", ast.Pow: "**",
                ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.MatMult: "@"}
@@ -181,9 +195,9 @@ def split_kernel(fn) -> SplitKernel:
         raise exc.NotSupported(f"@helion.kernel must decorate a function, got {type(fdef).__name__}")
     _check_signature(fn, fdef, filename)
     fdef.decorator_list = []
-    scope = dict(fn.__globals__)
-    if fn.__closure__:
-        scope.update(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__)))
+    closure = Cells(zip(fn.__code__.co_freevars, fn.__closure__ or ()))
+    # Live views: a helper or constant defined after the kernel resolves when the kernel runs.
+    scope = collections.ChainMap(closure, fn.__globals__)
     loops = [(i, s) for i, s in enumerate(fdef.body) if isinstance(s, ast.For) and is_device_loop_call(s.iter, scope)]
     inside = {id(m) for _, top in loops for m in ast.walk(top)}
     nested = [n for n in ast.walk(fdef) if isinstance(n, ast.For) and id(n) not in inside and is_device_loop_call(n.iter, scope)]
@@ -218,17 +232,28 @@ def split_kernel(fn) -> SplitKernel:
     if leaked:
         raise exc.NotSupported(f"device-loop variables {leaked} are read after the loop; write results to tensors instead",
                                location=f"{filename}:{loop.lineno}")
-    launch_args = [ast.Call(ast.Name(CONSTEXPR_NAME, ast.Load()), [ast.Name(n, ast.Load())], []) if n in constexprs
-                   else ast.Name(n, ast.Load()) for n in captured]
+    conditions = _condition_names(loop)
+
+    def launch_arg(n: str) -> ast.expr:
+        wrap = CONSTEXPR_NAME if n in constexprs else SPECIALIZE_NAME if n in conditions else None
+        return ast.Call(ast.Name(wrap, ast.Load()), [ast.Name(n, ast.Load())], []) if wrap else ast.Name(n, ast.Load())
+
+    launch_args = [launch_arg(n) for n in captured]
     call = ast.Expr(ast.Call(ast.Name(LAUNCH_NAME, ast.Load()), launch_args, []))
     ast.copy_location(call, loop)
     ast.copy_location(call.value, loop)
     fdef.body[index] = call
+    # The host function is compiled inside a factory whose parameters are the
+    # launch hooks and the kernel's closure variables: those become cells of
+    # the host function, every other name is a global of the user's module.
+    factory = ast.parse(f"def __helion_factory({', '.join(_HOOKS + fn.__code__.co_freevars)}):\n"
+                        f"    return {fdef.name}").body[0]
+    factory.body.insert(0, fdef)
+    module.body = [ast.copy_location(factory, fdef)]
     ast.fix_missing_locations(module)
-    namespace = dict(scope)
-    namespace[CONSTEXPR_NAME] = _as_constexpr
-    code = compile(module, filename, "exec")
-    return SplitKernel(fn.__name__, filename, (code, fdef.name, namespace), loop, captured, scope)
+    factory_code = next(c for c in compile(module, filename, "exec").co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == fdef.name)
+    return SplitKernel(fn.__name__, filename, (fn, code, closure), loop, captured, scope)
 
 
 def _as_constexpr(value):
@@ -237,9 +262,49 @@ def _as_constexpr(value):
     return value if isinstance(value, hl.constexpr) else hl.constexpr(value)
 
 
+def _specialized(value):
+    """A host value that decides code in device code: floats are baked in
+    (keyed on their value) like hl.constexpr; other values are already."""
+    return hl.constexpr(value) if type(value) is float else value
+
+
+class Cells(collections.abc.MutableMapping):
+    """Closure cells by name, read and written through (an empty cell is a
+    missing key)."""
+
+    def __init__(self, items) -> None:
+        self.cells = dict(items)
+
+    def __getitem__(self, name: str):
+        try:
+            return self.cells[name].cell_contents
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, value) -> None:
+        self.cells[name].cell_contents = value
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("closure cells cannot be removed")
+
+    def __iter__(self):
+        return (name for name in self.cells if name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_HOOKS = (LAUNCH_NAME, CONSTEXPR_NAME, SPECIALIZE_NAME)
+
+
 def make_host_fn(split: SplitKernel, launcher):
-    code, name, namespace = split.host_fn
-    ns = dict(namespace)
-    ns[LAUNCH_NAME] = launcher
-    exec(code, ns)  # noqa: S102 - the user's own kernel source
-    return ns[name], ns
+    """The kernel's host code as a function calling `launcher` in place of the
+    device loop; also returns its hooks (assign [LAUNCH_NAME] to swap the launcher)."""
+    fn, code, closure = split.host_fn
+    hooks = Cells({name: types.CellType(value) for name, value in
+                   zip(_HOOKS, (launcher, _as_constexpr, _specialized))})
+    cells = {**hooks.cells, **closure.cells}
+    host = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__,
+                              tuple(cells[name] for name in code.co_freevars))
+    host.__kwdefaults__ = fn.__kwdefaults__
+    return host, hooks

@@ -9,6 +9,8 @@ import dataclasses
 import inspect
 import linecache
 
+import torch
+
 from .. import exc
 
 # Functions of these packages are never traced inline as helpers (their source is not device code).
@@ -88,6 +90,56 @@ class InliningMixin:
         finally:
             self.env, self.split.globals, self.filename, self.call_loop_floor, self.b.loc = saved
             self.call_depth -= 1
+
+
+def function_tensors(names, values) -> list[tuple[str, object]]:
+    """The host tensors that the functions among `values` (epilogues passed
+    to the kernel) read through their closures, defaults and module globals,
+    as (name, tensor): they become kernel arguments after the loop's own
+    values, in this order (tensors the loop reads itself are skipped)."""
+    found: dict[int, tuple[str, object]] = {}
+    passed = {id(v) for v in values if isinstance(v, torch.Tensor)}  # arguments already
+    seen: set[int] = set()
+
+    def code_names(code):
+        yield from code.co_names
+        for c in code.co_consts:
+            if inspect.iscode(c):
+                yield from code_names(c)
+
+    def walk(prefix: str, v) -> None:
+        if isinstance(v, torch.Tensor):
+            if id(v) not in passed:
+                found.setdefault(id(v), (prefix, v))
+        elif inspect.isfunction(v) and id(v) not in seen and (v.__module__ or "").split(".")[0] not in LIBRARY_MODULES:
+            seen.add(id(v))
+            reads = [(name, cell.cell_contents) for name, cell in zip(v.__code__.co_freevars, v.__closure__ or ())
+                     if _cell_is_set(cell)]
+            reads += [(f"default{i}", d) for i, d in enumerate(v.__defaults__ or ())]
+            reads += sorted((v.__kwdefaults__ or {}).items())
+            reads += [(name, v.__globals__[name]) for name in dict.fromkeys(code_names(v.__code__)) if name in v.__globals__]
+            for name, r in reads:
+                walk(f"{prefix}.{name}", r)
+
+    for name, v in zip(names, values):
+        if inspect.isfunction(v):
+            walk(name, v)
+    return list(found.values())
+
+
+def launch_names(captured: list[str], values: tuple) -> list[str]:
+    """A name per launch value: the device loop's captured names, then those
+    of the tensors its passed functions read (function_tensors)."""
+    extra = function_tensors(captured, values[:len(captured)]) if len(values) > len(captured) else []
+    return list(captured) + [name for name, _ in extra]
+
+
+def _cell_is_set(cell) -> bool:
+    try:
+        cell.cell_contents
+    except ValueError:
+        return False
+    return True
 
 
 _SOURCE_TREES: dict[tuple, ast.Module] = {}

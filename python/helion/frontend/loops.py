@@ -96,9 +96,9 @@ class LoopsMixin:
         is_grid, multi, begins, ends, block_sizes = self._loop_spec(node.iter)
         n = len(ends)
         targets = node.target.elts if isinstance(node.target, (ast.Tuple, ast.List)) else [node.target]
-        if multi and (len(targets) != n or not isinstance(node.target, (ast.Tuple, ast.List))):
-            if not (n == 1 and len(targets) == 1):
-                raise exc.TypeError_(f"the loop has {n} dimensions; unpack them as `for {', '.join('t%d' % i for i in range(n))} in ...`", location=self.where())
+        if multi and len(targets) != n and not (len(targets) == 1 and isinstance(node.target, ast.Name)):
+            raise exc.TypeError_(f"the loop has {n} dimensions; unpack them as `for {', '.join('t%d' % i for i in range(n))} in ...` "
+                                 "or take them as one name (`for tile in ...`)", location=self.where())
         if not all(isinstance(t, ast.Name) for t in targets):
             raise exc.NotSupported("loop targets must be plain names", location=self.where())
         lbs, ubs, steps, blocks, extents = [], [], [], [], []
@@ -142,9 +142,8 @@ class LoopsMixin:
             _, block = self.b.grid(lbs, ubs, steps)
             saved_block, saved_env = self.b.block, dict(self.env)
             self.b.block = block
-            for t, arg, blk, ub in zip(targets, block.arguments, blocks, ends):
-                self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
-            self.grid_dims = list(zip(block.arguments, extents, [t.id for t in targets]))
+            names = self._bind_targets(targets, list(block.arguments), blocks, ends, is_grid)
+            self.grid_dims = list(zip(block.arguments, extents, names))
             self.grid_line = node.lineno
             self._visit_body(node.body)
             self._at(node)
@@ -202,8 +201,7 @@ class LoopsMixin:
         saved_block, saved_env = self.b.block, dict(self.env)
         self.b.block = block
         args = block.arguments
-        for t, arg, blk, ub in zip(targets, args[:n], blocks, ends):
-            self.env[t.id] = self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+        self._bind_targets(targets, list(args[:n]), blocks, ends, is_grid)
         for name, init, arg in zip(carried, inits, args[n:]):
             self.env[name] = _rebind(init, arg)
         for d in range(n):
@@ -272,6 +270,19 @@ class LoopsMixin:
                 stack.extend(v.owner.operands)
         return found
 
+    def _bind_targets(self, targets, args, blocks, ends, is_grid: bool) -> list[str]:
+        """Bind the loop variables; one name over a multi-dim loop holds all its
+        tiles (`for tile in hl.tile([m, n])`: `x[tile]`, `tile[0]`, `tm, tn = tile`).
+        Returns a name per dim for messages."""
+        tiles = [self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+                 for arg, blk, ub in zip(args, blocks, ends)]
+        if len(targets) == 1 and len(tiles) > 1:
+            self.env[targets[0].id] = TileTuple(tiles)
+            return [f"{targets[0].id}[{d}]" for d in range(len(tiles))]
+        for t, tile in zip(targets, tiles):
+            self.env[t.id] = tile
+        return [t.id for t in targets]
+
     def _bind_tile(self, tile: Tile) -> Tile:
         """Remember the tile behind each block-size slot: reductions over that
         dim mask the lanes past its bound."""
@@ -308,6 +319,11 @@ class LoopsMixin:
         if len(r) > 4096:
             raise exc.NotSupported(f"range({', '.join(map(str, args))}) is too long to unroll; use hl.tile", location=self.where())
         return r
+
+
+class TileTuple(tuple):
+    """The tiles of a multi-dim loop taken as one name; as a subscript it
+    indexes one dim per tile (`x[tile]` is `x[tile[0], tile[1]]`)."""
 
 
 def _assigned_names(stmts) -> list[str]:

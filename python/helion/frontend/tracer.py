@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import builtins
 import math
+import operator
 import types
 
 import torch
@@ -26,9 +27,9 @@ from .. import language as hl
 from . import ops as op_registry
 from .host_split import SplitKernel
 from .indexing import IndexingMixin
-from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue, uninitialized_tensors
+from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue, launch_names, uninitialized_tensors
 from .ir_builder import TileBuilder
-from .loops import LoopsMixin
+from .loops import LoopsMixin, TileTuple
 from .matmul import DotMixin
 from .reductions import ReductionsMixin
 from .semantics import DeviceOps
@@ -39,6 +40,13 @@ _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv", 
            ast.Mod: "mod", ast.Pow: "pow", ast.BitAnd: "and", ast.BitOr: "or", ast.BitXor: "xor",
            ast.LShift: "lshift", ast.RShift: "rshift"}
 _CMPOPS = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
+_PY_CMPOPS = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Eq: operator.eq,
+              ast.NotEq: operator.ne}
+
+
+def _is_device_value(v) -> bool:
+    """Values that exist only in the running program (not Python values of the trace)."""
+    return isinstance(v, (DTensor, Scalar, TensorArg, Tile, BlockSize))
 
 
 class BoundMethod:
@@ -95,7 +103,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
     def _build(self) -> TracedKernel:
         split = self.split
         arg_types, arg_attrs, runtime_args, bindings = [], [], [], []
-        for i, (name, v) in enumerate(zip(split.captured, self.values)):
+        for i, (name, v) in enumerate(zip(launch_names(split.captured, self.values), self.values)):
             if isinstance(v, torch.Tensor):
                 if v.dim() == 0:
                     raise exc.NotSupported(f"0-dim tensor argument {name!r}; pass a Python number", location=self._loop_where())
@@ -235,7 +243,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
 
     def visit_If(self, stmt: ast.If) -> None:
         cond = self.eval(stmt.test)
-        if isinstance(cond, (bool, int)) and not isinstance(cond, Scalar):
+        if not _is_device_value(cond):  # a host value (the kernel specializes on it): Python's truth
             self._visit_body(stmt.body if cond else stmt.orelse)
         else:
             raise exc.NotSupported("`if` on a device value; use torch.where(cond, a, b)", location=self.where())
@@ -322,7 +330,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if isinstance(node.op, ast.UAdd):
             return v
         if isinstance(node.op, ast.Not):
-            if isinstance(v, (bool, int)):
+            if not _is_device_value(v):
                 return not v
             return self.ops.binary("xor", self.ops.cast(self.operand(v), torch.bool), True)
         # ast.Invert
@@ -342,6 +350,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 r = (left is right) == isinstance(op, ast.Is)
             elif isinstance(op, (ast.In, ast.NotIn)):
                 r = (left in right) == isinstance(op, ast.In)
+            elif not _is_device_value(left) and not _is_device_value(right):  # host values: `mode == "mean"`
+                r = _PY_CMPOPS[type(op)](left, right)
             else:
                 r = self.binary(_CMPOPS[type(op)], left, right)
             result = r if result is None else self.binary("and", result, r)
@@ -350,8 +360,11 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
 
     def visit_BoolOp(self, node: ast.BoolOp):
         values = [self.eval(v) for v in node.values]
-        if all(isinstance(v, (bool, int)) for v in values):
-            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if not any(map(_is_device_value, values)):  # Python's `and`/`or` (the operand that decides)
+            for v in values[:-1]:
+                if bool(v) != isinstance(node.op, ast.And):
+                    return v
+            return values[-1]
         op = "and" if isinstance(node.op, ast.And) else "or"
         result = self.ops.cast(self.operand(values[0]), torch.bool)
         for v in values[1:]:
@@ -360,7 +373,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
 
     def visit_IfExp(self, node: ast.IfExp):
         cond = self.eval(node.test)
-        if isinstance(cond, (bool, int)):
+        if not _is_device_value(cond):
             return self.eval(node.body if cond else node.orelse)
         return self.ops.where(self.operand(cond), self.operand(self.eval(node.body)), self.operand(self.eval(node.orelse)))
 
@@ -384,6 +397,10 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         kwargs = {k.arg: self.eval(k.value) for k in node.keywords}
         self._at(node)
         return self._call(fn, args, kwargs)
+
+    def _subscript_items(self, node: ast.AST) -> list:
+        # The tiles of a multi-dim loop taken as one name index one dim each: x[tile]
+        return [t for it in super()._subscript_items(node) for t in (it if isinstance(it, TileTuple) else (it,))]
 
     def visit_Slice(self, node: ast.Slice):
         return slice(*(self.eval(x) if x is not None else None for x in (node.lower, node.upper, node.step)))

@@ -402,6 +402,8 @@ class Kernel:
     # -- launch path ----------------------------------------------------------
     def _launch(self, *values: Any) -> None:
         """The slow path: a call the generated launcher could not serve."""
+        given = values
+        values = arguments.with_function_tensors(self, values)
         try:
             key = _specialization_key(values)
         except Exception as e:  # noqa: BLE001 - explained by the argument checks
@@ -423,7 +425,9 @@ class Kernel:
         entry = spec.best
         entry.launch(values)
         with self._lock:
-            if spec.best is entry and self._specs.get(key) is spec:  # not replaced by set_config/reset meanwhile
+            # Not replaced by set_config/reset meanwhile; tensors read by passed
+            # functions are no launcher arguments: such calls stay on this path.
+            if spec.best is entry and self._specs.get(key) is spec and values is given:
                 self._install_fast_path(values, entry)
 
     def _install_fast_path(self, values: tuple, entry: CompiledEntry) -> None:
@@ -526,7 +530,7 @@ class BoundKernel:
 
     def __init__(self, kernel: Kernel, values: tuple) -> None:
         self.kernel = kernel
-        self.values = values
+        self.values = values = arguments.with_function_tensors(kernel, values)
         try:
             self.key = _specialization_key(values)
         except Exception as e:  # noqa: BLE001 - explained by the argument checks
