@@ -15,6 +15,12 @@ CMPI = {"eq": 0, "ne": 1, "lt": 2, "le": 3, "gt": 4, "ge": 5}
 CMPI_UNSIGNED = {"lt": 6, "le": 7, "gt": 8, "ge": 9}
 CMPF = {"eq": 1, "gt": 2, "ge": 3, "lt": 4, "le": 5, "ne": 13}
 UNSIGNED = (torch.uint8, torch.bool)
+# Activations torch implements for floating-point tensors only.
+FLOAT_ONLY = ("gelu", "gelu_tanh", "silu", "softplus", "mish", "elu", "leaky_relu", "hardswish")
+# Coefficients c0..c8 of erfcx(y) = t * sum(c_k t^k), t = 1 / (1 + y / 2), least squares in
+# relative error on [0.5, 10.1] against torch.special.erfcx in float64.
+_ERFCX_FIT = (0.28207712, 0.28255688, 0.241659639, 0.20876824, -0.0413502135, 0.298762091, -0.503159925,
+              0.290205198, -0.0595007943)
 
 Operand = "DTensor | Scalar | int | float | bool"
 
@@ -193,6 +199,9 @@ class DeviceOps:
 
     # -- elementwise ----------------------------------------------------------
     def binary(self, op: str, a, b):
+        if op == "fmod" and isinstance(b, (bool, int)) and b == 0 and not promote(a, b).is_floating_point:
+            raise exc.TypeError_("`torch.fmod(x, 0)`: division by zero (torch raises ZeroDivisionError for integers)",
+                                 location=self.b.where())
         if all(isinstance(x, (bool, int, float)) for x in (a, b)):
             return _python_binary(op, a, b)
         if op in CMPI:
@@ -216,7 +225,7 @@ class DeviceOps:
             return self._make(f"arith.{op}i", [x, y], dtype, dims)
         if op in ("add", "sub", "mul"):
             return self._make(f"arith.{op}{'f' if f else 'i'}", [x, y], dtype, dims)
-        if op in ("truediv", "floordiv", "mod") and dtype in (torch.float16, torch.bfloat16):
+        if op in ("truediv", "floordiv", "mod", "fmod") and dtype in (torch.float16, torch.bfloat16):
             # Triton cannot lower half-precision division; torch also divides in float32.
             return self.cast(self.binary(op, self.cast(x, torch.float32), self.cast(y, torch.float32)), dtype)
         if op == "truediv":
@@ -231,13 +240,16 @@ class DeviceOps:
             return self._make(f"arith.{op[:3]}{kind}i", [x, y], dtype, dims)
         if op == "floordiv":
             if f:
-                q = self._make("arith.divf", [x, y], dtype, dims)
-                return self._make("math.floor", [q], dtype, dims)
+                return self._floor_divide(x, y)
             return self._make("arith.floordivsi" if dtype not in UNSIGNED else "arith.divui", [x, y], dtype, dims)
-        if op == "mod":
+        if op == "fmod":
             if f:
-                q = self._make("math.floor", [self._make("arith.divf", [x, y], dtype, dims)], dtype, dims)
-                return self._make("arith.subf", [x, self._make("arith.mulf", [q, y], dtype, dims)], dtype, dims)
+                return self._fmod(x, y)
+            return self._make("arith.remui" if dtype in UNSIGNED else "arith.remsi", [x, y], dtype, dims)
+        if op == "mod":
+            if f:  # torch: fmod, plus the divisor where the signs differ
+                r = self._fmod(x, y)
+                return self.where(self._signs_differ(r, y), self.binary("add", r, y), r)
             if dtype in UNSIGNED:
                 return self._make("arith.remui", [x, y], dtype, dims)
             # Python/torch remainder takes the sign of the divisor.
@@ -247,6 +259,40 @@ class DeviceOps:
                               self.compare("ne", self.compare("lt", r, zero), self.compare("lt", y, zero)))
             return self.where(fix, self._make("arith.addi", [r, y], dtype, dims), r)
         raise exc.NotSupported(f"operator {op}", location=self.b.where())
+
+    def _fmod(self, x, y):
+        """torch.fmod of floats (sign of x): exact while |x / y| < 2^22 (2^51 for
+        float64). t = trunc(x / y) is the true quotient or, where the division
+        rounded across an integer (the GPU's float32 division is within 2 ulp),
+        one more or one less; the fma gives x - t * y exactly, and a residual of
+        the wrong sign, or of |y| or more, tells those cases apart."""
+        q = self.binary("truediv", x, y)
+        t = self.where(self.compare("lt", q, 0.0), self.unary("ceil", q), self.unary("floor", q))
+        r = self._make("math.fma", [self.neg(t), y, x], x.dtype, getattr(x, "dims", None))
+        ay = self.unary("abs", y)
+        step = self.where(self.compare("lt", x, 0.0), self.neg(ay), ay)  # |y| toward the sign of x
+        r = self.where(self._signs_differ(r, x), self.binary("add", r, step), r)
+        r = self.where(self.compare("ge", self.unary("abs", r), ay), self.binary("sub", r, step), r)
+        r = self.where(self.compare("eq", r, 0.0), self.binary("mul", x, 0.0), r)  # a zero takes the sign of x
+        finite_by_inf = self.binary("and", self.compare("eq", ay, math.inf), self.compare("ne", self.unary("abs", x), math.inf))
+        return self.where(finite_by_inf, x, r)
+
+    def _signs_differ(self, r, y):
+        """r != 0 and r, y on different sides of zero."""
+        return self.binary("and", self.compare("ne", r, 0.0), self.compare("ne", self.compare("lt", r, 0.0), self.compare("lt", y, 0.0)))
+
+    def _floor_divide(self, x, y):
+        """torch's floor division of floats: (x - fmod(x, y)) / y, moved down by one where
+        the signs differ and rounded to the nearest integer; a zero quotient keeps
+        the sign of x / y, and a zero divisor gives x / y."""
+        q = self.binary("truediv", x, y)
+        m = self._fmod(x, y)
+        div = self.binary("truediv", self.binary("sub", x, m), y)
+        div = self.where(self._signs_differ(m, y), self.binary("sub", div, 1.0), div)
+        fl = self.unary("floor", div)
+        fl = self.where(self.compare("gt", self.binary("sub", div, fl), 0.5), self.binary("add", fl, 1.0), fl)
+        r = self.where(self.compare("ne", div, 0.0), fl, self.binary("mul", q, 0.0))
+        return self.where(self.compare("eq", y, 0.0), q, r)
 
     def compare(self, op: str, a, b):
         dtype = promote(a, b)
@@ -313,26 +359,45 @@ class DeviceOps:
             return self.binary("sub", -0.0, x)
         return self.binary("sub", 0, x)
 
-    def unary(self, fn: str, x):
-        """Math functions; half types compute in float32 and round back."""
+    def unary(self, fn: str, x, **params):
+        """Math functions and activations (params: their keyword arguments,
+        e.g. beta of softplus); half types compute in float32 and round back."""
         if isinstance(x, (int, float)):
-            return _python_unary(fn, x)
+            return _python_unary(fn, x, params)
         if fn == "abs":
             if isinstance(x, Scalar) and x.is_index:
                 x = self.cast(x, torch.int64)
             name = "math.absf" if x.dtype.is_floating_point else "math.absi"
             return self._make(name, [x], x.dtype, getattr(x, "dims", None))
+        if isinstance(x, Scalar) and x.is_index:
+            x = self.cast(x, torch.int64)
+        if not x.dtype.is_floating_point:
+            if fn in FLOAT_ONLY:
+                raise exc.TypeError_(f"{fn}() needs a floating-point tensor, got {x.dtype} (as in torch); cast it with "
+                                     ".float() first", location=self.b.where())
+            if fn in ("floor", "ceil") or (fn == "sign" and x.dtype == torch.bool):
+                return x  # torch returns integers (and the sign of a bool) unchanged
+            if fn == "sign":
+                return self.binary("sub", self.cast(self.compare("gt", x, 0), x.dtype),
+                                   self.cast(self.compare("lt", x, 0), x.dtype))
         out_dtype = x.dtype if x.dtype.is_floating_point else torch.get_default_dtype()
         compute = torch.float32 if out_dtype in (torch.float16, torch.bfloat16) else out_dtype
         y = self.cast(x, compute)
         dims = getattr(y, "dims", None)
         if fn in ("exp", "exp2", "log", "log2", "sqrt", "rsqrt", "sin", "cos", "erf", "floor", "ceil"):
             r = self._make(f"math.{fn}", [y], compute, dims)
+        elif fn == "sign":  # torch: (0 < x) - (x < 0), so NaN and -0.0 give +0.0
+            r = self.binary("sub", self.cast(self.compare("gt", y, 0.0), compute), self.cast(self.compare("lt", y, 0.0), compute))
         elif fn == "sigmoid":
             r = self._sigmoid(y)
         elif fn == "tanh":
-            # tanh(x) = 2 * sigmoid(2x) - 1, exact in float32 range.
-            r = self.binary("sub", self.binary("mul", 2.0, self._sigmoid(self.binary("mul", 2.0, y))), 1.0)
+            r = self._tanh(y)
+        elif fn == "log1p":
+            r = self._log1p(y)
+        elif fn == "expm1":
+            r = self._expm1(y)
+        elif fn == "erfc":
+            r = self._erfc(y)
         elif fn == "relu":
             r = self.binary("maximum", y, 0.0)
         elif fn == "silu":
@@ -343,13 +408,70 @@ class DeviceOps:
         elif fn == "gelu_tanh":
             inner = self.binary("mul", math.sqrt(2 / math.pi),
                                 self.binary("add", y, self.binary("mul", 0.044715, self.binary("mul", y, self.binary("mul", y, y)))))
-            t = self.unary("tanh", inner)
+            t = self._tanh(inner)
             r = self.binary("mul", self.binary("mul", y, 0.5), self.binary("add", t, 1.0))
+        elif fn == "softplus":  # torch: x where beta * x > threshold, else log1p(exp(beta * x)) / beta
+            beta, threshold = params["beta"], params["threshold"]
+            bx = self.binary("mul", y, beta)
+            soft = self.binary("truediv", self._log1p(self.unary("exp", bx)), beta)
+            r = self.where(self.compare("gt", bx, threshold), y, soft)
+        elif fn == "mish":  # torch: x * tanh(log1p(exp(x))), no threshold
+            r = self.binary("mul", y, self._tanh(self._log1p(self.unary("exp", y))))
+        elif fn == "elu":
+            r = self.where(self.compare("gt", y, 0.0), y, self.binary("mul", self._expm1(y), params["alpha"]))
+        elif fn == "leaky_relu":
+            r = self.where(self.compare("gt", y, 0.0), y, self.binary("mul", y, params["negative_slope"]))
+        elif fn == "hardswish":  # torch: x * min(max(x + 3, 0), 6) / 6
+            r = self.binary("truediv", self.binary("mul", y, self.clamp(self.binary("add", y, 3.0), 0.0, 6.0)), 6.0)
         else:
             raise exc.NotSupported(f"torch.{fn} in device code", location=self.b.where())
         if fn == "relu" and not x.dtype.is_floating_point:
             return self.binary("maximum", x, 0)
         return self.cast(r, out_dtype)
+
+    def _log1p(self, y):
+        """log(1 + y) accurate for small y: with u = 1 + y rounded, log(u) * y / (u - 1)
+        corrects the rounding of u (Goldberg's formula)."""
+        u = self.binary("add", y, 1.0)
+        d = self.binary("sub", u, 1.0)
+        r = self.binary("mul", self.unary("log", u), self.binary("truediv", y, d))
+        r = self.where(self.compare("eq", d, 0.0), y, r)  # 1 + y rounds to 1: log1p(y) = y (keeps -0.0)
+        return self.where(self.compare("eq", u, math.inf), u, r)
+
+    def _expm1(self, y):
+        """exp(y) - 1 accurate for small y: with u = exp(y), (u - 1) * y / log(u)
+        (Kahan's formula: the error of u cancels between the two factors)."""
+        u = self.unary("exp", y)
+        d = self.binary("sub", u, 1.0)
+        r = self.binary("mul", d, self.binary("truediv", y, self.unary("log", u)))
+        r = self.where(self.compare("eq", u, 1.0), y, r)
+        r = self.where(self.compare("eq", d, -1.0), -1.0, r)
+        return self.where(self.compare("eq", u, math.inf), u, r)
+
+    def _tanh(self, y):
+        """tanh(y) = expm1(2y) / (expm1(2y) + 2): accurate near 0 (2 * sigmoid(2y) - 1
+        cancels there); |y| is clamped at 20, where tanh is +-1 in every float type."""
+        t = self._expm1(self.binary("mul", self.clamp(y, -20.0, 20.0), 2.0))
+        return self.binary("truediv", t, self.binary("add", t, 2.0))
+
+    def _erfc(self, y):
+        """1 - erf(y) up to y = 0.5; past it exp(-y^2) * erfcx(y), which keeps the
+        tail's relative accuracy where 1 - erf(y) would round to 0 (erfc(5) ~ 1.5e-12).
+        erfcx(y) = t * P(t) with t = 1 / (1 + y / 2), P fitted for this module to
+        erfcx on [0.5, 10.1] (relative error 3e-8 in float64, 3e-7 in float32)."""
+        a = self.clamp(y, 0.5, 10.1)  # past 10.1, erfc is 0 in float32
+        t = self.binary("truediv", 1.0, self.binary("add", self.binary("mul", a, 0.5), 1.0))
+        p = _ERFCX_FIT[-1]
+        for c in reversed(_ERFCX_FIT[:-1]):
+            p = self.binary("add", self.binary("mul", p, t), c)
+        # exp(-a^2) as exp(-h^2) * exp(-(a - h)(a + h)), h = a to 1/16: h^2 is exact in float32.
+        h = self.binary("truediv", self.unary("floor", self.binary("mul", a, 16.0)), 16.0)
+        e = self.binary("mul", self.unary("exp", self.neg(self.binary("mul", h, h))),
+                        self.unary("exp", self.neg(self.binary("mul", self.binary("sub", a, h), self.binary("add", a, h)))))
+        tail = self.binary("mul", e, self.binary("mul", t, p))
+        tail = self.where(self.compare("gt", y, 10.1), 0.0, tail)
+        near = self.binary("sub", 1.0, self._make("math.erf", [y], y.dtype, getattr(y, "dims", None)))
+        return self.where(self.compare("gt", y, 0.5), tail, near)
 
     def _sigmoid(self, y):
         e = self._make("math.exp", [self.neg(y)], y.dtype, getattr(y, "dims", None))
@@ -402,20 +524,24 @@ class DeviceOps:
         return x
 
 
-def _python_unary(fn: str, x):
+def _python_unary(fn: str, x, params: dict):
     """fn of a Python number, folded at trace time; where math has no such
     function or refuses the value (log2(0)), as torch gives it in float64."""
     if fn == "abs":
         return abs(x)
+    if fn == "sign":
+        return type(x)((x > 0) - (x < 0))
     if hasattr(math, {"rsqrt": "sqrt"}.get(fn, fn)):
         try:
             return getattr(math, {"rsqrt": "sqrt"}.get(fn, fn))(x) ** (-1 if fn == "rsqrt" else 1)
         except (ValueError, OverflowError, ZeroDivisionError):
             pass
     t = torch.tensor(float(x), dtype=torch.float64)
-    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "silu": torch.nn.functional.silu,
-                 "gelu": torch.nn.functional.gelu, "gelu_tanh": lambda v: torch.nn.functional.gelu(v, approximate="tanh")}
-    return float(functions.get(fn, getattr(torch, fn, None))(t))
+    F = torch.nn.functional
+    functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "silu": F.silu, "gelu": F.gelu,
+                 "gelu_tanh": lambda v: F.gelu(v, approximate="tanh"), "softplus": F.softplus, "mish": F.mish,
+                 "elu": F.elu, "leaky_relu": F.leaky_relu, "hardswish": F.hardswish}
+    return float(functions.get(fn, getattr(torch, fn, None))(t, **params))
 
 
 def _python_binary(op, a, b):
@@ -423,7 +549,7 @@ def _python_binary(op, a, b):
 
     table = {
         "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
-        "floordiv": operator.floordiv, "mod": operator.mod, "pow": operator.pow, "and": operator.and_,
+        "floordiv": operator.floordiv, "mod": operator.mod, "fmod": lambda x, y: math.fmod(x, y) if y else math.nan, "pow": operator.pow, "and": operator.and_,
         "or": operator.or_, "xor": operator.xor, "maximum": max, "minimum": min,
         "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
     }

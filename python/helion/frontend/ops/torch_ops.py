@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ... import exc
-from ..values import DTensor, Tile
+from ..values import DTensor, Scalar, Sym, TensorArg, Tile
 from .registry import register
 
 # -- elementwise -------------------------------------------------------------
@@ -22,8 +22,15 @@ _UNARY = {
     "log2": ((torch.log2,), "log2"), "sqrt": ((torch.sqrt,), "sqrt"), "rsqrt": ((torch.rsqrt,), "rsqrt"),
     "sin": ((torch.sin,), "sin"), "cos": ((torch.cos,), "cos"), "tanh": ((torch.tanh, F.tanh), "tanh"),
     "sigmoid": ((torch.sigmoid, F.sigmoid), "sigmoid"), "relu": ((torch.relu, F.relu), "relu"),
-    "abs": ((torch.abs,), "abs"), "erf": ((torch.erf,), "erf"), "floor": ((torch.floor,), "floor"),
-    "ceil": ((torch.ceil,), "ceil"), "silu": ((F.silu,), "silu"),
+    "abs": ((torch.abs,), "abs"), "erf": ((torch.erf, torch.special.erf), "erf"), "floor": ((torch.floor,), "floor"),
+    "ceil": ((torch.ceil,), "ceil"), "silu": ((F.silu,), "silu"), "sign": ((torch.sign,), "sign"),
+    "erfc": ((torch.erfc, torch.special.erfc), "erfc"), "log1p": ((torch.log1p, torch.special.log1p), "log1p"),
+    "expm1": ((torch.expm1, torch.special.expm1), "expm1"), "hardswish": ((F.hardswish,), ()), "mish": ((F.mish,), ()),
+}
+# activations with keyword arguments: op name of DeviceOps.unary -> (function, its parameters and torch's defaults)
+_ACTIVATIONS = {
+    "softplus": (F.softplus, {"beta": 1.0, "threshold": 20.0}), "elu": (F.elu, {"alpha": 1.0}),
+    "leaky_relu": (F.leaky_relu, {"negative_slope": 0.01}),
 }
 # op name of Tracer._binary -> (torch functions, tensor method names)
 _BINARY = {
@@ -31,6 +38,7 @@ _BINARY = {
     "mul": ((torch.mul, operator.mul), "mul"), "truediv": ((torch.div, torch.true_divide), ("div", "true_divide")),
     "maximum": ((torch.maximum,), "maximum"), "minimum": ((torch.minimum,), "minimum"), "pow": ((torch.pow,), "pow"),
     "mod": ((torch.remainder,), "remainder"), "floordiv": ((torch.floor_divide,), "floor_divide"),
+    "fmod": ((torch.fmod,), "fmod"),
     "eq": ((torch.eq,), "eq"), "ne": ((torch.ne,), "ne"), "lt": ((torch.lt,), "lt"), "le": ((torch.le,), "le"),
     "gt": ((torch.gt,), "gt"), "ge": ((torch.ge,), "ge"),
     "and": ((torch.logical_and, torch.bitwise_and), ("logical_and", "bitwise_and")),
@@ -68,8 +76,35 @@ def no_keywords(tr, kwargs: dict, what: str) -> None:
 def _unary_op(name: str):
     def handler(tr, args, kwargs):
         need_args(tr, args, 1, f"{name}()", most=1)
+        _no_inplace(tr, kwargs, name)
         no_keywords(tr, kwargs, f"{name}()")
         return tr.ops.unary(name, tr.operand(args[0]))
+    return handler
+
+
+def _no_inplace(tr, kwargs: dict, name: str) -> None:
+    """inplace=False is dropped; inplace=True would change a value that later code still reads."""
+    if kwargs.pop("inplace", False):
+        raise exc.NotSupported(f"{name}(inplace=True) in device code: device values are not updated in place; "
+                               f"assign the result (x = {name}(x))", location=tr.where())
+
+
+def _activation_op(name: str, defaults: dict):
+    """F.softplus(x, beta, threshold) and the like: parameters by position or keyword."""
+    def handler(tr, args, kwargs):
+        need_args(tr, args, 1, f"{name}()", most=1 + len(defaults) + 1)
+        params = dict(defaults)
+        for key, value in zip(list(defaults) + ["inplace"], args[1:]):
+            kwargs.setdefault(key, value)
+        _no_inplace(tr, kwargs, name)
+        for key in list(kwargs):
+            if key in defaults:
+                params[key] = tr.operand(kwargs.pop(key))
+        no_keywords(tr, kwargs, f"{name}()")
+        x = tr.operand(args[0])
+        if not all(isinstance(v, (int, float)) for v in params.values()) and isinstance(x, (int, float)):
+            raise exc.TypeError_(f"{name}() takes a tensor, got {type(x).__name__}", location=tr.where())
+        return tr.ops.unary(name, x, **params)
     return handler
 
 
@@ -105,6 +140,8 @@ def _cast_op(dtype: torch.dtype):
 
 for _name, (_fns, _methods) in _UNARY.items():
     register(*_fns, methods=_methods)(_unary_op(_name))
+for _name, (_fn, _defaults) in _ACTIVATIONS.items():
+    register(_fn)(_activation_op(_name, _defaults))
 for _name, (_fns, _methods) in _BINARY.items():
     register(*_fns, methods=_methods)(_binary_op(_name))
 for _name, _fns in _REDUCTIONS.items():
@@ -125,7 +162,19 @@ def _gelu(tr, args, kwargs):
 @register(torch.where)
 def _where(tr, args, kwargs):
     need_args(tr, args, 3, "torch.where()", most=3)
-    return tr.ops.where(*(tr.operand(a) for a in args))
+    no_keywords(tr, kwargs, "torch.where()")
+    cond, a, b = (tr.operand(v) for v in args)
+    if isinstance(cond, (DTensor, Scalar)) and cond.dtype not in (torch.bool, torch.uint8):
+        raise exc.TypeError_(f"torch.where() needs a bool condition, got {tr.describe(cond)} (as in torch); compare "
+                             "it, e.g. x != 0", location=tr.where())
+    return tr.ops.where(cond, a, b)
+
+
+@register(methods="where")
+def _where_method(tr, args, kwargs):
+    """x.where(cond, y) is torch.where(cond, x, y)."""
+    need_args(tr, args, 3, "Tensor.where()", most=3)
+    return _where(tr, [args[1], args[0], args[2]], kwargs)
 
 
 @register(torch.clamp, methods="clamp")
@@ -226,9 +275,12 @@ def _arange(tr, args, kwargs):
 
 # -- shape methods -------------------------------------------------------------
 def _device_tensor(tr, args, name: str) -> DTensor:
-    if not isinstance(args[0], DTensor):
-        raise tr.method_error(args[0], name)
-    return args[0]
+    if not args:
+        raise exc.TypeError_(f"{name}() needs a tensor", location=tr.where())
+    x = tr.operand(args[0]) if isinstance(args[0], TensorArg) else args[0]
+    if not isinstance(x, DTensor):
+        raise tr.method_error(x, name)
+    return x
 
 
 def _sizes(args) -> list:
@@ -247,7 +299,7 @@ def _dim(tr, args, kwargs):
     return _device_tensor(tr, args, "dim").ndim
 
 
-@register(methods="t")
+@register(torch.t, methods="t")
 def _t(tr, args, kwargs):
     x = _device_tensor(tr, args, "t")
     if x.ndim > 2:
@@ -256,47 +308,151 @@ def _t(tr, args, kwargs):
     return tr.ops.permute(x, [1, 0]) if x.ndim == 2 else x
 
 
-@register(methods="permute")
+@register(torch.permute, methods="permute")
 def _permute(tr, args, kwargs):
     x = _device_tensor(tr, args, "permute")
-    perm = [tr.axis(d, x.ndim) for d in _sizes(args[1:])]
+    dims = _sizes(args[1:]) if len(args) > 1 else list(kwargs.pop("dims", []))
+    no_keywords(tr, kwargs, "permute()")
+    perm = [tr.axis(d, x.ndim) for d in dims]
     if sorted(perm) != list(range(x.ndim)):
-        raise exc.TypeError_(f"permute{tuple(_sizes(args[1:]))} is not a permutation of the {x.ndim} dims of "
+        raise exc.TypeError_(f"permute{tuple(dims)} is not a permutation of the {x.ndim} dims of "
                              f"{tr.describe(x)}", location=tr.where())
     return tr.ops.permute(x, perm)
 
 
-@register(methods="transpose")
+@register(torch.transpose, torch.swapaxes, torch.swapdims, methods=("transpose", "swapaxes", "swapdims"))
 def _transpose(tr, args, kwargs):
     x = _device_tensor(tr, args, "transpose")
+    need_args(tr, args, 3, "transpose()", most=3)
     perm = list(range(x.ndim))
-    need_args(tr, args, 3, "transpose()")
     a, b = (tr.axis(d, x.ndim) for d in args[1:3])
     perm[a], perm[b] = perm[b], perm[a]
     return tr.ops.permute(x, perm)
 
 
-@register(methods="unsqueeze")
+@register(torch.unsqueeze, methods="unsqueeze")
 def _unsqueeze(tr, args, kwargs):
     x = _device_tensor(tr, args, "unsqueeze")
-    need_args(tr, args, 2, "unsqueeze()")
+    args = args + ([kwargs.pop("dim")] if "dim" in kwargs else [])
+    need_args(tr, args, 2, "unsqueeze()", most=2)
+    no_keywords(tr, kwargs, "unsqueeze()")
     return tr.ops.expand_dims(x, tr.axis(args[1], x.ndim + 1))
 
 
-@register(methods=("reshape", "view"))
+@register(torch.squeeze, methods="squeeze")
+def _squeeze(tr, args, kwargs):
+    """Drops static dims of size 1: all of them, or those named (others stay, as
+    in torch). A tile dim's size is its block size, known only with a Config."""
+    x = _device_tensor(tr, args, "squeeze")
+    args = args + ([kwargs.pop("dim")] if "dim" in kwargs else [])
+    need_args(tr, args, 1, "squeeze()", most=2)
+    no_keywords(tr, kwargs, "squeeze()")
+    if len(args) == 1 or args[1] is None:
+        drop = [i for i, d in enumerate(x.dims) if d == 1]
+    else:
+        named = [tr.axis(d, x.ndim) for d in (args[1] if isinstance(args[1], (list, tuple)) else [args[1]])]
+        tiles = [i for i in named if isinstance(x.dims[i], Sym)]
+        if tiles:
+            raise exc.TypeError_(f"squeeze() of dim {tiles[0]} of {tr.describe(x)}: it is a tile dim, whose size is the "
+                                 "block size; index it (x[:, 0]) or reduce it instead", location=tr.where())
+        drop = [i for i in named if x.dims[i] == 1]
+    return tr.ops.reshape(x, [d for i, d in enumerate(x.dims) if i not in drop])
+
+
+@register(torch.flatten, methods="flatten")
+def _flatten(tr, args, kwargs):
+    x = _device_tensor(tr, args, "flatten")
+    need_args(tr, args, 1, "flatten()", most=3)
+    start = args[1] if len(args) > 1 else kwargs.pop("start_dim", 0)
+    end = args[2] if len(args) > 2 else kwargs.pop("end_dim", -1)
+    no_keywords(tr, kwargs, "flatten()")
+    if x.ndim == 0:
+        return tr.ops.reshape(x, [1])
+    a, b = tr.axis(start, x.ndim), tr.axis(end, x.ndim)
+    if a > b:
+        raise exc.TypeError_(f"flatten(): start_dim {start} comes after end_dim {end}", location=tr.where())
+    group = [d for d in x.dims[a:b + 1] if d != 1]
+    if any(isinstance(d, Sym) for d in group) and len(group) > 1:
+        raise exc.TypeError_(f"cannot flatten dims {a}..{b} of {tr.describe(x)}: they include a tile dim, whose size is "
+                             "only known with a Config; flatten the static dims around it", location=tr.where())
+    merged = group[0] if len(group) == 1 else math.prod(group)
+    return tr.ops.reshape(x, x.dims[:a] + [merged] + x.dims[b + 1:])
+
+
+def _segments(dims: list):
+    """The tile dims of a shape in order, and the products of the static dims around them."""
+    tiles, products, n = [], [], 1
+    for d in dims:
+        if isinstance(d, Sym):
+            tiles.append(d)
+            products.append(n)
+            n = 1
+        else:
+            n *= d
+    return tiles, products + [n]
+
+
+@register(torch.reshape, methods=("reshape", "view"))
 def _reshape(tr, args, kwargs):
     x = _device_tensor(tr, args, "reshape")
-    dims = tr.shape_dims(_sizes(args[1:]))
+    if len(args) == 2 and isinstance(args[1], torch.dtype):
+        raise exc.NotSupported(f"view({args[1]}) (a bitcast) in device code; use .to({args[1]}) to convert the values",
+                               location=tr.where())
+    sizes = _sizes(args[1:]) if len(args) > 1 else kwargs.pop("shape", [])
+    no_keywords(tr, kwargs, "reshape()")
+    dims = tr.shape_dims(sizes)
     if dims.count(-1) > 1 or any(isinstance(d, int) and d < 1 and d != -1 for d in dims):
         raise exc.TypeError_(f"reshape to {dims}: sizes must be positive, with at most one -1", location=tr.where())
     out = tr.ops.reshape(x, dims)
-    # Block sizes are unknown here: a reshape may only regroup the static dims.
-    static = [math.prod(d for d in t.dims if isinstance(d, int)) for t in (x, out)]
-    syms = [sorted(d.slot for d in t.dims if not isinstance(d, int)) for t in (x, out)]
-    if static[0] != static[1] or syms[0] != syms[1]:
-        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {out.dims}: a reshape keeps every tile dim and "
-                             "regroups only the static ones", location=tr.where())
+    # Block sizes are unknown here: a reshape keeps the tile dims in their order and
+    # regroups only the static dims between them (each run to one of the same size).
+    (tiles_in, static_in), (tiles_out, static_out) = _segments(x.dims), _segments(out.dims)
+    if tiles_in != tiles_out or (tiles_in and static_in != static_out):
+        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: a reshape keeps every tile dim in place and "
+                             "regroups only the static dims between them (static sizes "
+                             f"{' | '.join(map(str, static_in))} around the tile dims here; a full slice `:` is a tile "
+                             "dim too)", location=tr.where())
+    if math.prod(static_in) != math.prod(static_out):
+        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: {math.prod(static_in)} elements do not fit "
+                             f"the new shape", location=tr.where())
     return out
+
+
+@register(torch.flip, methods="flip")
+def _flip(tr, args, kwargs):
+    """Reverses static power-of-two dims: the dim split into k dims of size 2, each
+    reversed by a max over (value where the index is mirrored, else the lowest
+    value), which is exact for every dtype, NaN and -0.0 included."""
+    x = _device_tensor(tr, args, "flip")
+    dims = _sizes(args[1:]) if len(args) > 1 else kwargs.pop("dims", None)
+    no_keywords(tr, kwargs, "flip()")
+    if dims is None:
+        raise exc.TypeError_("flip() needs dims", location=tr.where())
+    for axis in sorted({tr.axis(d, x.ndim) for d in (dims if isinstance(dims, (list, tuple)) else [dims])}):
+        n = x.dims[axis]
+        if isinstance(n, Sym):
+            raise exc.NotSupported(f"flip() of dim {axis} of {tr.describe(x)}: it is a tile dim, whose size is only known "
+                                   "with a Config; load the elements in reverse instead (x[n - 1 - tile.index])",
+                                   location=tr.where())
+        if n & (n - 1):
+            raise exc.NotSupported(f"flip() of dim {axis} of size {n}: needs a power-of-two size; load the elements in "
+                                   "reverse instead (x[n - 1 - index])", location=tr.where())
+        k = n.bit_length() - 1
+        y = tr.ops.reshape(x, x.dims[:axis] + [2] * k + x.dims[axis + 1:])
+        i = tr.ops.arange(0, 2)
+        mirrored = tr.ops.compare("eq", tr.ops.binary("add", tr.ops.expand_dims(i, 1), tr.ops.expand_dims(i, 0)), 1)
+        lowest = (-math.inf if x.dtype.is_floating_point else False if x.dtype == torch.bool
+                  else torch.iinfo(x.dtype).min)
+        for a in range(axis, axis + k):
+            # y[..., i, ...] = max over j of (y[..., j, ...] where i + j == 1)
+            m = mirrored
+            for _ in range(a):
+                m = tr.ops.expand_dims(m, 0)
+            while m.ndim < y.ndim + 1:
+                m = tr.ops.expand_dims(m, m.ndim)
+            y = tr._reduce_axis("max", tr.ops.where(m, tr.ops.expand_dims(y, a), lowest), a + 1, keepdim=False)
+        x = tr.ops.reshape(y, x.dims)
+    return x
 
 
 @register(methods="expand")
