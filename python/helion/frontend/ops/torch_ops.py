@@ -407,14 +407,14 @@ def _reshape(tr, args, kwargs):
     # Block sizes are unknown here: a reshape keeps the tile dims in their order and
     # regroups only the static dims between them (each run to one of the same size).
     (tiles_in, static_in), (tiles_out, static_out) = _segments(x.dims), _segments(out.dims)
+    if math.prod(static_in) != math.prod(static_out):
+        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: {math.prod(static_in)} elements do not fit "
+                             f"the new shape", location=tr.where())
     if tiles_in != tiles_out or (tiles_in and static_in != static_out):
         raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: a reshape keeps every tile dim in place and "
                              "regroups only the static dims between them (static sizes "
                              f"{' | '.join(map(str, static_in))} around the tile dims here; a full slice `:` is a tile "
                              "dim too)", location=tr.where())
-    if math.prod(static_in) != math.prod(static_out):
-        raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: {math.prod(static_in)} elements do not fit "
-                             f"the new shape", location=tr.where())
     return out
 
 
