@@ -17,6 +17,7 @@ import torch
 import helion
 from attention import attention, attention_reference, flash_scalar
 import attention_canonical
+import activations
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
@@ -179,6 +180,23 @@ for _name, _fn, _ref in (("swiglu", swiglu, lambda a, b: torch.nn.functional.sil
         [C(block_sizes=[16, 64]), C(block_sizes=[32, 128]), C(block_sizes=[64, 16]), C(block_sizes=[1, 512]), C(block_sizes=[128, 8]),
          C(block_sizes=[8, 8]), C(block_sizes=[4, 256], num_warps=8), C(block_sizes=[16, 16], loop_orders=[[1, 0]]),
          C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[2, 1024])]))
+
+# ---------------------------------------------------------------- activations (examples/activations.py)
+_ACT_CONFIGS = [C(block_sizes=[16, 64]), C(block_sizes=[32, 128]), C(block_sizes=[1, 256]), C(block_sizes=[64, 16], loop_orders=[[1, 0]])]
+register(Example(
+    "mish_softplus_gelu", activations.mish_softplus_gelu,
+    lambda d, t: (_randn(70, 300, device=d, dtype=t) * 4, 0.7),
+    activations.mish_softplus_gelu_reference, _ACT_CONFIGS, half_tol=HALF_LOOSE))
+register(Example(
+    "bias_activations", activations.bias_activations,
+    lambda d, t: (_randn(70, 300, device=d, dtype=t) * 4, _randn(300, device=d, dtype=t)),
+    activations.bias_activations_reference, _ACT_CONFIGS, half_tol=HALF_LOOSE, out_dtype=torch.float32))
+register(Example(
+    "head_rms_norm", activations.head_rms_norm,
+    lambda d, t: (_randn(37, 256, device=d, dtype=t), _randn(64, device=d, dtype=t), 4),
+    activations.head_rms_norm_reference,
+    [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[16], num_warps=8), C(block_sizes=[64])],
+    fp32_tol=(1e-4, 1e-4), half_tol=HALF_LOOSE, reduces=True))
 
 # ---------------------------------------------------------------- reductions
 # Configs with reduction_loops roll the row into a loop of chunks of that size.
