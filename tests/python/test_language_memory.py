@@ -342,11 +342,38 @@ def test_slice_between_loaded_bounds(device, config):
     torch.testing.assert_close(out.double(), ref, atol=1e-5, rtol=1e-5)
 
 
+@helion.kernel()
+def jagged_scale(values: torch.Tensor, offsets: torch.Tensor, scales: torch.Tensor) -> torch.Tensor:
+    """Loads and a store over the same loaded bounds line up (one dim)."""
+    n = offsets.size(0) - 1
+    out = torch.zeros_like(values)
+    for g, tc in hl.tile([n, values.size(1)], block_size=[1, None]):
+        start = offsets[g.begin]
+        end = offsets[g.begin + 1]
+        out[start:end, tc] = values[start:end, tc] * scales[start:end, None] + 1
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[8], reduction_loops=[16])])
+def test_store_between_loaded_bounds(device, config):
+    lengths = torch.randint(0, 30, (9,), device=device)
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64, device=device), lengths.cumsum(0)])
+    values = torch.randn(int(offsets[-1]), 40, device=device)
+    scales = torch.randn(values.size(0), device=device)
+    jagged_scale.bind((values, offsets, scales)).set_config(config)
+    out = jagged_scale(values, offsets, scales)
+    _sync(device)
+    torch.testing.assert_close(out, values * scales[:, None] + 1, atol=1e-6, rtol=1e-6)
+
+
 def test_runtime_slices_compile_for_sm90(compile_case_sm90):
     x = torch.randn(20, 100)
     for kernel, args, config in ((head, (x, 37), C(block_sizes=[4], reduction_loops=[16])),
                                  (window_sums, (x, 10, 53), C(block_sizes=[8])),
-                                 (jagged_mean, (torch.randn(90, 24), torch.tensor([0, 5, 5, 60, 90])), C(block_sizes=[16]))):
+                                 (jagged_mean, (torch.randn(90, 24), torch.tensor([0, 5, 5, 60, 90])), C(block_sizes=[16])),
+                                 (jagged_scale, (torch.randn(90, 24), torch.tensor([0, 5, 5, 60, 90]), torch.randn(90)),
+                                  C(block_sizes=[8], reduction_loops=[16]))):
         _, ck, _ = compile_case_sm90(kernel, args, config)
         assert len(ck.asm["cubin"]) > 1000
 

@@ -239,8 +239,9 @@ class IndexingMixin:
         end = self.b.index_const(size)
         if hi is not None:  # past the end clips, as in torch
             end = self.b.op1("arith.minsi", [self._index(hi), end], "index")
-        # One slot per pair of bounds, so that `x[t, a:b] * y[t, a:b]` lines up.
-        key = ("slice", size, begin, end)
+        # One slot per pair of bounds (the values, not their index casts), so
+        # that `x[a:b, t] * y[a:b, t]` lines up.
+        key = ("slice", size) + tuple(b.value if isinstance(b, Scalar) else b for b in (lo, hi))
         if key not in self.reduction_slot_by_extent:
             self.reduction_slot_by_extent[key] = self.new_slot(True, size, False)
         slot = self.reduction_slot_by_extent[key]
