@@ -244,6 +244,32 @@ def test_racing_max(device):
     assert torch.equal(out, ref)
 
 
+@helion.kernel()
+def tickets(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One-element atomics: each program takes a ticket from a shared counter
+    and swaps its value into a shared float slot."""
+    counter = torch.zeros([1], dtype=torch.int64, device=x.device)
+    slot = torch.full([1], -1.0, dtype=torch.float32, device=x.device)
+    order = torch.empty([x.size(0)], dtype=torch.int64, device=x.device)
+    seen = torch.empty([x.size(0)], dtype=torch.float32, device=x.device)
+    for g in hl.grid(x.size(0)):
+        order[g] = hl.atomic_add(counter, [0], 1, sem="acq_rel")
+        seen[g] = hl.atomic_xchg(slot, [0], x[g])
+    return order, seen, slot
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_scalar_atomics_hand_out_tickets(device):
+    n = 500
+    x = torch.randperm(n, device=device).float()
+    tickets.bind((x,)).set_config(C(num_warps=1))
+    order, seen, slot = tickets(x)
+    _sync(device)
+    assert torch.equal(order.sort().values, torch.arange(n, device=device))  # each ticket once
+    # The exchanges form one chain: every value but the last one swapped in is seen once, and -1.
+    assert torch.equal(torch.cat([seen, slot]).sort().values, torch.cat([x, x.new_tensor([-1.0])]).sort().values)
+
+
 def test_sem_is_recorded_on_the_atomic(filecheck):
     a = torch.zeros(7, 16, dtype=torch.int32)
     filecheck(all_atomics.bind((a, torch.ones(16, dtype=torch.int32), torch.arange(16))).tile_ir, """
@@ -266,6 +292,8 @@ def test_atomics_compile_for_sm90(compile_case_sm90):
     for dtype in (torch.float32, torch.bfloat16, torch.float16):
         ttir, ck, _ = compile_case_sm90(column_sums, (torch.randn(40, 30, dtype=dtype),), C(block_sizes=[16, 16]))
         assert "atomic_rmw_op = 5" in ttir.text and len(ck.asm["cubin"]) > 1000  # FADD
+    ttir, ck, _ = compile_case_sm90(tickets, (torch.randn(50),), C(num_warps=1))  # one-element atomics
+    assert ttir.text.count('"tt.atomic_rmw"') == 2 and len(ck.asm["cubin"]) > 1000
 
 
 # ------------------------------------------------------------------ slices with runtime bounds
