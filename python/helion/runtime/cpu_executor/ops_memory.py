@@ -15,6 +15,7 @@ from .types import FP8
 
 @fn_op("tt.load", pure=False)
 def _load(o):
+    # `cache` and `evict` are hints to the GPU's caches: no effect on values.
     seg = o.attrs.get("operandSegmentSizes", [1, len(o.ins) - 1, 0])
     has_mask, has_other = seg[1] > 0, seg[2] > 0
     desc = o.desc
@@ -53,6 +54,8 @@ def _store(o):
 
 @fn_op("tt.atomic_rmw", pure=False)
 def _atomic_rmw(o):
+    # `sem` and `scope` order memory between programs running at once; here
+    # programs run one after another, so every ordering gives these results.
     kind = o.attrs["atomic_rmw_op"]
     info = o.out
     combine = rmw_combine(kind, info)
