@@ -1,6 +1,7 @@
 """`helion.Config`: the knobs of one compiled kernel."""
 from __future__ import annotations
 
+import difflib
 import json
 from typing import Any
 
@@ -37,16 +38,26 @@ class Config:
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs = _modern_spelling(kwargs)
-        unknown = set(kwargs) - set(_FIELDS)
-        if unknown:
-            raise exc.InvalidConfig(f"unknown Config fields: {sorted(unknown)}; known: {list(_FIELDS)}")
+        # Other names are the kernel's own tunables (hl.register_tunable), checked
+        # by its ConfigSpec; a near miss of a field name is a typo.
+        typos = sorted(k for k in set(kwargs) - set(_FIELDS) if difflib.get_close_matches(k, _FIELDS, n=1, cutoff=0.8))
+        if typos:
+            raise exc.InvalidConfig(f"unknown Config fields: {typos}; known: {list(_FIELDS)} (other names are tunables "
+                                    "of hl.register_tunable)")
         # Values are checked against a kernel by its ConfigSpec.normalize.
         self.config: dict[str, Any] = {k: _freeze_lists(v) for k, v in kwargs.items() if v is not None}
 
     def __getattr__(self, name: str) -> Any:
         if name in _FIELDS:
             return self.__dict__["config"].get(name)
+        if not name.startswith("_") and name in self.__dict__["config"]:  # a tunable
+            return self.__dict__["config"][name]
         raise AttributeError(name)
+
+    @property
+    def tunables(self) -> dict[str, Any]:
+        """The entries for the kernel's hl.register_tunable names."""
+        return {k: v for k, v in self.config.items() if k not in _FIELDS}
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.config.get(name, default)
@@ -62,6 +73,7 @@ class Config:
 
     def __repr__(self) -> str:
         parts = [f"{k}={self.config[k]!r}" for k in _FIELDS if k in self.config]
+        parts += [f"{k}={v!r}" for k, v in self.tunables.items()]
         return f"helion.Config({', '.join(parts)})"
 
     def to_json(self) -> str:

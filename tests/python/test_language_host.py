@@ -283,3 +283,281 @@ def test_epilogue_tensor_on_another_device_is_refused():
     other = torch.randn(36, device="meta")
     with pytest.raises(helion.exc.InvalidArgument, match=r"'epilogue\.other'"):
         matmul_epilogue(torch.randn(8, 8), torch.randn(8, 36), lambda acc, tile: acc + other[tile[1]])
+
+
+# ----------------------------------------------------------- block sizes in host code
+@helion.kernel(config=helion.Config(block_sizes=[16]))
+def block_sums(x: torch.Tensor) -> torch.Tensor:
+    n = x.size(0)
+    bs = hl.register_block_size(n)
+    partial = torch.empty([helion.cdiv(n, bs), 2], dtype=torch.float32, device=x.device)
+    width = bs * 2 - bs  # host arithmetic: an int
+    for tile in hl.tile(n, block_size=bs):
+        s = x[tile].to(torch.float32).sum()
+        partial[tile.id, 0] = s
+        partial[tile.id, 1] = s * width + n // bs
+    return partial
+
+
+def _block_sums_reference(x, bs):
+    n = x.size(0)
+    nb = -(-n // bs)
+    s = torch.nn.functional.pad(x.double(), (0, nb * bs - n)).view(nb, bs).sum(1)
+    return torch.stack([s, s * bs + n // bs], 1)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_block_size_arithmetic_in_host_code(device, poison_empty):
+    x = torch.randn(1000, device=device)
+    poison_empty()
+    out = block_sums(x)
+    _sync(device)
+    torch.testing.assert_close(out.double(), _block_sums_reference(x, 16), atol=1e-4, rtol=1e-4)
+    spec = block_sums.bind((x,)).config_spec
+    assert spec.block_sizes[0].describe() == "a power of two in [16, 16]"  # host code computed with 16
+    with pytest.raises(helion.exc.InvalidConfig, match=r"Config\.block_sizes\[0\] = 32 is not legal; expected a power "
+                                                        r"of two in \[16, 16\] \(the bounds of hl.register_block_size"):
+        spec.normalize(helion.Config(block_sizes=[32]))
+
+
+def test_block_size_read_in_host_code_without_a_config():
+    @helion.kernel(autotune_effort="none")
+    def sums(x: torch.Tensor) -> torch.Tensor:
+        n = x.size(0)
+        bs = hl.register_block_size(n)
+        partial = torch.empty([helion.cdiv(n, bs)], dtype=torch.float32, device=x.device)
+        for tile in hl.tile(n, block_size=bs):
+            partial[tile.id] = x[tile].sum()
+        return partial
+
+    x = torch.randn(1000)
+    out = sums(x)
+    assert out.shape == (16,)  # the default of 64
+    torch.testing.assert_close(out.double(), _block_sums_reference(x, 64)[:, 0], atol=1e-4, rtol=1e-4)
+
+
+def test_block_size_arithmetic_sm90(compile_case_sm90):
+    _, ck, config = compile_case_sm90(block_sums, (torch.randn(1000),), helion.Config(block_sizes=[16], num_warps=2))
+    assert ck.asm["cubin"] and config.block_sizes == [16]
+
+
+@helion.kernel()
+def bounded_scale(x: torch.Tensor) -> torch.Tensor:
+    m, n = x.size()
+    bm = hl.register_block_size(8, 100)  # powers of two in [8, 64]
+    out = torch.empty_like(x)
+    for tm, tn in hl.tile([m, n], block_size=[bm, None]):
+        out[tm, tn] = x[tm, tn] * 3
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_register_block_size_min_max(device):
+    x = torch.randn(130, 70, device=device)
+    bound = bounded_scale.bind((x,))
+    spec = bound.config_spec
+    assert spec.block_sizes[0].describe() == "a power of two in [8, 64]"
+    assert {spec.random_config(seed)["block_sizes"][0] for seed in range(60)} == {8, 16, 32, 64}
+    for bad in (4, 128):
+        with pytest.raises(helion.exc.InvalidConfig, match=rf"Config\.block_sizes\[0\] = {bad} is not legal; "
+                                                            r"expected a power of two in \[8, 64\]"):
+            spec.normalize(helion.Config(block_sizes=[bad, 32]))
+    for config in (spec.default_config(), helion.Config(block_sizes=[8, 16]), helion.Config(block_sizes=[64, 128])):
+        bound.set_config(config)
+        out = bounded_scale(x)
+        _sync(device)
+        torch.testing.assert_close(out.double(), x.double() * 3, atol=1e-5, rtol=1e-5)
+
+
+def test_register_block_size_min_max_sm90(compile_case_sm90):
+    _, ck, _ = compile_case_sm90(bounded_scale, (torch.randn(130, 70),), helion.Config(block_sizes=[64, 32]))
+    assert ck.asm["cubin"]
+
+
+def test_bad_block_size_registrations_are_located():
+    @helion.kernel(autotune_effort="none")
+    def empty_range(x: torch.Tensor) -> torch.Tensor:
+        bs = hl.register_block_size(100, 60)
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0), block_size=bs):
+            out[tile] = x[tile]
+        return out
+
+    with pytest.raises(helion.exc.TypeError_, match=rf"{HERE}:{_line(empty_range, 'register_block_size(100')}: "
+                                                     r"hl.register_block_size\(100, 60\): no power of two lies in \[100, 60\]"):
+        empty_range(torch.randn(8))
+
+    @helion.kernel(autotune_effort="none")
+    def unused_first(x: torch.Tensor) -> torch.Tensor:
+        unused = hl.register_block_size(8)  # noqa: F841
+        bs = hl.register_block_size(x.size(0))
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0), block_size=bs):
+            out[tile] = x[tile]
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match=rf"{HERE}:{_line(unused_first, 'for tile')}: the device loop does not "
+                                                       rf"use a block size that host code registered before the one at "
+                                                       rf"{HERE}:{_line(unused_first, 'bs = ')}"):
+        unused_first(torch.randn(8))
+
+
+# ----------------------------------------------------------- tunables
+from helion.autotuner import BooleanFragment, EnumFragment, IntegerFragment, PowerOfTwoFragment  # noqa: E402
+
+
+@helion.kernel(config=helion.Config(block_sizes=[32], split=4, mode="neg", shift=2, clamp=True))
+def tuned_rows(x: torch.Tensor) -> torch.Tensor:
+    split = hl.register_tunable("split", PowerOfTwoFragment(1, 8, 2))
+    mode = hl.register_tunable("mode", EnumFragment(("pos", "neg")))
+    shift = hl.register_tunable("shift", IntegerFragment(0, 3))
+    clamp = hl.register_tunable("clamp", BooleanFragment())
+    n = x.size(0)
+    chunk = helion.cdiv(n, split)  # host code computes with the tunable
+    out = torch.empty([split, chunk], dtype=x.dtype, device=x.device)
+    for tile in hl.tile(chunk):
+        for s in range(split):
+            v = x[tile.index + s * chunk] * (1 << shift)
+            if mode == "neg":
+                v = -v
+            out[s, tile] = torch.clamp(v, -1.0, 1.0) if clamp else v
+    return out
+
+
+def _tuned_rows_reference(x, split, mode, shift, clamp):
+    v = x.double().view(split, -1) * (1 << shift)
+    v = -v if mode == "neg" else v
+    return v.clamp(-1, 1) if clamp else v
+
+
+def _with_config(kernel, config):
+    """The kernel's function compiled again with another config=."""
+    return helion.kernel(config=config)(kernel.fn)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_tunables_in_host_and_device_code(device):
+    x = torch.randn(256, device=device)
+    out = tuned_rows(x)
+    _sync(device)
+    torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 4, "neg", 2, True), atol=1e-5, rtol=1e-5)
+    other = _with_config(tuned_rows, helion.Config(block_sizes=[16], split=8, mode="pos", shift=0, clamp=False))
+    out = other(x)
+    _sync(device)
+    torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 8, "pos", 0, False), atol=1e-5, rtol=1e-5)
+    defaults = helion.kernel(autotune_effort="none")(tuned_rows.fn)  # the fragments' defaults
+    out = defaults(x)
+    _sync(device)
+    torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 2, "pos", 0, False), atol=1e-5, rtol=1e-5)
+
+
+def test_tunables_in_the_config_spec():
+    x = torch.randn(256)
+    spec = tuned_rows.bind((x,)).config_spec
+    default = spec.default_config()
+    assert (default.split, default.mode, default.shift, default.clamp) == (4, "neg", 2, True)
+    assert [name for name, _, _ in spec.fields()][-4:] == ["split", "mode", "shift", "clamp"]
+    assert repr(default).endswith("split=4, mode='neg', shift=2, clamp=True)")
+    assert eval(repr(default), {"helion": helion}) == default
+    bad = [({"split": 3}, r"Config\.split = 3 is not legal; expected a power of two in \[1, 8\]"),
+           ({"mode": "sideways"}, r"Config\.mode = 'sideways' is not legal; expected one of 'pos', 'neg'"),
+           ({"shift": 9}, r"Config\.shift = 9 is not legal; expected an integer in \[0, 3\]"),
+           ({"clamp": 1}, r"Config\.clamp = 1 is not legal; expected one of False, True"),
+           ({"split": 8}, r"Config\.split = 8 is not legal; expected 4, the value the kernel's host code computed with"),
+           ({"splitt": 4}, r"Config\.splitt is not a field of this kernel \(its tunables are \['clamp', 'mode', 'shift', "
+                           r"'split'\]")]
+    for fields, message in bad:
+        with pytest.raises(helion.exc.InvalidConfig, match=message):
+            spec.normalize(helion.Config(block_sizes=[32], **fields))
+
+
+def test_searches_move_over_tunables():
+    from helion.autotuner import PatternSearch
+    from helion.autotuner.config_spec import ConfigSpec
+
+    traced = tuned_rows.bind((torch.randn(256),)).spec.traced
+    frags = {"split": PowerOfTwoFragment(1, 8, 2), "mode": EnumFragment(("pos", "neg")), "shift": IntegerFragment(0, 3)}
+    spec = ConfigSpec(traced, {name: (f, None) for name, f in frags.items()})  # not fixed by host code
+    drawn = [spec.random_config(seed) for seed in range(80)]
+    assert {c.split for c in drawn} == {1, 2, 4, 8} and {c.mode for c in drawn} == {"pos", "neg"}
+    assert {c.shift for c in drawn} == {0, 1, 2, 3}
+    target = {"split": 8, "mode": "neg", "shift": 3}
+    seen = []
+
+    def bench(configs):
+        seen.extend(configs)
+        return [1.0 + abs(c.split.bit_length() - 4) + (c.mode != "neg") + abs(c.shift - 3) for c in configs]
+
+    best = PatternSearch(spec, bench, effort="full", seed=0).search()
+    assert {k: best[k] for k in target} == target
+    assert len({c.split for c in seen}) > 1
+
+
+def test_tunable_sm90(compile_case_sm90):
+    _, ck, config = compile_case_sm90(tuned_rows, (torch.randn(256),),
+                                      helion.Config(block_sizes=[64], split=4, mode="neg", shift=2, clamp=True))
+    assert ck.asm["cubin"] and config.split == 4
+
+
+def test_bad_tunables_are_located():
+    @helion.kernel(autotune_effort="none")
+    def not_a_fragment(x: torch.Tensor) -> torch.Tensor:
+        k = hl.register_tunable("k", [1, 2, 4])
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0)):
+            out[tile] = x[tile] * k
+        return out
+
+    with pytest.raises(helion.exc.InvalidArgument, match=rf"{HERE}:{_line(not_a_fragment, 'register_tunable')}: "
+                                                          r"hl.register_tunable\('k', \[1, 2, 4\]\): the second argument "
+                                                          r"must be a fragment of helion.autotuner"):
+        not_a_fragment(torch.randn(8))
+
+    @helion.kernel(autotune_effort="none")
+    def field_name(x: torch.Tensor) -> torch.Tensor:
+        w = hl.register_tunable("num_warps", IntegerFragment(1, 4))
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0)):
+            out[tile] = x[tile] * w
+        return out
+
+    with pytest.raises(helion.exc.InvalidArgument, match=rf"{HERE}:{_line(field_name, 'register_tunable')}: .*not a Config field"):
+        field_name(torch.randn(8))
+
+    @helion.kernel(autotune_effort="none")
+    def bad_fragment(x: torch.Tensor) -> torch.Tensor:
+        k = hl.register_tunable("k", PowerOfTwoFragment(3, 64))
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0)):
+            out[tile] = x[tile] * k
+        return out
+
+    with pytest.raises(helion.exc.InvalidArgument, match=rf"{HERE}:{_line(bad_fragment, 'PowerOfTwoFragment')}: "
+                                                          r"PowerOfTwoFragment\(3, 64\): low and high must be powers of two"):
+        bad_fragment(torch.randn(8))
+
+    @helion.kernel(autotune_effort="none")
+    def in_device_code(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        frag = IntegerFragment(1, 4)
+        for tile in hl.tile(x.size(0)):
+            out[tile] = x[tile] * hl.register_tunable("k", frag)
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match=rf"{HERE}:{_line(in_device_code, 'register_tunable')}: "
+                                                       r"hl.register_tunable\(\) belongs in host code"):
+        in_device_code(torch.randn(8))
+
+    with pytest.raises(helion.exc.InvalidConfig, match=rf"{HERE}:{_line(_k_host, 'register_tunable')}: _k_host: "
+                                                        r"Config\.k = 5 is not legal; expected an integer in \[1, 4\]"):
+        helion.kernel(config=helion.Config(block_sizes=[8], k=5))(_k_host)(torch.randn(8))
+    with pytest.raises(helion.exc.NotInsideKernel, match="hl.register_tunable"):
+        hl.register_tunable("k", IntegerFragment(1, 4))
+
+
+def _k_host(x: torch.Tensor) -> torch.Tensor:
+    k = hl.register_tunable("k", IntegerFragment(1, 4))
+    out = torch.empty_like(x)
+    for tile in hl.tile(x.size(0)):
+        out[tile] = x[tile] * k
+    return out

@@ -1,9 +1,19 @@
 """Domains of single Config entries: what a value may be, how to draw one,
-and which values lie next to it (for local search)."""
+and which values lie next to it (for local search). Kernels declare their
+own entries with `hl.register_tunable(name, fragment)`, so the constructors
+check their arguments (helion.exc.InvalidArgument at the caller's line)."""
 from __future__ import annotations
 
 import random
+import sys
 from typing import Any, Sequence
+
+from .. import exc
+
+
+def _refuse(message: str) -> exc.InvalidArgument:
+    caller = sys._getframe(2)  # the user's call of the constructor
+    return exc.InvalidArgument(message, location=f"{caller.f_code.co_filename}:{caller.f_lineno}")
 
 
 class Fragment:
@@ -31,10 +41,15 @@ def is_int(v: Any) -> bool:
 
 
 class PowerOfTwoFragment(Fragment):
-    def __init__(self, low: int, high: int, default: int) -> None:
-        assert low >= 1 and high >= low and not (low & (low - 1)) and not (high & (high - 1))
+    """A power of two in [low, high] (default: `default`, else low)."""
+
+    def __init__(self, low: int, high: int, default: int | None = None) -> None:
+        if not (is_int(low) and is_int(high) and 1 <= low <= high and not low & (low - 1) and not high & (high - 1)):
+            raise _refuse(f"PowerOfTwoFragment({low!r}, {high!r}): low and high must be powers of two with 1 <= low <= high")
+        if default is not None and not (is_int(default) and low <= default <= high and not default & (default - 1)):
+            raise _refuse(f"PowerOfTwoFragment({low}, {high}, {default!r}): the default must be a power of two in [{low}, {high}]")
         self.low, self.high = low, high
-        self.default = min(max(default, low), high)
+        self.default = low if default is None else default
         self.choices = [1 << e for e in range(low.bit_length() - 1, high.bit_length())]
 
     def contains(self, value: Any) -> bool:
@@ -51,10 +66,15 @@ class PowerOfTwoFragment(Fragment):
 
 
 class IntegerFragment(Fragment):
-    def __init__(self, low: int, high: int, default: int) -> None:
-        assert low <= high
+    """An integer in [low, high] (default: `default`, else low)."""
+
+    def __init__(self, low: int, high: int, default: int | None = None) -> None:
+        if not (is_int(low) and is_int(high) and low <= high):
+            raise _refuse(f"IntegerFragment({low!r}, {high!r}): low and high must be ints with low <= high")
+        if default is not None and not (is_int(default) and low <= default <= high):
+            raise _refuse(f"IntegerFragment({low}, {high}, {default!r}): the default must be an int in [{low}, {high}]")
         self.low, self.high = low, high
-        self.default = min(max(default, low), high)
+        self.default = low if default is None else default
 
     def contains(self, value: Any) -> bool:
         return is_int(value) and self.low <= value <= self.high
@@ -70,10 +90,17 @@ class IntegerFragment(Fragment):
 
 
 class EnumFragment(Fragment):
+    """One of `choices` (default: `default` if among them, else the first)."""
+
     def __init__(self, choices: Sequence[Any], default: Any = None) -> None:
-        assert choices
+        if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence) or not choices:
+            raise _refuse(f"EnumFragment({choices!r}): choices must be a non-empty list or tuple of values")
+        try:
+            hash(tuple(choices))
+        except TypeError:
+            raise _refuse(f"EnumFragment({choices!r}): choices must be hashable values (numbers, strings, bools, None)") from None
         self.choices = list(choices)
-        self.default = default if default in self.choices else self.choices[0]
+        self.default = default if self.contains(default) else self.choices[0]
 
     def contains(self, value: Any) -> bool:
         # bool is an int in Python: True must not pass for 1, nor 1 for True.
@@ -90,7 +117,11 @@ class EnumFragment(Fragment):
 
 
 class BooleanFragment(EnumFragment):
+    """False or True (default False)."""
+
     def __init__(self, default: bool = False) -> None:
+        if not isinstance(default, bool):
+            raise _refuse(f"BooleanFragment({default!r}): the default must be True or False")
         super().__init__([False, True], default)
 
 

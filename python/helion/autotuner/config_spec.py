@@ -62,7 +62,10 @@ _SEARCHED_LOOP_KNOBS: dict[str, Fragment] = {}
 class ConfigSpec:
     """Legal and searched values of every Config field for one traced kernel."""
 
-    def __init__(self, traced: Any) -> None:
+    def __init__(self, traced: Any, tunables: dict[str, tuple[Fragment, Any]] | None = None) -> None:
+        """`tunables`: the kernel's hl.register_tunable entries, name -> (legal
+        values, the value its host code computed with or None): a host value
+        is the only legal one for this specialization (its code depends on it)."""
         self.kernel_name = traced.name
         self.tile_slots = traced.tile_slots
         self.reduction_slots = traced.reduction_slots
@@ -71,8 +74,8 @@ class ConfigSpec:
         self.tensor_shapes, self.has_dot, inner_loops = _collect_shapes(traced.module)
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
-        self.block_sizes = [PowerOfTwoFragment(s.min_size if s.min_size > 1 else 1,
-                                               max(s.min_size, min(self._cap(s), 4096)), 1) for s in self.tile_slots]
+        self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
+                            for s in self.tile_slots]
         self.loop_orders = [PermutationFragment(n) for n in self.multi_dim_loops]
         self.l2_groupings = [PowerOfTwoFragment(1, 64 if grid_dims > 1 else 1, 1) for _ in range(self.num_grids)]
         self.reduction_loops = [self._reduction_fragment(s) for s in self.reduction_slots]
@@ -81,6 +84,14 @@ class ConfigSpec:
         # Searched per-loop knobs: the grid's entry is fixed (EnumFragment of its one value).
         self.loop_knobs = {name: ([EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner_loops if inner_loops else [])
                            for name, frag in _SEARCHED_LOOP_KNOBS.items()}
+        self.tunables = {name: frag for name, (frag, _) in (tunables or {}).items()}
+        self.host_tunables = {name: v for name, (_, v) in (tunables or {}).items() if v is not None}
+
+    def tunable_domain(self, name: str) -> Fragment:
+        """The searched values of tunable `name`."""
+        if name in self.host_tunables:
+            return EnumFragment([self.host_tunables[name]])
+        return self.tunables[name]
 
     # -- the flat view the searches use -------------------------------------
     def fields(self) -> list[tuple[str, int | None, Fragment]]:
@@ -91,6 +102,7 @@ class ConfigSpec:
         for name, frags in self.loop_knobs.items():
             out += [(name, i, f) for i, f in enumerate(frags)]
         out += [("num_warps", None, self.num_warps), ("num_stages", None, self.num_stages)]
+        out += [(name, None, self.tunable_domain(name)) for name in self.tunables]
         return out
 
     def flatten(self, config: Config) -> list:
@@ -158,6 +170,7 @@ class ConfigSpec:
             "num_stages": 2,
         }
         base.update({name: [f.default for f in frags] for name, frags in self.loop_knobs.items() if frags})
+        base.update({name: self.tunable_domain(name).default for name in self.tunables})
         base.update(fields)
         return Config(**base)
 
@@ -166,6 +179,8 @@ class ConfigSpec:
 
     @staticmethod
     def _cap(slot: Any) -> int:
+        if slot.max_size:
+            return slot.max_size
         return next_power_of_2(slot.extent) if slot.extent else 4096
 
     def _reduction_fragment(self, slot: Any) -> EnumFragment:
@@ -233,9 +248,10 @@ class ConfigSpec:
         name = self.kernel_name
         sizes = _as_list(merged, "block_sizes", len(self.tile_slots), name, "one power of two per tiled dim, in loop order")
         for i, (b, s) in enumerate(zip(sizes, self.tile_slots)):
-            legal = PowerOfTwoFragment(s.min_size if s.min_size > 1 else 1, MAX_BLOCK, 1)
+            legal = PowerOfTwoFragment(s.min_size, s.max_size or MAX_BLOCK)
             if not legal.contains(b):
-                extra = " (the minimum for a matmul dimension)" if s.min_size > 1 else ""
+                extra = (" (the bounds of hl.register_block_size, or the value the kernel's host code computed with)"
+                         if s.max_size else " (the minimum for a matmul dimension)" if s.min_size > 1 else "")
                 raise exc.InvalidConfig(_bad("block_sizes", i, b, legal.describe() + extra, name))
         orders = _as_list(merged, "loop_orders", len(self.multi_dim_loops), name, "one permutation per multi-dim hl.tile")
         for i, (o, f) in enumerate(zip(orders, self.loop_orders)):
@@ -250,7 +266,7 @@ class ConfigSpec:
         loops = _as_list(merged, "reduction_loops", len(self.reduction_slots), name,
                          "one entry per full-slice dim x[t, :]: None (persistent) or a power of two")
         for i, (r, s) in enumerate(zip(loops, self.reduction_slots)):
-            legal = PowerOfTwoFragment(max(s.min_size, 1), MAX_BLOCK, 1)
+            legal = PowerOfTwoFragment(s.min_size, MAX_BLOCK, s.min_size)
             # a power of two that covers the extent is one chunk, whatever the minimum
             covers_extent = s.extent is not None and is_int(r) and r >= s.extent and not r & (r - 1)
             if r is not None and not legal.contains(r) and not covers_extent:
@@ -261,6 +277,7 @@ class ConfigSpec:
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
         self._check_loop_knobs(merged)
         self._check_not_yet_honoured(merged)
+        self._check_tunables(merged)
         out = Config(**merged)
         n = self.max_elements(out)
         if n > TRITON_MAX_TENSOR_ELEMENTS:
@@ -283,6 +300,21 @@ class ConfigSpec:
             if full and unroll > 1:
                 raise exc.InvalidConfig(f"{self.kernel_name}: loop {i} has both static_ranges (a full unroll) and "
                                         f"range_unroll_factors={unroll}; give one")
+
+    def _check_tunables(self, merged: dict) -> None:
+        for field in Config(**merged).tunables:
+            if field not in self.tunables:
+                known = f"its tunables are {sorted(self.tunables)}" if self.tunables else "it registers no tunables"
+                raise exc.InvalidConfig(f"{self.kernel_name}: Config.{field} is not a field of this kernel ({known}; "
+                                        "hl.register_tunable(name, fragment) declares one)")
+        for field, legal in self.tunables.items():
+            value = merged[field]
+            if not legal.contains(value):
+                raise exc.InvalidConfig(_bad(field, None, value, legal.describe(), self.kernel_name))
+            host = self.host_tunables.get(field, value)
+            if not (value == host and type(value) is type(host)):
+                raise exc.InvalidConfig(_bad(field, None, value, f"{host!r}, the value the kernel's host code computed with "
+                                             "for these arguments (it comes from the kernel's config=)", self.kernel_name))
 
     def _check_not_yet_honoured(self, merged: dict) -> None:
         for field, legal in _NOT_YET_HONOURED.items():

@@ -8,6 +8,7 @@ import collections
 import collections.abc
 import dataclasses
 import inspect
+import sys
 import textwrap
 import types
 
@@ -17,6 +18,8 @@ from .. import language as hl
 LAUNCH_NAME = "__helion_launch"
 CONSTEXPR_NAME = "__helion_constexpr"
 SPECIALIZE_NAME = "__helion_specialize"
+HOST_RUN_NAME = "__helion_host_run"  # a HostRun for each run of host code that registers block sizes or tunables
+NEW_HOST_RUN_NAME = "__helion_new_host_run"
 
 
 @dataclasses.dataclass
@@ -27,6 +30,9 @@ class SplitKernel:
     device_loop: ast.For
     captured: list[str]  # host names the device loop reads, in launch-call order
     globals: collections.abc.Mapping  # the kernel's closure variables, then its module's globals (live)
+    host_config: object = None  # the kernel's config=: its block sizes and tunables read in host code
+    # hl.register_tunable name -> (fragment, value) of the latest host run
+    tunables: dict = dataclasses.field(default_factory=dict)
 
 
 def _loaded_names(node: ast.AST) -> list[str]:
@@ -159,6 +165,27 @@ def _check_defined_before(loop: ast.For, host_defined: set[str], device_defined:
                                    "assign it before the loop", location=f"{filename}:{node.lineno}")
 
 
+def _route_registrations(fdef: ast.FunctionDef, loop: ast.For, scope) -> None:
+    """Host-code calls of hl.register_block_size / hl.register_tunable become
+    methods of a HostRun made when the host code starts (numbering block sizes,
+    resolving tunables against the kernel's config)."""
+    inside = {id(n) for n in ast.walk(loop)}
+    hooks = {hl.register_block_size: "register_block_size", hl.register_tunable: "register_tunable"}
+    found = False
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Call) and id(node) not in inside:
+            try:
+                fn = eval(compile(ast.Expression(node.func), "<helion>", "eval"), dict(scope))  # noqa: S307
+            except Exception:
+                continue
+            if fn in hooks:
+                node.func = ast.copy_location(ast.Attribute(ast.Name(HOST_RUN_NAME, ast.Load()), hooks[fn], ast.Load()), node.func)
+                found = True
+    if found:
+        start = ast.parse(f"{HOST_RUN_NAME} = {NEW_HOST_RUN_NAME}()").body[0]
+        fdef.body.insert(0, ast.copy_location(start, fdef.body[0]))
+
+
 def _condition_names(loop: ast.For) -> set[str]:
     """Names read by the tests of `if`, `while`, `assert` and `a if c else b`
     in device code: a host float among them decides code, so the kernel
@@ -243,6 +270,7 @@ def split_kernel(fn) -> SplitKernel:
     ast.copy_location(call, loop)
     ast.copy_location(call.value, loop)
     fdef.body[index] = call
+    _route_registrations(fdef, loop, scope)
     # The host function is compiled inside a factory whose parameters are the
     # launch hooks and the kernel's closure variables: those become cells of
     # the host function, every other name is a global of the user's module.
@@ -294,7 +322,63 @@ class Cells(collections.abc.MutableMapping):
         return sum(1 for _ in self)
 
 
-_HOOKS = (LAUNCH_NAME, CONSTEXPR_NAME, SPECIALIZE_NAME)
+_HOOKS = (LAUNCH_NAME, CONSTEXPR_NAME, SPECIALIZE_NAME, NEW_HOST_RUN_NAME)
+
+
+class HostRun:
+    """One run of a kernel's host code: numbers its hl.register_block_size
+    results (their Config.block_sizes entries) and resolves its tunables
+    against the kernel's config= (else the defaults)."""
+
+    def __init__(self, split: SplitKernel) -> None:
+        self.split = split
+        self.registered = 0  # block sizes so far
+
+    def register_block_size(self, *args):
+        where = _caller()
+        try:
+            bs = hl.register_block_size(*args)
+        except exc.Base as e:
+            raise type(e)(e.message, location=where) from None
+        bs.index, bs.where, bs.resolve = self.registered, where, self._block_value
+        self.registered += 1
+        return bs
+
+    def _block_value(self, bs) -> int:
+        sizes = getattr(self.split.host_config, "block_sizes", None) or []
+        if bs.index >= len(sizes):
+            return bs.default()
+        value = sizes[bs.index]
+        if not (isinstance(value, int) and not isinstance(value, bool) and bs.min_size <= value and not value & (value - 1)
+                and (bs.max_size is None or value <= bs.max_size)):
+            raise exc.InvalidConfig(f"{bs.where}: {self.split.fn_name}: Config.block_sizes[{bs.index}] = {value!r} is not "
+                                    f"legal for {bs!r}; expected a power of two in [{bs.min_size}, {bs.max_size or 'any'}]")
+        return value
+
+    def register_tunable(self, name, fragment):
+        from ..autotuner.config_fragment import Fragment
+        from ..config import _FIELDS
+
+        where = _caller()
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in _FIELDS:
+            raise exc.InvalidArgument(f"hl.register_tunable({name!r}, ...): the name must be an identifier that is not a "
+                                      "Config field", location=where)
+        if not isinstance(fragment, Fragment):
+            raise exc.InvalidArgument(f"hl.register_tunable({name!r}, {fragment!r}): the second argument must be a "
+                                      "fragment of helion.autotuner (PowerOfTwoFragment, IntegerFragment, EnumFragment, "
+                                      "BooleanFragment)", location=where)
+        tunables = getattr(self.split.host_config, "tunables", None) or {}
+        value = tunables.get(name, fragment.default)
+        if not fragment.contains(value):
+            raise exc.InvalidConfig(f"{where}: {self.split.fn_name}: Config.{name} = {value!r} is not legal; expected "
+                                    f"{fragment.describe()}")
+        self.split.tunables[name] = (fragment, value)
+        return value
+
+
+def _caller() -> str:
+    frame = sys._getframe(2)  # the host code's call of the registration
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def make_host_fn(split: SplitKernel, launcher):
@@ -302,7 +386,7 @@ def make_host_fn(split: SplitKernel, launcher):
     device loop; also returns its hooks (assign [LAUNCH_NAME] to swap the launcher)."""
     fn, code, closure = split.host_fn
     hooks = Cells({name: types.CellType(value) for name, value in
-                   zip(_HOOKS, (launcher, _as_constexpr, _specialized))})
+                   zip(_HOOKS, (launcher, _as_constexpr, _specialized, lambda: HostRun(split)))})
     cells = {**hooks.cells, **closure.cells}
     host = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__,
                               tuple(cells[name] for name in code.co_freevars))

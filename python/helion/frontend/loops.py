@@ -23,6 +23,25 @@ class LoopsMixin:
         self.slot_ops[slot] = op
         return slot
 
+    def bind_registered_block_sizes(self) -> None:
+        """Slots for the hl.register_block_size results the device loop reads,
+        in registration order: the i-th is Config.block_sizes[i]. One that
+        host code computed with is pinned to that value."""
+        regs = sorted(((name, v) for name, v in self.env.items() if isinstance(v, hl.RegisteredBlockSize)),
+                      key=lambda item: (item[1].index is None, item[1].index or 0))
+        slots: dict[int, int] = {}
+        for name, v in regs:
+            if id(v) not in slots:  # one block size under two names is one slot
+                if v.index is not None and v.index != len(slots):
+                    raise exc.NotSupported(f"the device loop does not use a block size that host code registered before "
+                                           f"the one at {v.where}; every hl.register_block_size() result is a "
+                                           "Config.block_sizes entry, so pass each to an hl.tile(..., block_size=) "
+                                           "(or drop the unused one)", location=self._loop_where())
+                slot = slots[id(v)] = self.new_slot(False, v.extent, False)
+                self.slots[slot].min_size = v.pinned or v.min_size
+                self.slots[slot].max_size = v.pinned or v.max_size
+            self.env[name] = BlockSize(self.slot_values[slots[id(v)]], slots[id(v)])
+
     def _reduction_slot(self, extent: int) -> int:
         if extent not in self.reduction_slot_by_extent:
             slot = self.reduction_slot_by_extent[extent] = self.new_slot(True, extent, False)

@@ -12,6 +12,7 @@ class SlotInfo:
     extent: int | None
     in_grid: bool
     min_size: int = 1  # dot operands need >= 16
+    max_size: int | None = None  # hl.register_block_size(min, max), or the value host code computed with
 
 
 @dataclasses.dataclass

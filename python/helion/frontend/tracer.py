@@ -139,10 +139,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
                 self.env[name] = Scalar(arg, torch.float32)
         self.zero_index = self.b.index_const(0)
         self.anchor = self.zero_index.owner
-        for name, v in list(self.env.items()):
-            if isinstance(v, hl.RegisteredBlockSize):  # from host code: a slot of its own
-                slot = self.new_slot(False, v.extent, False)
-                self.env[name] = BlockSize(self.slot_values[slot], slot)
+        self.bind_registered_block_sizes()
         self._visit_loop(split.device_loop, top=True)
         self.b.return_()
         self._check_reads_of_written_tensors()

@@ -10,8 +10,8 @@ import sys
 
 from .. import exc
 
-__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "specialize", "constexpr", "arange",
-           "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
+__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "register_tunable", "specialize",
+           "constexpr", "arange", "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
            "atomic_min", "atomic_cas"]
 
 
@@ -111,19 +111,62 @@ def atomic_cas(target, index, expected, value, sem="relaxed"):
 
 class RegisteredBlockSize:
     """What hl.register_block_size returns in host code: a Config block size
-    for `extent`, to pass as `hl.tile(..., block_size=bs)`."""
+    to pass as `hl.tile(..., block_size=bs)`. Host arithmetic on it
+    (`n // bs`, `helion.cdiv(n, bs)`, `bs * 2`) reads its value: the kernel's
+    config= entry (else a default), which then is the only legal block size
+    for the call's specialization."""
 
-    def __init__(self, extent: int) -> None:
-        self.extent = extent
+    def __init__(self, extent: int | None, min_size: int = 1, max_size: int | None = None) -> None:
+        self.extent, self.min_size, self.max_size = extent, min_size, max_size
+        self.index: int | None = None  # its Config.block_sizes entry (registration order of the host run)
+        self.where: str | None = None  # the user's line that registered it
+        self.resolve = None  # index -> the value host arithmetic uses (set by the host run)
+        self.pinned: int | None = None  # that value, once host code read it
+
+    @property
+    def value(self) -> int:
+        if self.pinned is None:
+            self.pinned = self.resolve(self) if self.resolve else self.default()
+        return self.pinned
+
+    def default(self) -> int:
+        """A host-read block size without a config: 64 within the bounds."""
+        high = self.max_size or (1 if not self.extent or self.extent <= 1 else 1 << (self.extent - 1).bit_length())
+        return min(max(64, self.min_size), high)
+
+    def _key(self) -> tuple:
+        return (self.extent, self.min_size, self.max_size, self.index, self.pinned)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, RegisteredBlockSize) and other.extent == self.extent
+        if isinstance(other, RegisteredBlockSize):
+            return other._key() == self._key()
+        return isinstance(other, int) and self.value == other
 
     def __hash__(self) -> int:
-        return hash(("RegisteredBlockSize", self.extent))
+        return hash(("RegisteredBlockSize",) + self._key())
 
     def __repr__(self) -> str:
-        return f"hl.register_block_size({self.extent})"
+        bounds = f"{self.extent}" if self.max_size is None else f"{self.min_size}, {self.max_size}"
+        return f"hl.register_block_size({bounds})" + (f" = {self.pinned}" if self.pinned is not None else "")
+
+    def __index__(self) -> int:
+        return self.value
+
+    __int__ = __index__
+
+    def __neg__(self) -> int:
+        return -self.value
+
+
+def _host_arithmetic(name: str):
+    op = getattr(int, name)
+    return lambda self, other: op(self.value, other.value if isinstance(other, RegisteredBlockSize) else other)
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__floordiv__", "__rfloordiv__",
+              "__mod__", "__rmod__", "__truediv__", "__rtruediv__", "__pow__", "__lshift__", "__rshift__",
+              "__lt__", "__le__", "__gt__", "__ge__"):
+    setattr(RegisteredBlockSize, _name, _host_arithmetic(_name))
 
 
 def reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
@@ -133,12 +176,34 @@ def reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
     _outside("reduce")
 
 
-def register_block_size(extent):
-    """A tunable block size for `extent` (its own entry in Config.block_sizes,
-    in program order), usable as `hl.tile(n, block_size=bs)` in several loops."""
-    if not isinstance(extent, int):
-        raise exc.Base(f"hl.register_block_size() takes an int extent, got {type(extent).__name__}")
-    return RegisteredBlockSize(extent)
+def register_block_size(min_or_extent, max_size=None, /):
+    """A tunable block size (its own entry in Config.block_sizes, in program
+    order), usable as `hl.tile(n, block_size=bs)` in several loops:
+    `hl.register_block_size(n)` for a dim of extent n (up to the next power of
+    two of n), `hl.register_block_size(min, max)`: a power of two in [min, max]."""
+    args = (min_or_extent,) if max_size is None else (min_or_extent, max_size)
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        raise exc.TypeError_(f"hl.register_block_size() takes one int (an extent) or two (min and max), got "
+                             f"{', '.join(type(a).__name__ for a in args)}")
+    if max_size is None:
+        if min_or_extent < 0:
+            raise exc.TypeError_(f"hl.register_block_size({min_or_extent}): the extent is negative")
+        return RegisteredBlockSize(min_or_extent)
+    low = 1 if min_or_extent <= 1 else 1 << (min_or_extent - 1).bit_length()  # powers of two inside [min, max]
+    high = 1 << (max_size.bit_length() - 1) if max_size >= 1 else 0
+    if high < max(low, 1):
+        raise exc.TypeError_(f"hl.register_block_size({min_or_extent}, {max_size}): no power of two lies in "
+                             f"[{min_or_extent}, {max_size}]")
+    return RegisteredBlockSize(None, low, high)
+
+
+def register_tunable(name, fragment):
+    """A kernel-specific Config entry: `split_k = hl.register_tunable("split_k",
+    PowerOfTwoFragment(1, 64))` in host code returns the kernel's config= value
+    for `name` (else the fragment's default), usable in host and device code;
+    the ConfigSpec checks it against the fragment (helion.autotuner's
+    PowerOfTwoFragment, IntegerFragment, EnumFragment, BooleanFragment)."""
+    _outside("register_tunable")
 
 
 def specialize(value):

@@ -261,9 +261,10 @@ def launch({sig}):
 class _Specialization:
     """Everything cached for one specialization key."""
 
-    def __init__(self, traced: TracedKernel, device: torch.device) -> None:
+    def __init__(self, traced: TracedKernel, device: torch.device, tunables: dict | None = None) -> None:
         self.traced = traced
         self.device = device
+        self.tunables = tunables  # hl.register_tunable name -> (fragment, value the host code used)
         self.entries: dict[Config, CompiledEntry] = {}
         self.best: CompiledEntry | None = None
         self._config_spec: ConfigSpec | None = None
@@ -271,7 +272,7 @@ class _Specialization:
     @property
     def config_spec(self) -> ConfigSpec:
         if self._config_spec is None:
-            self._config_spec = ConfigSpec(self.traced)
+            self._config_spec = ConfigSpec(self.traced, self.tunables)
         return self._config_spec
 
 
@@ -298,6 +299,7 @@ class Kernel:
             raise exc.InvalidSetting(f"key= must be a function of the kernel's arguments, got {key!r}", location=where)
         self.key = key
         self._split = host_split.split_kernel(fn)  # first: it explains what is not a kernel function
+        self._split.host_config = self.configs[0] if self.configs else None
         self.signature = inspect.signature(fn)
         # Specializations, least recently used first; at most settings.max_specializations.
         self._specs: collections.OrderedDict[tuple, _Specialization] = collections.OrderedDict()
@@ -455,7 +457,7 @@ class Kernel:
                 traced = trace(self._split, values)
             log.debug("%s: new specialization %d traced in %.1f ms", self.fn.__name__, len(self._specs) + 1,
                       1e3 * (time.perf_counter() - start))
-            spec = self._specs[key] = _Specialization(traced, device)
+            spec = self._specs[key] = _Specialization(traced, device, dict(self._split.tunables))
             if len(self._specs) > self.settings.max_specializations:
                 while len(self._specs) > self.settings.max_specializations:
                     self._specs.popitem(last=False)

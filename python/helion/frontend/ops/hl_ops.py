@@ -47,10 +47,21 @@ def _reduce(tr, args, kwargs):
 
 @register(hl.register_block_size)
 def _register_block_size(tr, args, kwargs):
-    if len(args) != 1 or isinstance(args[0], bool) or not isinstance(args[0], int):
-        raise exc.TypeError_("hl.register_block_size() takes one int (the extent of the dim it tiles)", location=tr.where())
-    slot = tr.new_slot(False, args[0], False)
+    if not 1 <= len(args) <= 2 or kwargs:
+        raise exc.TypeError_("hl.register_block_size() takes one int (an extent) or two (min and max)", location=tr.where())
+    try:
+        bs = hl.register_block_size(*args)
+    except exc.Base as e:
+        raise type(e)(e.message, location=tr.where()) from None
+    slot = tr.new_slot(False, bs.extent, False)
+    tr.slots[slot].min_size, tr.slots[slot].max_size = bs.min_size, bs.max_size
     return BlockSize(tr.slot_values[slot], slot)
+
+
+@register(hl.register_tunable)
+def _register_tunable(tr, args, kwargs):
+    raise exc.NotSupported("hl.register_tunable() belongs in host code (before the device loop); pass its value into "
+                           "the loop", location=tr.where())
 
 
 @register(hl.specialize)
