@@ -40,7 +40,7 @@ class Config:
         kwargs = _modern_spelling(kwargs)
         # Other names are the kernel's own tunables (hl.register_tunable), checked
         # by its ConfigSpec; a near miss of a field name is a typo.
-        typos = sorted(k for k in set(kwargs) - set(_FIELDS) if difflib.get_close_matches(k, _FIELDS, n=1, cutoff=0.8))
+        typos = sorted(k for k in kwargs if is_field_typo(k))
         if typos:
             raise exc.InvalidConfig(f"unknown Config fields: {typos}; known: {list(_FIELDS)} (other names are tunables "
                                     "of hl.register_tunable)")
@@ -82,6 +82,11 @@ class Config:
     @classmethod
     def from_json(cls, text: str) -> Config:
         return cls(**json.loads(text))
+
+
+def is_field_typo(name: str) -> bool:
+    """A name that is not a Config field but close to one (`blok_sizes`)."""
+    return name not in _FIELDS and bool(difflib.get_close_matches(name, _FIELDS, n=1, cutoff=0.8))
 
 
 def _freeze_lists(v: Any) -> Any:

@@ -181,6 +181,17 @@ def test_multi_dim_tile_bad_unpacking_is_located():
                                                      r"unpack them as `for t0, t1 in \.\.\.` or take them as one name"):
         bad(torch.randn(8, 8))
 
+    @helion.kernel(config=helion.Config(block_sizes=[16, 16]))
+    def attribute_of_all(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size()):
+            out[tile] = x[tile] + tile.begin
+        return out
+
+    with pytest.raises(helion.exc.NotSupported, match=rf"{HERE}:{_line(attribute_of_all, 'tile.begin')}: attribute 'begin' "
+                                                       r"of the 2 tiles of a multi-dim loop \(take one: tile\[0\]\)"):
+        attribute_of_all(torch.randn(8, 8))
+
 
 # ----------------------------------------------------------- module globals bound late
 @helion.kernel(config=helion.Config(block_sizes=[32]))

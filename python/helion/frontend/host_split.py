@@ -357,12 +357,13 @@ class HostRun:
 
     def register_tunable(self, name, fragment):
         from ..autotuner.config_fragment import Fragment
-        from ..config import _FIELDS
+        from ..config import _FIELDS, is_field_typo
 
         where = _caller()
-        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in _FIELDS:
+        if not isinstance(name, str) or not name.isidentifier() or name.startswith("_") or name in _FIELDS \
+                or is_field_typo(name):
             raise exc.InvalidArgument(f"hl.register_tunable({name!r}, ...): the name must be an identifier that is not a "
-                                      "Config field", location=where)
+                                      "Config field (nor close to one)", location=where)
         if not isinstance(fragment, Fragment):
             raise exc.InvalidArgument(f"hl.register_tunable({name!r}, {fragment!r}): the second argument must be a "
                                       "fragment of helion.autotuner (PowerOfTwoFragment, IntegerFragment, EnumFragment, "

@@ -448,6 +448,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             return f"a {v.dtype} scalar"
         if isinstance(v, Tile):
             return "a tile"
+        if isinstance(v, TileTuple):
+            return f"the {len(v)} tiles of a multi-dim loop (take one: tile[0])"
         if isinstance(v, TensorArg):
             return f"tensor {v.name!r}"
         return type(v).__name__
