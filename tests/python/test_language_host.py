@@ -110,6 +110,17 @@ def test_condition_on_a_device_value_is_located():
     with pytest.raises(helion.exc.NotSupported, match=rf"{HERE}:{_line(bad, 'if x[tile]')}: `if` on a device value"):
         bad(torch.randn(64), 1.0)
 
+    @helion.kernel(config=helion.Config(block_sizes=[32]))
+    def incomparable(x: torch.Tensor, mode: str) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for tile in hl.tile(x.size(0)):
+            out[tile] = x[tile] * 2 if mode < 3 else x[tile]
+        return out
+
+    with pytest.raises(helion.exc.TypeError_, match=rf"{HERE}:{_line(incomparable, 'mode < 3')}: comparing host values: "
+                                                     r"'<' not supported between instances of 'str' and 'int'"):
+        incomparable(torch.randn(64), "fast")
+
 
 # ----------------------------------------------------------- one name for a multi-dim tile
 @helion.kernel(config=helion.Config(block_sizes=[16, 32]))

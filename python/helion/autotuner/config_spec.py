@@ -248,7 +248,7 @@ class ConfigSpec:
         name = self.kernel_name
         sizes = _as_list(merged, "block_sizes", len(self.tile_slots), name, "one power of two per tiled dim, in loop order")
         for i, (b, s) in enumerate(zip(sizes, self.tile_slots)):
-            legal = PowerOfTwoFragment(s.min_size, s.max_size or MAX_BLOCK)
+            legal = PowerOfTwoFragment(s.min_size, max(s.min_size, s.max_size or MAX_BLOCK))
             if not legal.contains(b):
                 extra = (" (the bounds of hl.register_block_size, or the value the kernel's host code computed with)"
                          if s.max_size else " (the minimum for a matmul dimension)" if s.min_size > 1 else "")

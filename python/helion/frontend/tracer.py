@@ -348,7 +348,10 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
             elif isinstance(op, (ast.In, ast.NotIn)):
                 r = (left in right) == isinstance(op, ast.In)
             elif not _is_device_value(left) and not _is_device_value(right):  # host values: `mode == "mean"`
-                r = _PY_CMPOPS[type(op)](left, right)
+                try:
+                    r = _PY_CMPOPS[type(op)](left, right)
+                except TypeError as e:
+                    raise exc.TypeError_(f"comparing host values: {e}", location=self.where()) from None
             else:
                 r = self.binary(_CMPOPS[type(op)], left, right)
             result = r if result is None else self.binary("and", result, r)
