@@ -10,6 +10,7 @@ NaN, signed zeros, tiny and huge) mixed in; ops that torch computes exactly
 (sign, remainder, ...) must match torch's float32 result bit for bit.
 """
 import inspect
+import math
 import zlib
 
 import pytest
@@ -197,6 +198,22 @@ def test_where_promotes_like_torch(device):
     expected = torch.stack([torch.where(i > 0, i, 2.5), torch.where(x > 0, 1, 0) * 3.0 + 1,
                             (torch.where(x > 0, x, -1) + 1).float(), torch.where(i > 2, True, i < -2).float() + 1], 1)
     torch.testing.assert_close(k(x, i), expected, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_runtime_float_operands_and_parameters(device):
+    """A float kernel argument (a runtime scalar) in %, //, fmod and as softplus's beta."""
+    @helion.kernel(config=helion.Config(block_sizes=[8]))
+    def k(x: torch.Tensor, s: float) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + (s % 0.7) + (s // -0.3) + torch.fmod(s, 0.4) + F.softplus(x[t], beta=s, threshold=s * 4)
+        return out
+
+    x = torch.randn(40, device=device) * 3
+    for s in (2.5, -1.3):
+        expected = x + (s % 0.7) + (s // -0.3) + math.fmod(s, 0.4) + F.softplus(x, beta=s, threshold=s * 4)
+        torch.testing.assert_close(k(x, s), expected, atol=2e-6, rtol=2e-6)
 
 
 # ---------------------------------------------------------------- views and flip
