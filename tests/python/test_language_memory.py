@@ -437,6 +437,13 @@ def _k_mask_too_wide(x):
     return out
 
 
+def _k_tensor_mask_on_one_element(x):
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        out[t] = hl.load(x, [0], extra_mask=x[t] > 0)  # BAD
+    return out
+
+
 def _k_index_not_a_list(x):
     out = torch.empty_like(x)
     for t in hl.tile(x.size(0)):
@@ -512,6 +519,8 @@ BAD = [
     (_k_bad_sem, exc.TypeError_, r"sem='seq_cst' is not one of 'relaxed', 'acquire', 'release', 'acq_rel'"),
     (_k_float_mask, exc.TypeError_, r"extra_mask must be a bool device tensor, got a torch.float32 tensor"),
     (_k_mask_too_wide, exc.TypeError_, r"extra_mask of shape .* does not broadcast to the indexed shape"),
+    (_k_tensor_mask_on_one_element, exc.TypeError_, r"extra_mask of a one-element access must be a bool scalar, got a "
+                                                    r"torch.bool tensor"),
     (_k_index_not_a_list, exc.TypeError_, r"hl.load\(\) takes its index as a list"),
     (_k_load_of_device_value, exc.TypeError_, r"hl.load\(\) reads a kernel tensor argument, got a torch.float32 tensor"),
     (_k_missing_value, exc.TypeError_, r"hl.store\(tensor, index, value, extra_mask=None\): missing a required argument: 'value'"),

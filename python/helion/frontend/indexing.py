@@ -442,15 +442,14 @@ class IndexingMixin:
         extra = self.operand(extra_mask)
         if isinstance(extra, (bool, int, float)) or extra.dtype != torch.bool:
             raise exc.TypeError_(f"extra_mask must be a bool device tensor, got {self.describe(extra)}", location=self.where())
-        if not real:
-            if isinstance(extra, DTensor):
-                raise exc.TypeError_(f"extra_mask of a one-element access must be a bool scalar, got {self.describe(extra)}",
+        if real:
+            if isinstance(extra, DTensor) and extra.ndim > len(real):
+                raise exc.TypeError_(f"extra_mask of shape {extra.dims} does not broadcast to the indexed shape {real}",
                                      location=self.where())
-            return extra if mask is None else self.ops.binary("and", mask, extra)
-        if isinstance(extra, DTensor) and extra.ndim > len(real):
-            raise exc.TypeError_(f"extra_mask of shape {extra.dims} does not broadcast to the indexed shape {real}",
+            extra = self.ops.to_tensor(extra, torch.bool, real)
+        elif isinstance(extra, DTensor):
+            raise exc.TypeError_(f"extra_mask of a one-element access must be a bool scalar, got {self.describe(extra)}",
                                  location=self.where())
-        extra = self.ops.to_tensor(extra, torch.bool, real)
         return extra if mask is None else self.ops.binary("and", mask, extra)
 
     def _gather_mask(self, dims: list):
