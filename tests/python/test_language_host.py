@@ -358,6 +358,17 @@ def test_block_size_read_in_host_code_without_a_config():
     torch.testing.assert_close(out.double(), _block_sums_reference(x, 64)[:, 0], atol=1e-4, rtol=1e-4)
 
 
+def test_host_read_block_size_with_several_configs():
+    agree = helion.kernel(configs=[helion.Config(block_sizes=[16], num_warps=2), helion.Config(block_sizes=[16])])(block_sums.fn)
+    x = torch.randn(300)
+    torch.testing.assert_close(agree(x).double(), _block_sums_reference(x, 16), atol=1e-4, rtol=1e-4)
+    differ = helion.kernel(configs=[helion.Config(block_sizes=[16]), helion.Config(block_sizes=[32])])(block_sums.fn)
+    with pytest.raises(helion.exc.InvalidConfig, match=rf"{HERE}:{_line(block_sums, 'bs = ')}: block_sums: host code "
+                                                        r"computes with Config\.block_sizes\[0\], but the kernel's configs "
+                                                        r"give it several values \(16, 32\)"):
+        differ(x)
+
+
 def test_block_size_arithmetic_sm90(compile_case_sm90):
     _, ck, config = compile_case_sm90(block_sums, (torch.randn(1000),), helion.Config(block_sizes=[16], num_warps=2))
     assert ck.asm["cubin"] and config.block_sizes == [16]
@@ -573,6 +584,11 @@ def test_bad_tunables_are_located():
     with pytest.raises(helion.exc.InvalidConfig, match=rf"{HERE}:{_line(_k_host, 'register_tunable')}: _k_host: "
                                                         r"Config\.k = 5 is not legal; expected an integer in \[1, 4\]"):
         helion.kernel(config=helion.Config(block_sizes=[8], k=5))(_k_host)(torch.randn(8))
+    several = helion.kernel(configs=[helion.Config(block_sizes=[8], k=2), helion.Config(block_sizes=[16], k=3)])(_k_host)
+    with pytest.raises(helion.exc.InvalidConfig, match=rf"{HERE}:{_line(_k_host, 'register_tunable')}: _k_host: host code "
+                                                        r"computes with Config\.k, but the kernel's configs give it several "
+                                                        r"values \(2, 3\)"):
+        several(torch.randn(8))
     with pytest.raises(helion.exc.NotInsideKernel, match="hl.register_tunable"):
         hl.register_tunable("k", IntegerFragment(1, 4))
 

@@ -30,7 +30,8 @@ class SplitKernel:
     device_loop: ast.For
     captured: list[str]  # host names the device loop reads, in launch-call order
     globals: collections.abc.Mapping  # the kernel's closure variables, then its module's globals (live)
-    host_config: object = None  # the kernel's config=: its block sizes and tunables read in host code
+    # The kernel's config= (or configs=[...]): block sizes and tunables read in host code come from them.
+    host_configs: list = dataclasses.field(default_factory=list)
     # hl.register_tunable name -> (fragment, value) of the latest host run
     tunables: dict = dataclasses.field(default_factory=dict)
 
@@ -345,10 +346,10 @@ class HostRun:
         return bs
 
     def _block_value(self, bs) -> int:
-        sizes = getattr(self.split.host_config, "block_sizes", None) or []
-        if bs.index >= len(sizes):
+        sizes = [c.block_sizes[bs.index] for c in self.split.host_configs if len(c.block_sizes or []) > bs.index]
+        value = self._one_value(f"block_sizes[{bs.index}]", sizes, bs.where)
+        if value is None:
             return bs.default()
-        value = sizes[bs.index]
         if not (isinstance(value, int) and not isinstance(value, bool) and bs.min_size <= value and not value & (value - 1)
                 and (bs.max_size is None or value <= bs.max_size)):
             raise exc.InvalidConfig(f"{bs.where}: {self.split.fn_name}: Config.block_sizes[{bs.index}] = {value!r} is not "
@@ -368,13 +369,22 @@ class HostRun:
             raise exc.InvalidArgument(f"hl.register_tunable({name!r}, {fragment!r}): the second argument must be a "
                                       "fragment of helion.autotuner (PowerOfTwoFragment, IntegerFragment, EnumFragment, "
                                       "BooleanFragment)", location=where)
-        tunables = getattr(self.split.host_config, "tunables", None) or {}
-        value = tunables.get(name, fragment.default)
+        value = self._one_value(name, [c.tunables[name] for c in self.split.host_configs if name in c.tunables], where)
+        value = fragment.default if value is None else value
         if not fragment.contains(value):
             raise exc.InvalidConfig(f"{where}: {self.split.fn_name}: Config.{name} = {value!r} is not legal; expected "
                                     f"{fragment.describe()}")
         self.split.tunables[name] = (fragment, value)
         return value
+
+    def _one_value(self, field: str, values: list, where: str):
+        """The configs' value of a field host code reads (None: none gives one):
+        one run of host code computes with one value."""
+        if len({repr(v) for v in values}) > 1:
+            raise exc.InvalidConfig(f"{where}: {self.split.fn_name}: host code computes with Config.{field}, but the "
+                                    f"kernel's configs give it several values ({', '.join(sorted({repr(v) for v in values}))}); "
+                                    "give one value (or one kernel per value)")
+        return values[0] if values else None
 
 
 def _caller() -> str:

@@ -299,7 +299,7 @@ class Kernel:
             raise exc.InvalidSetting(f"key= must be a function of the kernel's arguments, got {key!r}", location=where)
         self.key = key
         self._split = host_split.split_kernel(fn)  # first: it explains what is not a kernel function
-        self._split.host_config = self.configs[0] if self.configs else None
+        self._split.host_configs = self.configs
         self.signature = inspect.signature(fn)
         # Specializations, least recently used first; at most settings.max_specializations.
         self._specs: collections.OrderedDict[tuple, _Specialization] = collections.OrderedDict()
