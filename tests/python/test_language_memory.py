@@ -298,6 +298,77 @@ def test_atomics_compile_for_sm90(compile_case_sm90):
     assert ttir.text.count('"tt.atomic_rmw"') == 2 and len(ck.asm["cubin"]) > 1000
 
 
+# tt.atomic_cas for hl.atomic_cas (which still needs its tile op): 128 lanes
+# per program claim owner[slot[i]] = i where it still holds -1, and record
+# the old values; one program then swaps bit patterns of f32 values.
+CAS_TTIR = """
+"tt.func"() <{function_type = (!tt.ptr<i32>, !tt.ptr<i32>, !tt.ptr<i32>, !tt.ptr<f32>, !tt.ptr<f32>) -> (), sym_name = "cas"}> ({
+^bb0(%slot: !tt.ptr<i32>, %owner: !tt.ptr<i32>, %olds: !tt.ptr<i32>, %fmem: !tt.ptr<f32>, %fcmp: !tt.ptr<f32>):
+  %pid = "tt.get_program_id"() <{axis = 0 : i32}> : () -> i32
+  %c128 = "arith.constant"() <{value = 128 : i32}> : () -> i32
+  %start = "arith.muli"(%pid, %c128) : (i32, i32) -> i32
+  %r = "tt.make_range"() <{end = 128 : i32, start = 0 : i32}> : () -> tensor<128xi32>
+  %ss = "tt.splat"(%start) : (i32) -> tensor<128xi32>
+  %offs = "arith.addi"(%ss, %r) : (tensor<128xi32>, tensor<128xi32>) -> tensor<128xi32>
+  %sp = "tt.splat"(%slot) : (!tt.ptr<i32>) -> tensor<128x!tt.ptr<i32>>
+  %sa = "tt.addptr"(%sp, %offs) : (tensor<128x!tt.ptr<i32>>, tensor<128xi32>) -> tensor<128x!tt.ptr<i32>>
+  %s = "tt.load"(%sa) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<128x!tt.ptr<i32>>) -> tensor<128xi32>
+  %op = "tt.splat"(%owner) : (!tt.ptr<i32>) -> tensor<128x!tt.ptr<i32>>
+  %oa = "tt.addptr"(%op, %s) : (tensor<128x!tt.ptr<i32>>, tensor<128xi32>) -> tensor<128x!tt.ptr<i32>>
+  %free = "arith.constant"() <{value = dense<-1> : tensor<128xi32>}> : () -> tensor<128xi32>
+  %old = "tt.atomic_cas"(%oa, %free, %offs) <{scope = 1 : i32, sem = 4 : i32}> : (tensor<128x!tt.ptr<i32>>, tensor<128xi32>, tensor<128xi32>) -> tensor<128xi32>
+  %lp = "tt.splat"(%olds) : (!tt.ptr<i32>) -> tensor<128x!tt.ptr<i32>>
+  %la = "tt.addptr"(%lp, %offs) : (tensor<128x!tt.ptr<i32>>, tensor<128xi32>) -> tensor<128x!tt.ptr<i32>>
+  "tt.store"(%la, %old) : (tensor<128x!tt.ptr<i32>>, tensor<128xi32>) -> ()
+  %c0 = "arith.constant"() <{value = 0 : i32}> : () -> i32
+  %first = "arith.cmpi"(%pid, %c0) <{predicate = 0 : i64}> : (i32, i32) -> i1
+  "scf.if"(%first) ({
+    %f = "tt.make_range"() <{end = 4 : i32, start = 0 : i32}> : () -> tensor<4xi32>
+    %fp = "tt.splat"(%fmem) : (!tt.ptr<f32>) -> tensor<4x!tt.ptr<f32>>
+    %fa = "tt.addptr"(%fp, %f) : (tensor<4x!tt.ptr<f32>>, tensor<4xi32>) -> tensor<4x!tt.ptr<f32>>
+    %cp = "tt.splat"(%fcmp) : (!tt.ptr<f32>) -> tensor<4x!tt.ptr<f32>>
+    %ca = "tt.addptr"(%cp, %f) : (tensor<4x!tt.ptr<f32>>, tensor<4xi32>) -> tensor<4x!tt.ptr<f32>>
+    %c = "tt.load"(%ca) <{operandSegmentSizes = array<i32: 1, 0, 0>}> : (tensor<4x!tt.ptr<f32>>) -> tensor<4xf32>
+    %five = "arith.constant"() <{value = dense<5.000000e+00> : tensor<4xf32>}> : () -> tensor<4xf32>
+    %fo = "tt.atomic_cas"(%fa, %c, %five) <{scope = 1 : i32, sem = 1 : i32}> : (tensor<4x!tt.ptr<f32>>, tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    "scf.yield"() : () -> ()
+  }, {
+  }) : (i1) -> ()
+  "tt.return"() : () -> ()
+}) : () -> ()
+"""
+
+
+def test_cpu_executor_runs_atomic_cas_in_lane_order(tmp_path, monkeypatch):
+    """Lanes and programs in order: the first lane that finds a slot free owns
+    it and every later one sees its id. The f32 lanes compare bit patterns.
+    The TTIR also compiles for sm_90."""
+    import triton
+    from triton.backends.compiler import GPUTarget
+
+    from helion.runtime.cpu_executor import run_ttir
+
+    n, slots = 1024, 37
+    slot = torch.randint(0, slots, (n,), dtype=torch.int32)
+    owner = torch.full((slots + 3,), -1, dtype=torch.int32)
+    owner[slots:] = 7  # never matched
+    olds = torch.zeros(n, dtype=torch.int32)
+    fmem = torch.tensor([0.0, -0.0, float("nan"), 1.0])
+    fcmp = torch.tensor([0.0, 0.0, float("nan"), 2.0])
+    run_ttir(CAS_TTIR, (n // 128, 1, 1), [slot, owner, olds, fmem, fcmp])
+    first = {}
+    for i, s in enumerate(slot.tolist()):
+        assert olds[i] == first.get(s, -1)
+        first.setdefault(s, i)
+    assert owner.tolist() == [first.get(s, -1) for s in range(slots)] + [7, 7, 7]
+    assert fmem.view(torch.int32).tolist() == torch.tensor([5.0, -0.0, 5.0, 1.0]).view(torch.int32).tolist()
+    monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
+    path = tmp_path / "cas.ttir"
+    path.write_text(CAS_TTIR)
+    ck = triton.compile(str(path), target=GPUTarget("cuda", 90, 32), options={"num_warps": 4})
+    assert "atom.global" in ck.asm["ptx"] and "cas" in ck.asm["ptx"]
+
+
 # ------------------------------------------------------------------ slices with runtime bounds
 @helion.kernel()
 def head(x: torch.Tensor, n1: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -193,18 +193,8 @@ def atomic(st, desc, ptr, value, mask, combine, want_old, add_like):
         flat.index_add_(0, o, v)
         old = None
     else:
-        # Duplicates: lanes sharing an address are applied in lane order, in
-        # "rounds" where round k updates the k-th occurrence of every address.
-        so, perm = torch.sort(o, stable=True)
-        pos = torch.arange(n)
-        start = torch.ones(n, dtype=torch.bool)
-        start[1:] = so[1:] != so[:-1]
-        first = torch.cummax(torch.where(start, pos, 0), 0).values
-        rank = torch.empty(n, dtype=torch.int64)
-        rank[perm] = pos - first
         old = torch.empty(n, dtype=flat.dtype)
-        for k in range(int(rank.max()) + 1):
-            lanes = rank == k
+        for lanes in _rounds(o):
             ok = o[lanes]
             cur = flat[ok]
             flat[ok] = combine(cur, v[lanes])
@@ -216,3 +206,46 @@ def atomic(st, desc, ptr, value, mask, combine, want_old, add_like):
     res = torch.zeros(sel.numel(), dtype=flat.dtype)  # masked-off lanes return 0
     res[sel] = old
     return res.reshape(shape)
+
+
+def _rounds(o):
+    """Lane masks applying lanes that share an address in lane order: round k
+    holds the k-th occurrence of every address (each round's addresses are distinct)."""
+    n = o.numel()
+    so, perm = torch.sort(o, stable=True)
+    pos = torch.arange(n)
+    start = torch.ones(n, dtype=torch.bool)
+    start[1:] = so[1:] != so[:-1]
+    first = torch.cummax(torch.where(start, pos, 0), 0).values
+    rank = torch.empty(n, dtype=torch.int64)
+    rank[perm] = pos - first
+    return [rank == k for k in range(int(rank.max()) + 1)]
+
+
+def atomic_cas(st, desc, ptr, cmp, value):
+    """Compare-and-swap of every lane, in lane order: memory that holds `cmp`
+    becomes `value`. Compares bit patterns, as the GPU does (-0.0 is not 0.0,
+    a NaN matches itself). Returns the old values."""
+    buf, off = ptr.buf, ptr.off
+    shape = off.shape
+    check_bounds(st, desc, buf, off, None)
+    flat = buf.flat
+    o = off.reshape(-1)
+    c = torch.broadcast_to(cmp, shape).reshape(-1)
+    v = torch.broadcast_to(value, shape).reshape(-1)
+    old = torch.empty(o.numel(), dtype=flat.dtype)
+    if o.numel():
+        for lanes in _rounds(o):
+            ok = o[lanes]
+            cur = flat[ok]
+            hit = _bits(cur) == _bits(c[lanes])
+            flat[ok[hit]] = v[lanes][hit]
+            old[lanes] = cur
+    return old.reshape(shape)
+
+
+def _bits(x):
+    """x's bit patterns as integers of the same width."""
+    if not x.dtype.is_floating_point:
+        return x
+    return x.view({2: torch.int16, 4: torch.int32, 8: torch.int64}[x.dtype.itemsize])

@@ -1,5 +1,6 @@
 """tt ops that touch memory: tt.load, tt.store, tt.atomic_rmw (what the lowering
-emits), and block pointers and tensor descriptors (kept for tests, see below).
+emits), tt.atomic_cas (ready for hl.atomic_cas), and block pointers and tensor
+descriptors (kept for tests, see below).
 
 Every factory here inserts slot 0 (the LaunchState) as the first operand, so
 that an out-of-bounds access can name the kernel and the program.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .memory import BlockPtr, Ptr, atomic, block_addresses, gather, rmw_combine, scatter
+from .memory import BlockPtr, Ptr, atomic, atomic_cas, block_addresses, gather, rmw_combine, scatter
 from .plan import fn_op
 from .types import FP8
 
@@ -64,6 +65,17 @@ def _atomic_rmw(o):
     desc, want, add_like = o.desc, o.result_used, kind in (4, 5) and info.dtype != torch.bool
     o.ins.insert(0, 0)
     return lambda st, p, v, m=None: atomic(st, desc, p, v, m, combine, want, add_like)
+
+
+@fn_op("tt.atomic_cas", pure=False)
+def _atomic_cas(o):
+    # Not emitted by the lowering yet (hl.atomic_cas needs a tile op); `sem`
+    # and `scope` have no effect here, as for tt.atomic_rmw.
+    if o.out.dtype in FP8:
+        raise o.error("fp8 atomics are not supported")
+    desc = o.desc
+    o.ins.insert(0, 0)
+    return lambda st, p, c, v: atomic_cas(st, desc, p, c, v)
 
 
 # Block pointers (make_tensor_ptr, advance, and the blockptr paths of load and
