@@ -125,9 +125,24 @@ def test_float_ops_match_float64_reference(name, dtype, device):
 
 
 @pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("name", list(EXACT))
-def test_exact_float_ops_match_torch_bit_for_bit(name, device):
-    _check(name, EXACT[name], device, torch.float32, exact=True)
+def test_exact_float_ops_match_torch_bit_for_bit(name, dtype, device):
+    _check(name, EXACT[name], device, dtype, exact=True)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+def test_remainder_with_large_quotients(dtype, device):
+    """Quotients up to 2^21 (float32) and 2^40 (float64), where x / y rounds across
+    integers: the fma residual and its sign fix-up keep torch's exact results."""
+    g = torch.Generator().manual_seed(zlib.crc32(f"large-{device}-{dtype}".encode()))
+    scale = 2.0 ** 20 if dtype == torch.float32 else 2.0 ** 39
+    x = (torch.randn(2000, generator=g, dtype=torch.float64) * scale).to(dtype).to(device)
+    y = (torch.rand(2000, generator=g, dtype=torch.float64) * 2 + 0.5).to(dtype).to(device) * torch.sign(x)
+    y[::3] = -y[::3]
+    for f in (EXACT["remainder"], EXACT["floor_divide"], EXACT["fmod"]):
+        torch.testing.assert_close(_pointwise(f)(x, y), f(x, y), rtol=0, atol=0)
 
 
 # Where a naive formula loses every digit: 1 + x - 1, 1 - erf(x), 2 * sigmoid(2x) - 1.
