@@ -61,6 +61,9 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
         if (value < 1 || !llvm::isPowerOf2_64(value))
           return op.emitOpError() << "block_sizes[" << idx << "] = " << value
                                   << " must be a power of two";
+        if (std::optional<uint64_t> least = op.getMinBlock(); least && value < static_cast<int64_t>(*least))
+          return op.emitOpError() << "block_sizes[" << idx << "] = " << value << " is below " << *least
+                                  << ", the minimum for a matmul dimension";
       } else if (std::optional<uint64_t> looped = op.getLoopedBlock()) {
         value = static_cast<int64_t>(*looped); // set by helion-roll-reductions
       } else {

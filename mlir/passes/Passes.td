@@ -36,6 +36,33 @@ def ApplyConfig : Pass<"helion-apply-config", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def LegalizeForTriton : Pass<"helion-legalize-for-triton", "mlir::ModuleOp"> {
+  let summary = "Rewrite target-neutral tile IR into what Triton's ops take";
+  let description = [{
+    Records `min_block` on every block-size slot that reaches a tile.dot dim
+    (16, or 32 for the K of 8-bit operands), widens a static dot K below that
+    minimum with zeroed copies, runs reductions over f16/bf16 values in f32
+    (bit-identical: the combine region rounds at each step), and rewrites
+    tile.extract_slice as a one-hot select and a sum. The first pass of
+    helion-to-ttir; the frontend also runs it to learn the minima for the
+    ConfigSpec.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
+def ApplyEvictionPolicies : Pass<"helion-apply-eviction-policies", "mlir::ModuleOp"> {
+  let summary = "Set the L2 eviction hint of each load (Config.load_eviction_policies)";
+  let description = [{
+    One entry per tile.load in program order: 0 keeps the load's own policy
+    (hl.load's eviction_policy, or none), 1 sets evict_first, 2 evict_last.
+    Runs before helion-roll-reductions, so loads it clones keep the hint.
+  }];
+  let options = [
+    ListOption<"policies", "load-eviction-policies", "int64_t",
+               "Per load: 0 = the kernel's own, 1 = evict_first, 2 = evict_last (Config.load_eviction_policies)">,
+  ];
+}
+
 def RollReductions : Pass<"helion-roll-reductions", "mlir::ModuleOp"> {
   let summary = "Loop a reduction dim in chunks (Config.reduction_loops)";
   let description = [{

@@ -25,7 +25,9 @@ using namespace helion::tile;
 namespace {
 
 enum class AtomicOp : int32_t { And = 1, Or = 2, Xor = 3, Add = 4, FAdd = 5, Max = 6, Min = 7, UMax = 8, UMin = 9, Xchg = 10 };
-constexpr int32_t kSemAcqRel = 4;
+// Triton's MemSemantic and EvictionPolicy enum values.
+constexpr int32_t kSemRelaxed = 1, kSemAcquire = 2, kSemRelease = 3, kSemAcqRel = 4;
+constexpr int32_t kEvictNormal = 1, kEvictFirst = 2, kEvictLast = 3;
 constexpr int32_t kScopeGpu = 1;
 
 /// What a !tile.tile is once lowered: begin and bound as integers, block static.
@@ -374,9 +376,13 @@ LogicalResult Converter::convertOp(Operation *op) {
             other = splat(loc, other, rt.getShape());
           operands.push_back(other);
         }
+        int32_t evict = llvm::StringSwitch<int32_t>(o.getEvictionPolicy().value_or(""))
+                            .Case("evict_first", kEvictFirst)
+                            .Case("evict_last", kEvictLast)
+                            .Default(kEvictNormal);
         Operation *ld = tt(loc, "tt.load", operands, result,
                            {attr("boundaryCheck", b.getDenseI32ArrayAttr({})),
-                            attr("cache", i32(1)), attr("evict", i32(1)),
+                            attr("cache", i32(1)), attr("evict", i32(evict)),
                             attr("isVolatile", b.getBoolAttr(false)),
                             attr("operandSegmentSizes",
                                  b.getDenseI32ArrayAttr({1, a->mask ? 1 : 0, a->mask ? 1 : 0}))});
@@ -417,7 +423,12 @@ LogicalResult Converter::convertOp(Operation *op) {
           operands.push_back(a->mask);
         Operation *r = tt(loc, "tt.atomic_rmw", operands, convertType(o.getType()),
                           {attr("atomic_rmw_op", i32(static_cast<int32_t>(rmw))),
-                           attr("sem", i32(kSemAcqRel)), attr("scope", i32(kScopeGpu))});
+                           attr("sem", i32(llvm::StringSwitch<int32_t>(o.getSem().value_or("acq_rel"))
+                                               .Case("relaxed", kSemRelaxed)
+                                               .Case("acquire", kSemAcquire)
+                                               .Case("release", kSemRelease)
+                                               .Default(kSemAcqRel))),
+                           attr("scope", i32(kScopeGpu))});
         map.map(o.getResult(), r->getResult(0));
         return success();
       })

@@ -288,7 +288,7 @@ LogicalResult BlockSizeOp::verify() {
                              std::pair{"min_block", getMinBlock()}}) {
     if (!value)
       continue;
-    if (!getReduction())
+    if (!getReduction() && name == llvm::StringRef("looped_block"))
       return emitOpError() << name << " is only valid on a reduction slot";
     int64_t v = static_cast<int64_t>(*value);
     if (v < 1 || !llvm::isPowerOf2_64(v))
@@ -464,6 +464,10 @@ LogicalResult LoadOp::verify() {
       return emitOpError() << "other must be a " << elementTypeOf(getType())
                            << " scalar or match the result type, got " << t;
   }
+  if (std::optional<StringRef> policy = getEvictionPolicy();
+      policy && *policy != "evict_first" && *policy != "evict_last")
+    return emitOpError() << "unknown eviction_policy '" << *policy
+                         << "'; expected evict_first or evict_last";
   return success();
 }
 
@@ -481,6 +485,9 @@ LogicalResult AtomicRMWOp::verify() {
                          << "'; expected add, max, min, and, or, xor or xchg";
   if (getResult().getType() != getValue().getType())
     return emitOpError("result type must equal the value type");
+  static constexpr llvm::StringLiteral sems[] = {"relaxed", "acquire", "release", "acq_rel"};
+  if (std::optional<StringRef> sem = getSem(); sem && !llvm::is_contained(sems, *sem))
+    return emitOpError() << "unknown sem '" << *sem << "'; expected relaxed, acquire, release or acq_rel";
   return verifyIndexedAccess(*this, getBase().getType(), getIndices(),
                              getValue().getType(), getMask(), getBoundsCheck(),
                              "value");
@@ -574,6 +581,26 @@ LogicalResult ReshapeOp::verify() {
   if (staticCount(src, a) != staticCount(dst, b) || a != b)
     return emitOpError() << "cannot reshape " << src << " to " << dst
                          << ": the element counts differ";
+  return verifyResultTypes(*this);
+}
+
+LogicalResult ExtractSliceOp::verify() {
+  auto src = getSource().getType();
+  auto dst = llvm::cast<RankedTensorType>(getType());
+  int64_t axis = getAxis(), offset = getOffset();
+  if (src.getElementType() != dst.getElementType() || src.getRank() != dst.getRank())
+    return emitOpError("source and result must have the same rank and element type");
+  if (axis < 0 || axis >= src.getRank())
+    return emitOpError() << "axis " << axis << " out of range for rank " << src.getRank();
+  if (src.isDynamicDim(axis) || dst.isDynamicDim(axis))
+    return emitOpError() << "dim " << axis << " must be static in the source and the result";
+  int64_t size = dst.getDimSize(axis);
+  if (offset < 0 || size < 1 || offset + size > src.getDimSize(axis))
+    return emitOpError() << "slice [" << offset << ", " << offset + size << ") is outside dim " << axis
+                         << " of size " << src.getDimSize(axis);
+  for (int64_t i = 0; i < src.getRank(); ++i)
+    if (i != axis && !sameDim(src, i, dst, i))
+      return emitOpError() << "dim " << i << " must be the same in the source and the result";
   return verifyResultTypes(*this);
 }
 

@@ -56,9 +56,10 @@ def Tile_BlockSizeOp : Tile_Op<"block_size", [Pure]> {
     Symbolic until apply-config replaces it by a constant. `reduction` marks a
     slot of `Config.reduction_loops` (a full-extent dim); `extent`, when known,
     is the size of the dimension it tiles (the autotuner bounds the slot by it).
-    On reduction slots only: `min_block` is the least block a target needs
-    (a dot operand) and `looped_block` the chunk size helion-roll-reductions
-    chose; helion-apply-config reads both.
+    `min_block` is the least block the target needs (a dot operand; set by
+    helion-legalize-for-triton). On reduction slots only, `looped_block` is
+    the chunk size helion-roll-reductions chose. helion-apply-config reads
+    both.
   }];
   let arguments = (ins I64Attr:$slot, UnitAttr:$reduction, OptionalAttr<I64Attr>:$extent,
                        OptionalAttr<I64Attr>:$looped_block, OptionalAttr<I64Attr>:$min_block);
@@ -201,11 +202,14 @@ def Tile_LoadOp : Tile_Op<"load", [AttrSizedOperandSegments,
     integer tensor gathers and contributes its dims. Indices past the end of a
     tile are masked implicitly; `bounds_check` (one flag per index, default
     all true) records which dims still need that mask. `mask` adds a user
-    mask; masked-off elements read `other` (default zero).
+    mask; masked-off elements read `other` (default zero). `eviction_policy`
+    (evict_first or evict_last; from hl.load or Config.load_eviction_policies)
+    is the L2 cache hint of the load.
   }];
   let arguments = (ins AnyMemRef:$base, Variadic<AnyType>:$indices,
                        Optional<AnyType>:$mask, Optional<AnyType>:$other,
-                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check,
+                       OptionalAttr<StrAttr>:$eviction_policy);
   let results = (outs AnyType:$result);
   let assemblyFormat = [{
     $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)?
@@ -237,11 +241,13 @@ def Tile_AtomicRMWOp : Tile_Op<"atomic_rmw", [AttrSizedOperandSegments,
   let summary = "atomic read-modify-write of a tile; returns the old values";
   let description = [{
     `kind` is one of add, max, min, and, or, xor, xchg. Indexing as in
-    `tile.load`.
+    `tile.load`. `sem` is the memory ordering: relaxed, acquire, release or
+    acq_rel (the default).
   }];
   let arguments = (ins StrAttr:$kind, AnyType:$value, AnyMemRef:$base,
                        Variadic<AnyType>:$indices, Optional<AnyType>:$mask,
-                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check,
+                       OptionalAttr<StrAttr>:$sem);
   let results = (outs AnyType:$result);
   let assemblyFormat = [{
     $kind $value `,` $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict
@@ -323,6 +329,21 @@ def Tile_PermuteOp : Tile_Op<"permute", [Pure]> {
   let assemblyFormat = "$source $permutation attr-dict `:` type($source) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def Tile_ExtractSliceOp : Tile_Op<"extract_slice", [Pure]> {
+  let summary = "elements [offset, offset + size) of one static dim of a computed tensor";
+  let description = [{
+    `x[.., lo:hi, ..]` (or `x[.., i, ..]` before a reshape drops the dim) on a
+    value the kernel computed, not on a load. Dim `axis` of the source is
+    static and the result has `size` elements there; every other dim is
+    kept. Triton has no register slicing, so helion-legalize-for-triton
+    rewrites this op before conversion.
+  }];
+  let arguments = (ins AnyRankedTensor:$source, I64Attr:$axis, I64Attr:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$source `,` $axis `,` $offset attr-dict `:` type($source) `->` type($result)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -183,6 +183,12 @@ class TileBuilder(IRBuilder):
         dims.insert(axis, 1)
         return DTensor(self.op1("tile.expand_dims", [x.value], tensor_type(dims, x.dtype), {"axis": axis}), x.dtype, dims)
 
+    def extract_slice(self, x: DTensor, axis: int, offset: int, length: int) -> DTensor:
+        dims = list(x.dims)
+        dims[axis] = length
+        v = self.op1("tile.extract_slice", [x.value], tensor_type(dims, x.dtype), {"axis": axis, "offset": offset})
+        return DTensor(v, x.dtype, dims)
+
     def arange(self, start: int, end: int) -> DTensor:
         n = end - start
         v = self.op1("tile.arange", [], tensor_type([n], torch.int32), {"start": start, "end": end})

@@ -1,23 +1,16 @@
 """Matrix products: matmul, mm, bmm, addmm, baddbmm and hl.dot as tile.dot,
-with operands promoted, contraction lanes past a tile's bound zeroed, and
-tt.dot's minimum sizes recorded on the slots."""
+with operands promoted and contraction lanes past a tile's bound zeroed.
+tt.dot's minimum sizes are helion-legalize-for-triton's business."""
 from __future__ import annotations
 
 import torch
 
 from .. import exc
 from .semantics import promote, same_extent
-from .values import DTensor, Sym
+from .values import DTensor
 
 
 class DotMixin:
-    def _mark_dot_dims(self, a: DTensor, b: DTensor):
-        """tt.dot needs every dim >= 16 and K >= _dot_k_min."""
-        for d, least in ((a.dims[-2], 16), (a.dims[-1], _dot_k_min(a.dtype)), (b.dims[-1], 16)):
-            # (a slot pinned to a smaller static extent cannot grow: it stays)
-            if isinstance(d, Sym) and self.ops.pinned.get(d.slot, least) >= least:
-                self.slots[d.slot].min_size = max(self.slots[d.slot].min_size, least)
-
     def _zero_padded_lanes(self, x: DTensor, axis: int) -> DTensor:
         """Lanes of the contraction past the tile's bound hold no data (loads
         give 0, but exp(0) = 1): zero them so they add nothing to the dot.
@@ -27,29 +20,6 @@ class DotMixin:
             return x
         mask = self._lane_mask(x, axis)
         return x if mask is None else self.ops.where(mask, x, 0)
-
-    def _pad_contraction(self, a: DTensor, b: DTensor):
-        """tt.dot needs K >= 16 (32 for 8-bit types; smaller K miscompiles on the
-        GPU). A smaller static K is widened: each operand is repeated along K up
-        to that size (broadcast + reshape) and the copies are zeroed, which adds
-        only zero products."""
-        kmin = _dot_k_min(a.dtype)
-        k = a.dims[-1]
-        if isinstance(k, Sym) and self.ops.pinned.get(k.slot, kmin) < kmin:  # x[t, :] over a small extent
-            a, b = self._static_dim(a, a.ndim - 1), self._static_dim(b, b.ndim - 2)
-            k = a.dims[-1]
-        if not isinstance(k, int) or k >= kmin or kmin % k:
-            return a, b
-
-        def pad(x: DTensor, axis: int) -> DTensor:
-            dims = x.dims[:axis] + [kmin // k] + x.dims[axis:]
-            wide = self.ops.broadcast_to(self.ops.expand_dims(x, axis), dims)
-            flat_dims = x.dims[:axis] + [kmin] + x.dims[axis + 1:]
-            flat = self.ops.reshape(wide, flat_dims)
-            keep = self.ops.place(self.ops.compare("lt", self.ops.arange(0, kmin), k), axis, flat_dims)
-            return self.ops.where(keep, flat, 0)
-
-        return pad(a, a.ndim - 1), pad(b, b.ndim - 2)
 
     def dot(self, a: DTensor, b: DTensor, acc: DTensor | None, out_dtype: torch.dtype | None) -> DTensor:
         if not isinstance(a, DTensor) or not isinstance(b, DTensor):
@@ -76,8 +46,6 @@ class DotMixin:
             dims = [a.dims[0], a.dims[1], b.dims[2]]
         integer = not a.dtype.is_floating_point
         acc_dtype = torch.int32 if integer else torch.float32
-        a, b = self._pad_contraction(a, b)
-        self._mark_dot_dims(a, b)
         a, b = self._zero_padded_lanes(a, a.ndim - 1), self._zero_padded_lanes(b, b.ndim - 2)
         if acc is None or acc.dtype != acc_dtype:
             base = self.ops.to_tensor(0, acc_dtype, dims)
@@ -114,10 +82,4 @@ class DotMixin:
         if out_dtype is not None and not isinstance(out_dtype, torch.dtype):
             raise exc.TypeError_(f"hl.dot out_dtype must be a torch.dtype, got {out_dtype!r}", location=self.where())
         return self.dot(a, b, acc, out_dtype)
-
-
-def _dot_k_min(dtype: torch.dtype) -> int:
-    """The smallest contraction tt.dot handles: 16, or 32 for 8-bit types
-    (smaller ones miscompile on the GPU)."""
-    return 32 if dtype.itemsize == 1 else 16
 

@@ -146,9 +146,11 @@ class ReductionsMixin:
         out_dtype = x.dtype
         if kind in ("sum", "prod") and (not x.dtype.is_floating_point):
             out_dtype = torch.int64
-        # Half-precision values reduce in float32 (exact for max/min/arg*; Triton
-        # cannot lower every half-precision combine region).
-        compute = torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else out_dtype
+        # Half-precision sums and products accumulate in float32, as torch's do.
+        # (max/min/arg* stay in the half type; helion-legalize-for-triton
+        # widens every half-precision reduce for Triton.)
+        half = x.dtype in (torch.float16, torch.bfloat16)
+        compute = torch.float32 if half and kind in ("sum", "prod") else out_dtype
         if kind in ("argmax", "argmin") and not x.dtype.is_floating_point:
             compute = x.dtype
         x = self.ops.cast(x, compute)

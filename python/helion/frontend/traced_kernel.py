@@ -11,7 +11,7 @@ class SlotInfo:
     reduction: bool
     extent: int | None
     in_grid: bool
-    min_size: int = 1  # dot operands need >= 16
+    min_size: int = 1  # the target's least block (min_block of helion-legalize-for-triton)
     max_size: int | None = None  # hl.register_block_size(min, max), or the value host code computed with
 
 

@@ -143,14 +143,27 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self._visit_loop(split.device_loop, top=True)
         self.b.return_()
         self._check_reads_of_written_tensors()
-        for s in self.slots:
-            if s.reduction and s.min_size > 1:  # a persistent block (or chunk) at least this wide
-                self.slot_ops[s.slot].set_attribute("min_block", s.min_size)
         try:
             module.verify()
         except ir.MLIRError as e:
             raise exc.InternalError(f"generated tile IR does not verify: {e}", location=self._loop_where()) from None
+        self._read_target_minima(module)
         return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1)
+
+    def _read_target_minima(self, module) -> None:
+        """Each slot's least block for the target (tt.dot dims), as
+        helion-legalize-for-triton records it: the ConfigSpec's lower bounds.
+        The traced module itself stays target-neutral."""
+        legal = module.clone()
+        try:
+            legal.run_passes("helion-legalize-for-triton")
+        except ir.MLIRError as e:
+            raise exc.InternalError(f"helion-legalize-for-triton failed: {e}", location=self._loop_where()) from None
+        kernel = legal.body.operations[0]
+        for op in kernel.regions[0].blocks[0].operations:
+            attrs = op.attributes if op.name == "tile.block_size" else {}
+            if "min_block" in attrs:
+                self.slots[attrs["slot"]].min_size = attrs["min_block"]
 
     def _loop_where(self) -> str:
         return f"{self.split.filename}:{self.split.device_loop.lineno}"

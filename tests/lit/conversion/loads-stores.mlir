@@ -121,6 +121,9 @@ tile.kernel @store_masked(%x: memref<100xf32>, %keep: i1) attributes {tile.num_p
 // CHECK-LABEL: "tt.func"
 // CHECK: "tt.atomic_rmw"(%{{.*}}, %{{.*}}) {atomic_rmw_op = 5 : i32, scope = 1 : i32, sem = 4 : i32} : (tensor<32x!tt.ptr<f32>>, tensor<32xf32>) -> tensor<32xf32>
 // CHECK: "tt.atomic_rmw"(%{{.*}}, %{{.*}}) {atomic_rmw_op = 6 : i32, scope = 1 : i32, sem = 4 : i32} : (tensor<32x!tt.ptr<i32>>, tensor<32xi32>) -> tensor<32xi32>
+// CHECK: "tt.atomic_rmw"(%{{.*}}, %{{.*}}) {atomic_rmw_op = 4 : i32, scope = 1 : i32, sem = 1 : i32} : (tensor<32x!tt.ptr<i32>>, tensor<32xi32>) -> tensor<32xi32>
+// CHECK: "tt.atomic_rmw"(%{{.*}}, %{{.*}}) {atomic_rmw_op = 10 : i32, scope = 1 : i32, sem = 2 : i32}
+// CHECK: "tt.atomic_rmw"(%{{.*}}, %{{.*}}) {atomic_rmw_op = 1 : i32, scope = 1 : i32, sem = 3 : i32}
 // CHECK: sym_name = "atomics"
 tile.kernel @atomics(%x: memref<128xf32>, %y: memref<128xi32>) attributes {tile.num_programs = 4 : i64} {
   %c32 = arith.constant 32 : index
@@ -134,6 +137,29 @@ tile.kernel @atomics(%x: memref<128xf32>, %y: memref<128xi32>) attributes {tile.
   %w = tile.full %seven : i32 -> tensor<32xi32>
   %a = tile.atomic_rmw "add" %v, %x[%t] {bounds_check = array<i1: false>} : tensor<32xf32>, memref<128xf32>[!tile.tile] -> tensor<32xf32>
   %b = tile.atomic_rmw "max" %w, %y[%t] {bounds_check = array<i1: false>} : tensor<32xi32>, memref<128xi32>[!tile.tile] -> tensor<32xi32>
+  %c = tile.atomic_rmw "add" %w, %y[%t] {bounds_check = array<i1: false>, sem = "relaxed"} : tensor<32xi32>, memref<128xi32>[!tile.tile] -> tensor<32xi32>
+  %d = tile.atomic_rmw "xchg" %w, %y[%t] {bounds_check = array<i1: false>, sem = "acquire"} : tensor<32xi32>, memref<128xi32>[!tile.tile] -> tensor<32xi32>
+  %e = tile.atomic_rmw "and" %w, %y[%t] {bounds_check = array<i1: false>, sem = "release"} : tensor<32xi32>, memref<128xi32>[!tile.tile] -> tensor<32xi32>
+  tile.return
+}
+
+// -----
+
+// Eviction hints: evict_first is 2, evict_last 3, none 1.
+// CHECK-LABEL: "tt.func"
+// CHECK: "tt.load"(%{{.*}}) {{{.*}}evict = 2 : i32
+// CHECK: "tt.load"(%{{.*}}) {{{.*}}evict = 3 : i32
+// CHECK: "tt.load"(%{{.*}}) {{{.*}}evict = 1 : i32
+// CHECK: sym_name = "evictions"
+tile.kernel @evictions(%x: memref<128xf32>) attributes {tile.num_programs = 4 : i64} {
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %pid = tile.program_id
+  %begin = arith.muli %pid, %c32 : index
+  %t = tile.make_tile %begin, %c128, %c32
+  %a = tile.load %x[%t] {bounds_check = array<i1: false>, eviction_policy = "evict_first"} : memref<128xf32>[!tile.tile] -> tensor<32xf32>
+  %b = tile.load %x[%t] {bounds_check = array<i1: false>, eviction_policy = "evict_last"} : memref<128xf32>[!tile.tile] -> tensor<32xf32>
+  %c = tile.load %x[%t] {bounds_check = array<i1: false>} : memref<128xf32>[!tile.tile] -> tensor<32xf32>
   tile.return
 }
 

@@ -1167,3 +1167,68 @@ tile.kernel @k() {
   }
   tile.return
 }
+
+// -----
+
+func.func @slice_out_of_range(%x: tensor<16x8xf32>) {
+  // expected-error @+1 {{slice [7, 9) is outside dim 1 of size 8}}
+  %s = tile.extract_slice %x, 1, 7 : tensor<16x8xf32> -> tensor<16x2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_dynamic_dim(%x: tensor<?x8xf32, #tile.dims<[0, -1]>>) {
+  // expected-error @+1 {{dim 0 must be static in the source and the result}}
+  %s = tile.extract_slice %x, 0, 0 : tensor<?x8xf32, #tile.dims<[0, -1]>> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @slice_other_dim_changes(%x: tensor<16x8xf32>) {
+  // expected-error @+1 {{dim 0 must be the same in the source and the result}}
+  %s = tile.extract_slice %x, 1, 0 : tensor<16x8xf32> -> tensor<8x2xf32>
+  return
+}
+
+// -----
+
+tile.kernel @k() {
+  // expected-error @+1 {{looped_block is only valid on a reduction slot}}
+  %b = tile.block_size 0 {looped_block = 16 : i64}
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  tile.grid (%t) = (%c0) to (%c8) step (%c8) {
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k(%x: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  tile.grid (%t) = (%c0) to (%c64) step (%c64) {
+    // expected-error @+1 {{unknown eviction_policy 'first'; expected evict_first or evict_last}}
+    %a = tile.load %x[%t] {eviction_policy = "first"} : memref<64xf32>[!tile.tile] -> tensor<64xf32>
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
+tile.kernel @k(%x: memref<64xi32>) {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %one = arith.constant 1 : i32
+  tile.grid (%t) = (%c0) to (%c64) step (%c64) {
+    %v = tile.full %one : i32 -> tensor<64xi32>
+    // expected-error @+1 {{unknown sem 'seq_cst'; expected relaxed, acquire, release or acq_rel}}
+    %a = tile.atomic_rmw "add" %v, %x[%t] {sem = "seq_cst"} : tensor<64xi32>, memref<64xi32>[!tile.tile] -> tensor<64xi32>
+    tile.yield
+  }
+  tile.return
+}
