@@ -39,8 +39,11 @@ _NOT_YET_HONOURED = {
 }
 _PER_LOOP_NOT_YET_HONOURED = {
     "flatten_loops": EnumFragment([False, True]),
-    "load_eviction_policies": EnumFragment(["", "first", "last"]),
 }
+# Config.load_eviction_policies: one entry per load (helion-apply-eviction-policies);
+# "" keeps the kernel's own (hl.load's eviction_policy, or none). Not searched
+# until timed on a GPU.
+EVICTION_POLICY = EnumFragment(["", "first", "last"])
 _warned_fields: set[str] = set()
 # Per-loop knobs (one entry per loop, the grid loop first): legal values and
 # the grid's only legal value while persistent pid_types do not exist.
@@ -71,7 +74,7 @@ class ConfigSpec:
         self.reduction_slots = traced.reduction_slots
         self.multi_dim_loops = list(traced.multi_dim_loops)
         self.num_grids = traced.num_grids
-        self.tensor_shapes, self.has_dot, inner_loops = _collect_shapes(traced.module)
+        self.tensor_shapes, self.has_dot, inner_loops, self.num_loads = _collect_shapes(traced.module)
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
@@ -276,6 +279,10 @@ class ConfigSpec:
             if not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
         self._check_loop_knobs(merged)
+        if merged.get("load_eviction_policies") is not None:
+            policies = _as_list(merged, "load_eviction_policies", self.num_loads, name,
+                                'one entry per load of the kernel, in program order: "", "first" or "last"')
+            _check_entries("load_eviction_policies", policies, EVICTION_POLICY, name)
         self._check_not_yet_honoured(merged)
         self._check_tunables(merged)
         out = Config(**merged)
@@ -360,13 +367,13 @@ def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
     return v
 
 
-def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int]:
+def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int]:
     """The distinct shapes of the kernel's tensors, each dim an int or
     ("slot", id); whether the kernel has a dot; how many tile loops it has
-    inside the grid."""
+    inside the grid; how many loads."""
     shapes: set[tuple] = set()
     has_dot = False
-    loops = 0
+    loops = loads = 0
 
     def walk(op: Any) -> Iterator[Any]:
         for region in op.regions:
@@ -379,8 +386,9 @@ def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int]:
         if op.name == "tile.dot":
             has_dot = True
         loops += op.name == "tile.for"
+        loads += op.name == "tile.load"
         for r in op.results:
             t = r.type
             if t.is_tensor:
                 shapes.add(tuple(("slot", s) if d < 0 else d for d, s in zip(t.shape, t.block_slots)))
-    return sorted(shapes, key=repr), has_dot, loops
+    return sorted(shapes, key=repr), has_dot, loops, loads

@@ -24,6 +24,7 @@ def pass_pipeline(config: Config, index_bits: int = 32) -> str:
         ("range-warp-specializes", [_tri(v) for v in config.range_warp_specializes or []]),
         ("range-flattens", [_tri(v) for v in config.range_flattens or []]),
         ("static-ranges", [int(bool(v)) for v in config.static_ranges or []]),
+        ("load-eviction-policies", [("", "first", "last").index(v) for v in config.load_eviction_policies or []]),
     ]
     opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
     opts.append(f"index-bits={index_bits}")
