@@ -129,8 +129,9 @@ def evict(x: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def test_eviction_policy_is_recorded_on_the_load(filecheck, compile_case_sm90):
-    """The tile.load carries `eviction_policy`; the load without one has none."""
+def test_eviction_policy_reaches_the_ttir(filecheck, compile_case_sm90):
+    """The tile.load carries `eviction_policy`, the tt.load its `evict`
+    (normal 1, evict_first 2, evict_last 3)."""
     x = torch.randn(100)
     filecheck(evict.bind((x,)).tile_ir, """
 CHECK: tile.load {{.*}} {eviction_policy = "evict_first"}
@@ -138,7 +139,8 @@ CHECK: tile.load {{.*}} {eviction_policy = "evict_last"}
 CHECK-NOT: eviction_policy
 CHECK: tile.store
 """)
-    _, ck, _ = compile_case_sm90(evict, (x,), C(block_sizes=[32]))
+    ttir, ck, _ = compile_case_sm90(evict, (x,), C(block_sizes=[32]))
+    assert [ttir.text.count(f"evict = {e} : i32") for e in (1, 2, 3)] == [2, 1, 1]  # normal: the plain load, the store
     assert len(ck.asm["cubin"]) > 1000
     torch.testing.assert_close(evict(x), 3 * x)
 
@@ -291,6 +293,8 @@ def test_atomics_compile_for_sm90(compile_case_sm90):
         a = torch.zeros(7, n, dtype=dtype)
         ttir, ck, _ = compile_case_sm90(all_atomics, (a, a[0], torch.arange(n)), C(block_sizes=[32]))
         assert ttir.text.count('"tt.atomic_rmw"') == 7 and len(ck.asm["cubin"]) > 1000
+        # sem: relaxed 1 (the default, four times), acquire 2, release 3, acq_rel 4
+        assert [ttir.text.count(f"sem = {v} : i32") for v in (1, 2, 3, 4)] == [4, 1, 1, 1]
     for dtype in (torch.float32, torch.bfloat16, torch.float16, torch.float64):
         ttir, ck, _ = compile_case_sm90(column_sums, (torch.randn(40, 30, dtype=dtype),), C(block_sizes=[16, 16]))
         assert "atomic_rmw_op = 5" in ttir.text and len(ck.asm["cubin"]) > 1000  # FADD
