@@ -62,6 +62,12 @@ APPROX = {
     "elu": lambda x, y: F.elu(x),
     "elu_alpha": lambda x, y: F.elu(x, alpha=0.3),
     "hardswish": lambda x, y: F.hardswish(x),
+    "hardsigmoid": lambda x, y: F.hardsigmoid(x),
+    "selu": lambda x, y: F.selu(x) + torch.selu(y),
+    "celu": lambda x, y: F.celu(x) + F.celu(y, alpha=0.4),
+    "logsigmoid": lambda x, y: F.logsigmoid(x),
+    "softsign": lambda x, y: F.softsign(x),
+    "expit": lambda x, y: torch.special.expit(x),
     "gelu_tanh": lambda x, y: F.gelu(x, approximate="tanh"),
     "gelu": lambda x, y: F.gelu(x),
     "tanh": lambda x, y: torch.tanh(x),
@@ -78,6 +84,8 @@ EXACT = {
     "sign": lambda x, y: torch.sign(x),
     "sign_method": lambda x, y: x.sign(),
     "leaky_relu": lambda x, y: F.leaky_relu(x),
+    "hardtanh": lambda x, y: F.hardtanh(x) + F.hardtanh(y, -0.5, max_val=2.0),
+    "relu6": lambda x, y: F.relu6(x),
     "leaky_relu_slope": lambda x, y: F.leaky_relu(x, 0.2),
     "leaky_relu_keyword": lambda x, y: F.leaky_relu(x, negative_slope=0.05),
     "remainder": lambda x, y: torch.remainder(x, y),
@@ -173,6 +181,7 @@ INT = {
     "fmod": lambda x, y: torch.fmod(x, y),
     "sign": lambda x, y: torch.sign(x) * 10 + y.sign(),
     "where_int_scalars": lambda x, y: torch.where(x > y, 7, x),
+    "hardtanh_relu6": lambda x, y: F.hardtanh(x, -50, 30.0) + F.relu6(y * 2),
 }
 
 
@@ -314,6 +323,7 @@ def all_pointwise(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         v = F.softplus(a, 2.0, 5.0) + F.mish(a) + F.elu(a, 0.3) + F.leaky_relu(a, 0.2) + F.hardswish(a)
         v = v + F.gelu(a, approximate="tanh") + torch.sign(a) + torch.erfc(a) + torch.log1p(a) + torch.expm1(a)
         v = v + a % b + a // b + torch.fmod(a, b) + torch.where(a > b, a, 0.0)
+        v = v + F.hardsigmoid(a) + F.selu(a) + F.celu(a, 0.4) + F.logsigmoid(a) + F.softsign(a) + F.hardtanh(a) + F.relu6(b)
         out[t] = v
     return out
 

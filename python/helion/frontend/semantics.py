@@ -16,7 +16,10 @@ CMPI_UNSIGNED = {"lt": 6, "le": 7, "gt": 8, "ge": 9}
 CMPF = {"eq": 1, "gt": 2, "ge": 3, "lt": 4, "le": 5, "ne": 13}
 UNSIGNED = (torch.uint8, torch.bool)
 # Activations torch implements for floating-point tensors only.
-FLOAT_ONLY = ("gelu", "gelu_tanh", "silu", "softplus", "mish", "elu", "leaky_relu", "hardswish")
+FLOAT_ONLY = ("gelu", "gelu_tanh", "silu", "softplus", "mish", "elu", "selu", "celu", "leaky_relu", "hardswish",
+              "hardsigmoid", "logsigmoid")
+# F.selu's constants (Klambauer et al., 2017), as torch spells them.
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
 # Coefficients c0..c8 of erfcx(y) = t * sum(c_k t^k), t = 1 / (1 + y / 2), least squares in
 # relative error on [0.5, 10.1] against torch.special.erfcx in float64.
 _ERFCX_FIT = (0.28207712, 0.28255688, 0.241659639, 0.20876824, -0.0413502135, 0.298762091, -0.503159925,
@@ -371,6 +374,13 @@ class DeviceOps:
             return self._make(name, [x], x.dtype, getattr(x, "dims", None))
         if isinstance(x, Scalar) and x.is_index:
             x = self.cast(x, torch.int64)
+        if fn == "hardtanh":  # torch: lo where x < lo, hi where x > hi, else x (NaN and -0.0 kept); any dtype
+            lo, hi = params["min_val"], params["max_val"]
+            if not x.dtype.is_floating_point:  # integer bounds keep an integer tensor's dtype, as in torch
+                lo, hi = (int(v) if isinstance(v, float) else v for v in (lo, hi))
+            return self.where(self.compare("lt", x, lo), lo, self.where(self.compare("gt", x, hi), hi, x))
+        if fn == "softsign":  # torch: x / (|x| + 1), a true division (integers give floats)
+            return self.binary("truediv", x, self.binary("add", self.unary("abs", x), 1))
         if not x.dtype.is_floating_point:
             if fn in FLOAT_ONLY:
                 raise exc.TypeError_(f"{fn}() needs a floating-point tensor, got {x.dtype} (as in torch); cast it with "
@@ -417,8 +427,19 @@ class DeviceOps:
             r = self.where(self.compare("gt", bx, threshold), y, soft)
         elif fn == "mish":  # torch: x * tanh(log1p(exp(x))), no threshold
             r = self.binary("mul", y, self._tanh(self._log1p(self.unary("exp", y))))
-        elif fn == "elu":
-            r = self.where(self.compare("gt", y, 0.0), y, self.binary("mul", self._expm1(y), params["alpha"]))
+        elif fn in ("elu", "selu", "celu"):
+            # torch: x <= 0 ? expm1(x * input_scale) * alpha * scale : x * scale
+            alpha, scale, inv = {"elu": (params.get("alpha"), 1.0, 1.0), "selu": (SELU_ALPHA, SELU_SCALE, 1.0),
+                                 "celu": (params.get("alpha"), 1.0, None)}[fn]
+            if inv is None:
+                inv = self.binary("truediv", 1.0, alpha)
+            neg = self.binary("mul", self._expm1(self.binary("mul", y, inv)), self.binary("mul", alpha, scale))
+            r = self.where(self.compare("le", y, 0.0), neg, self.binary("mul", y, scale))
+        elif fn == "hardsigmoid":  # torch: min(max(x + 3, 0), 6) / 6
+            r = self.binary("truediv", self.clamp(self.binary("add", y, 3.0), 0.0, 6.0), 6.0)
+        elif fn == "logsigmoid":  # torch: min(x, 0) - log1p(exp(-|x|))
+            r = self.binary("sub", self.binary("minimum", y, 0.0),
+                            self._log1p(self.unary("exp", self.neg(self.unary("abs", y)))))
         elif fn == "leaky_relu":
             r = self.where(self.compare("gt", y, 0.0), y, self.binary("mul", y, params["negative_slope"]))
         elif fn == "hardswish":  # torch: x * min(max(x + 3, 0), 6) / 6
@@ -540,7 +561,9 @@ def _python_unary(fn: str, x, params: dict):
     F = torch.nn.functional
     functions = {"relu": torch.relu, "sigmoid": torch.sigmoid, "silu": F.silu, "gelu": F.gelu,
                  "gelu_tanh": lambda v: F.gelu(v, approximate="tanh"), "softplus": F.softplus, "mish": F.mish,
-                 "elu": F.elu, "leaky_relu": F.leaky_relu, "hardswish": F.hardswish}
+                 "elu": F.elu, "selu": F.selu, "celu": F.celu, "leaky_relu": F.leaky_relu, "hardswish": F.hardswish,
+                 "hardsigmoid": F.hardsigmoid, "logsigmoid": F.logsigmoid, "hardtanh": F.hardtanh,
+                 "softsign": F.softsign}
     return float(functions.get(fn, getattr(torch, fn, None))(t, **params))
 
 

@@ -21,16 +21,19 @@ _UNARY = {
     "exp": ((torch.exp,), "exp"), "exp2": ((torch.exp2,), "exp2"), "log": ((torch.log,), "log"),
     "log2": ((torch.log2,), "log2"), "sqrt": ((torch.sqrt,), "sqrt"), "rsqrt": ((torch.rsqrt,), "rsqrt"),
     "sin": ((torch.sin,), "sin"), "cos": ((torch.cos,), "cos"), "tanh": ((torch.tanh, F.tanh), "tanh"),
-    "sigmoid": ((torch.sigmoid, F.sigmoid), "sigmoid"), "relu": ((torch.relu, F.relu), "relu"),
+    "sigmoid": ((torch.sigmoid, F.sigmoid, torch.special.expit), "sigmoid"), "relu": ((torch.relu, F.relu), "relu"),
     "abs": ((torch.abs,), "abs"), "erf": ((torch.erf, torch.special.erf), "erf"), "floor": ((torch.floor,), "floor"),
     "ceil": ((torch.ceil,), "ceil"), "silu": ((F.silu,), "silu"), "sign": ((torch.sign,), "sign"),
     "erfc": ((torch.erfc, torch.special.erfc), "erfc"), "log1p": ((torch.log1p, torch.special.log1p), "log1p"),
     "expm1": ((torch.expm1, torch.special.expm1), "expm1"), "hardswish": ((F.hardswish,), ()), "mish": ((F.mish,), ()),
+    "selu": ((F.selu, torch.selu), ()), "hardsigmoid": ((F.hardsigmoid,), ()), "logsigmoid": ((F.logsigmoid,), ()),
+    "softsign": ((F.softsign,), ()),
 }
 # activations with keyword arguments: op name of DeviceOps.unary -> (function, its parameters and torch's defaults)
 _ACTIVATIONS = {
     "softplus": (F.softplus, {"beta": 1.0, "threshold": 20.0}), "elu": (F.elu, {"alpha": 1.0}),
-    "leaky_relu": (F.leaky_relu, {"negative_slope": 0.01}),
+    "leaky_relu": (F.leaky_relu, {"negative_slope": 0.01}), "celu": (F.celu, {"alpha": 1.0}),
+    "hardtanh": (F.hardtanh, {"min_val": -1.0, "max_val": 1.0}),
 }
 # op name of Tracer._binary -> (torch functions, tensor method names)
 _BINARY = {
@@ -142,6 +145,16 @@ for _name, (_fns, _methods) in _UNARY.items():
     register(*_fns, methods=_methods)(_unary_op(_name))
 for _name, (_fn, _defaults) in _ACTIVATIONS.items():
     register(_fn)(_activation_op(_name, _defaults))
+
+
+@register(F.relu6)
+def _relu6(tr, args, kwargs):
+    need_args(tr, args, 1, "relu6()", most=2)
+    if len(args) > 1:
+        kwargs["inplace"] = args[1]
+    _no_inplace(tr, kwargs, "relu6")
+    no_keywords(tr, kwargs, "relu6()")
+    return tr.ops.unary("hardtanh", tr.operand(args[0]), min_val=0, max_val=6)
 for _name, (_fns, _methods) in _BINARY.items():
     register(*_fns, methods=_methods)(_binary_op(_name))
 for _name, _fns in _REDUCTIONS.items():
