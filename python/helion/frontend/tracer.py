@@ -25,6 +25,7 @@ from .. import _mlir as ir
 from .. import exc
 from .. import language as hl
 from . import ops as op_registry
+from .control_flow import ControlFlowMixin
 from .host_split import SplitKernel
 from .indexing import IndexingMixin
 from .inlining import LIBRARY_MODULES, DeviceLambda, InliningMixin, ReturnValue, launch_names, uninitialized_tensors
@@ -56,7 +57,9 @@ class BoundMethod:
         self.obj, self.name = obj, name
 
 
-class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin):
+class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin, ControlFlowMixin):
+    is_device_value = staticmethod(_is_device_value)
+
     def __init__(self, split: SplitKernel, values: tuple) -> None:
         self.split = split
         self.values = values
@@ -83,6 +86,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         self.grid_line = 0
         self.ended_tiles: dict[str, int] = {}  # tile name -> line of its loop, once the loop ended
         self.loop_locals: dict[str, int] = {}  # name first assigned in an inner loop -> the loop's line
+        self.unmerged_names: dict[str, str] = {}  # name a device `if` leaves without one value -> why
         self.arg_sources: dict[object, list] = {}  # inner-loop block argument -> the values it derives from
         self.loads: list[tuple] = []  # (tensor argument, index operands, gathers?, where) of each load
         self.stored: set[int] = set()  # ids of the tensor arguments stored into, so far
@@ -256,7 +260,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
         if not _is_device_value(cond):  # a host value (the kernel specializes on it): Python's truth
             self._visit_body(stmt.body if cond else stmt.orelse)
         else:
-            raise exc.NotSupported("`if` on a device value; use torch.where(cond, a, b)", location=self.where())
+            self.device_if(stmt, cond)
 
     def visit_Pass(self, stmt: ast.Pass) -> None:
         return
@@ -286,6 +290,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin
     def _lookup(self, name: str):
         if name in self.env:
             return self.env[name]
+        if name in self.unmerged_names:
+            raise exc.NotSupported(self.unmerged_names[name], location=self.where())
         if name in self.split.globals:
             v = self.split.globals[name]
             if isinstance(v, torch.Tensor):
