@@ -68,9 +68,9 @@ class ControlFlowMixin:
             cond = self.reduction("sum", flag, [], {})  # the one element
         if not isinstance(cond, Scalar):
             raise exc.NotSupported(
-                f"`{what}` on {self.describe(cond)}: the condition of a device `{what}` must be a scalar (a "
-                "one-element value, e.g. x[i] or x[t].sum()); for an elementwise choice use torch.where(cond, a, b)",
-                location=self.where())
+                f"`{what}` on a device value that is {self.describe(cond)}, not one element: a device `{what}` needs "
+                "a scalar condition (e.g. x[i] > 0 or x[t].sum() > 0); for an elementwise choice use "
+                "torch.where(cond, a, b)", location=self.where())
         return self.ops.cast(cond, torch.bool)
 
     # ------------------------------------------------------------ if

@@ -57,13 +57,16 @@ XI = torch.arange(64, dtype=torch.int32)
 
 
 # -- Python constructs device code does not have ------------------------------------------------
-@bad(exc.NotSupported, "statement `While`")
-def while_loop():
+@bad(exc.NotSupported, "while-else in device code")
+def while_else():
     @kernel
     def k(x):
         out = torch.empty_like(x)
         for t in hl.tile(x.size(0)):
-            while True:  # BAD
+            v = x[t].sum()
+            while v > 0:  # BAD
+                v = v - 1
+            else:
                 out[t] = x[t]
         return out
     k(X)
@@ -202,7 +205,7 @@ def def_in_device_loop():
     k(X)
 
 
-@bad(exc.NotSupported, "statement `Break`")
+@bad(exc.NotSupported, "`break` in device code; fold the exit into the `while` condition")
 def break_statement():
     @kernel
     def k(x):
@@ -214,7 +217,7 @@ def break_statement():
     k(X)
 
 
-@bad(exc.NotSupported, "statement `Continue`")
+@bad(exc.NotSupported, "`continue` in device code; put the rest of the body under an `if`")
 def continue_statement():
     @kernel
     def k(x):
@@ -281,13 +284,13 @@ def for_else():
     k(X)
 
 
-@bad(exc.NotSupported, "`if` on a device value; use torch.where")
-def if_on_device_value():
+@bad(exc.NotSupported, "`if` on a device value that is a torch.bool tensor .*use torch.where")
+def if_on_device_tensor():
     @kernel
     def k(x):
         out = torch.empty_like(x)
         for t in hl.tile(x.size(0)):
-            if x[t].sum() > 0:  # BAD
+            if x[t] > 0:  # BAD
                 out[t] = x[t]
         return out
     k(X)
