@@ -277,12 +277,14 @@ class DeviceOps:
         r = self.where(self._signs_differ(r, x), self.binary("add", r, step), r)
         r = self.where(self.compare("ge", self.unary("abs", r), ay), self.binary("sub", r, step), r)
         r = self.where(self.compare("eq", r, 0.0), self.binary("mul", x, 0.0), r)  # a zero takes the sign of x
-        finite_by_inf = self.binary("and", self.compare("eq", ay, math.inf), self.compare("ne", self.unary("abs", x), math.inf))
+        finite_by_inf = self.binary("and", self.compare("eq", ay, math.inf),
+                                    self.compare("ne", self.unary("abs", x), math.inf))
         return self.where(finite_by_inf, x, r)
 
     def _signs_differ(self, r, y):
         """r != 0 and r, y on different sides of zero."""
-        return self.binary("and", self.compare("ne", r, 0.0), self.compare("ne", self.compare("lt", r, 0.0), self.compare("lt", y, 0.0)))
+        return self.binary("and", self.compare("ne", r, 0.0),
+                           self.compare("ne", self.compare("lt", r, 0.0), self.compare("lt", y, 0.0)))
 
     def _floor_divide(self, x, y):
         """torch's floor division of floats: (x - fmod(x, y)) / y, moved down by one where
@@ -367,13 +369,11 @@ class DeviceOps:
         e.g. beta of softplus); half types compute in float32 and round back."""
         if isinstance(x, (int, float)):
             return _python_unary(fn, x, params)
-        if fn == "abs":
-            if isinstance(x, Scalar) and x.is_index:
-                x = self.cast(x, torch.int64)
-            name = "math.absf" if x.dtype.is_floating_point else "math.absi"
-            return self._make(name, [x], x.dtype, getattr(x, "dims", None))
         if isinstance(x, Scalar) and x.is_index:
             x = self.cast(x, torch.int64)
+        if fn == "abs":
+            name = "math.absf" if x.dtype.is_floating_point else "math.absi"
+            return self._make(name, [x], x.dtype, getattr(x, "dims", None))
         if fn == "hardtanh":  # torch: lo where x < lo, hi where x > hi, else x (NaN and -0.0 kept); any dtype
             lo, hi = params["min_val"], params["max_val"]
             if not x.dtype.is_floating_point:  # integer bounds keep an integer tensor's dtype, as in torch
@@ -397,7 +397,8 @@ class DeviceOps:
         if fn in ("exp", "exp2", "log", "log2", "sqrt", "rsqrt", "sin", "cos", "erf", "floor", "ceil"):
             r = self._make(f"math.{fn}", [y], compute, dims)
         elif fn == "sign":  # torch: (0 < x) - (x < 0), so NaN and -0.0 give +0.0
-            r = self.binary("sub", self.cast(self.compare("gt", y, 0.0), compute), self.cast(self.compare("lt", y, 0.0), compute))
+            r = self.binary("sub", self.cast(self.compare("gt", y, 0.0), compute),
+                            self.cast(self.compare("lt", y, 0.0), compute))
         elif fn == "sigmoid":
             r = self._sigmoid(y)
         elif fn == "tanh":
@@ -429,11 +430,9 @@ class DeviceOps:
             r = self.binary("mul", y, self._tanh(self._log1p(self.unary("exp", y))))
         elif fn in ("elu", "selu", "celu"):
             # torch: x <= 0 ? expm1(x * input_scale) * alpha * scale : x * scale
-            alpha, scale, inv = {"elu": (params.get("alpha"), 1.0, 1.0), "selu": (SELU_ALPHA, SELU_SCALE, 1.0),
-                                 "celu": (params.get("alpha"), 1.0, None)}[fn]
-            if inv is None:
-                inv = self.binary("truediv", 1.0, alpha)
-            neg = self.binary("mul", self._expm1(self.binary("mul", y, inv)), self.binary("mul", alpha, scale))
+            alpha, scale = (SELU_ALPHA, SELU_SCALE) if fn == "selu" else (params["alpha"], 1.0)
+            inner = self.binary("mul", y, self.binary("truediv", 1.0, alpha)) if fn == "celu" else y
+            neg = self.binary("mul", self._expm1(inner), self.binary("mul", alpha, scale))
             r = self.where(self.compare("le", y, 0.0), neg, self.binary("mul", y, scale))
         elif fn == "hardsigmoid":  # torch: min(max(x + 3, 0), 6) / 6
             r = self.binary("truediv", self.clamp(self.binary("add", y, 3.0), 0.0, 6.0), 6.0)
@@ -487,8 +486,8 @@ class DeviceOps:
             p = self.binary("add", self.binary("mul", p, t), c)
         # exp(-a^2) as exp(-h^2) * exp(-(a - h)(a + h)), h = a to 1/16: h^2 is exact in float32.
         h = self.binary("truediv", self.unary("floor", self.binary("mul", a, 16.0)), 16.0)
-        e = self.binary("mul", self.unary("exp", self.neg(self.binary("mul", h, h))),
-                        self.unary("exp", self.neg(self.binary("mul", self.binary("sub", a, h), self.binary("add", a, h)))))
+        rest = self.binary("mul", self.binary("sub", a, h), self.binary("add", a, h))
+        e = self.binary("mul", self.unary("exp", self.neg(self.binary("mul", h, h))), self.unary("exp", self.neg(rest)))
         tail = self.binary("mul", e, self.binary("mul", t, p))
         tail = self.where(self.compare("gt", y, 10.1), 0.0, tail)
         near = self.binary("sub", 1.0, self._make("math.erf", [y], y.dtype, getattr(y, "dims", None)))
@@ -572,7 +571,8 @@ def _python_binary(op, a, b):
 
     table = {
         "add": operator.add, "sub": operator.sub, "mul": operator.mul, "truediv": operator.truediv,
-        "floordiv": operator.floordiv, "mod": operator.mod, "fmod": lambda x, y: math.fmod(x, y) if y else math.nan, "pow": operator.pow, "and": operator.and_,
+        "floordiv": operator.floordiv, "mod": operator.mod, "fmod": lambda x, y: math.fmod(x, y) if y else math.nan,
+        "pow": operator.pow, "and": operator.and_,
         "or": operator.or_, "xor": operator.xor, "maximum": max, "minimum": min,
         "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
     }
