@@ -145,6 +145,12 @@ for _name, (_fns, _methods) in _UNARY.items():
     register(*_fns, methods=_methods)(_unary_op(_name))
 for _name, (_fn, _defaults) in _ACTIVATIONS.items():
     register(_fn)(_activation_op(_name, _defaults))
+for _name, (_fns, _methods) in _BINARY.items():
+    register(*_fns, methods=_methods)(_binary_op(_name))
+for _name, _fns in _REDUCTIONS.items():
+    register(*_fns, methods=_name)(_reduction_op(_name))
+for _name, _dtype in _CAST_METHODS.items():
+    register(methods=_name)(_cast_op(_dtype))
 
 
 @register(F.relu6)
@@ -155,18 +161,13 @@ def _relu6(tr, args, kwargs):
     _no_inplace(tr, kwargs, "relu6")
     no_keywords(tr, kwargs, "relu6()")
     return tr.ops.unary("hardtanh", tr.operand(args[0]), min_val=0, max_val=6)
-for _name, (_fns, _methods) in _BINARY.items():
-    register(*_fns, methods=_methods)(_binary_op(_name))
-for _name, _fns in _REDUCTIONS.items():
-    register(*_fns, methods=_name)(_reduction_op(_name))
-for _name, _dtype in _CAST_METHODS.items():
-    register(methods=_name)(_cast_op(_dtype))
 
 
 @register(F.gelu)
 def _gelu(tr, args, kwargs):
     need_args(tr, args, 1, "gelu()", most=1)
-    approx = kwargs.get("approximate", "none")
+    approx = kwargs.pop("approximate", "none")
+    no_keywords(tr, kwargs, "gelu()")
     if approx not in ("none", "tanh"):
         raise exc.TypeError_(f"gelu approximate={approx!r}: torch takes 'none' or 'tanh'", location=tr.where())
     return tr.ops.unary("gelu_tanh" if approx == "tanh" else "gelu", tr.operand(args[0]))
