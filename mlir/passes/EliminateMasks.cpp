@@ -146,6 +146,8 @@ struct EliminateMasksPass : public helion::impl::EliminateMasksBase<EliminateMas
         record(store);
       else if (auto atomic = llvm::dyn_cast<AtomicRMWOp>(op))
         record(atomic);
+      else if (auto cas = llvm::dyn_cast<AtomicCASOp>(op))
+        record(cas);
     });
     // A tile that is always full has every lane valid.
     for (MaskOp mask : fullMasks) {

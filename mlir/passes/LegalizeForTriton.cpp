@@ -8,8 +8,8 @@
 //    blocks at or above it). A static K below the minimum is widened: each
 //    operand is repeated along K and the copies are zeroed, which adds only
 //    zero products.
-//  - tile.reduce over f16/bf16 values runs in f32 (Triton cannot lower every
-//    half-precision combine region). The combine region still rounds to the
+//  - tile.reduce and tile.scan over f16/bf16 values run in f32 (Triton cannot
+//    lower every half-precision combine region). The combine region still rounds to the
 //    half type at each step, so results are bit-identical.
 //  - tile.extract_slice (Triton has no register slicing): a one-hot select
 //    and a sum over the sliced dim.
@@ -168,10 +168,17 @@ public:
           lowerSlice(slice);
       }
       // After the slices: their sums are reduces too.
-      SmallVector<ReduceOp> reduces;
-      kernel.walk([&](ReduceOp op) { reduces.push_back(op); });
-      for (ReduceOp reduce : reduces)
-        upcastHalfReduce(reduce);
+      SmallVector<Operation *> combiners;
+      kernel.walk([&](Operation *op) {
+        if (llvm::isa<ReduceOp, ScanOp>(op))
+          combiners.push_back(op);
+      });
+      for (Operation *op : combiners) {
+        if (auto reduce = llvm::dyn_cast<ReduceOp>(op))
+          upcastHalfCombiner(reduce);
+        else
+          upcastHalfCombiner(llvm::cast<ScanOp>(op));
+      }
     });
   }
 
@@ -286,9 +293,10 @@ private:
     op.erase();
   }
 
-  /// A reduce with f16/bf16 operands: the same reduce over f32 operands, its
-  /// combine region rounding to the half type on entry and widening on exit.
-  void upcastHalfReduce(ReduceOp reduce) {
+  /// A reduce or scan with f16/bf16 operands: the same op over f32 operands,
+  /// its combine region rounding to the half type on entry and widening on exit.
+  template <typename Op>
+  void upcastHalfCombiner(Op reduce) {
     if (llvm::none_of(reduce.getOperands(), [](Value v) { return isHalf(Emitter::elementOf(v)); }))
       return;
     Emitter e(reduce);
@@ -299,7 +307,7 @@ private:
     SmallVector<Type> results;
     for (Value r : reduce.getResults())
       results.push_back(isHalf(getElementTypeOrSelf(r.getType())) ? Emitter::resultType(r, f32) : r.getType());
-    auto wide = e.b.create<ReduceOp>(e.loc, results, operands, reduce.getAxisAttr());
+    auto wide = e.b.create<Op>(e.loc, results, operands, reduce->getAttrDictionary().getValue());
     Block &old = reduce.getCombine().front();
     SmallVector<Type> argTypes;
     SmallVector<Location> argLocs;

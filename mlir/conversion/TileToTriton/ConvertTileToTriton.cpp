@@ -30,6 +30,15 @@ constexpr int32_t kSemRelaxed = 1, kSemAcquire = 2, kSemRelease = 3, kSemAcqRel 
 constexpr int32_t kEvictNormal = 1, kEvictFirst = 2, kEvictLast = 3;
 constexpr int32_t kScopeGpu = 1;
 
+/// Triton's MemSemantic for a tile atomic's `sem` (acq_rel by default, as Triton's).
+int32_t semValue(std::optional<StringRef> sem) {
+  return llvm::StringSwitch<int32_t>(sem.value_or("acq_rel"))
+      .Case("relaxed", kSemRelaxed)
+      .Case("acquire", kSemAcquire)
+      .Case("release", kSemRelease)
+      .Default(kSemAcqRel);
+}
+
 /// What a !tile.tile is once lowered: begin and bound as integers, block static.
 struct TileInfo {
   Value begin;
@@ -423,12 +432,20 @@ LogicalResult Converter::convertOp(Operation *op) {
           operands.push_back(a->mask);
         Operation *r = tt(loc, "tt.atomic_rmw", operands, convertType(o.getType()),
                           {attr("atomic_rmw_op", i32(static_cast<int32_t>(rmw))),
-                           attr("sem", i32(llvm::StringSwitch<int32_t>(o.getSem().value_or("acq_rel"))
-                                               .Case("relaxed", kSemRelaxed)
-                                               .Case("acquire", kSemAcquire)
-                                               .Case("release", kSemRelease)
-                                               .Default(kSemAcqRel))),
-                           attr("scope", i32(kScopeGpu))});
+                           attr("sem", i32(semValue(o.getSem()))), attr("scope", i32(kScopeGpu))});
+        map.map(o.getResult(), r->getResult(0));
+        return success();
+      })
+      .Case([&](AtomicCASOp o) -> LogicalResult {
+        FailureOr<Access> a = buildAccess(o, o.getBase(), o.getIndices(), o.getValue().getType(), Value(), o.getBoundsCheck());
+        if (failed(a))
+          return failure();
+        if (a->mask)
+          return o.emitOpError("needs indices that stay in bounds: Triton's atomic_cas takes no mask "
+                               "(use a block size that divides the dim, or scalar indices)");
+        Operation *r = tt(loc, "tt.atomic_cas", {a->ptr, lookup(o.getCmp()), lookup(o.getValue())},
+                          convertType(o.getType()),
+                          {attr("sem", i32(semValue(o.getSem()))), attr("scope", i32(kScopeGpu))});
         map.map(o.getResult(), r->getResult(0));
         return success();
       })
@@ -490,12 +507,26 @@ LogicalResult Converter::convertOp(Operation *op) {
         map.map(o.getResults(), r->getResults());
         return success();
       })
+      .Case([&](ScanOp o) -> LogicalResult {
+        SmallVector<Value> operands;
+        for (Value v : o.getOperands())
+          operands.push_back(lookup(v));
+        SmallVector<Type> types;
+        for (Type t : o.getResultTypes())
+          types.push_back(convertType(t));
+        Operation *r = tt(loc, "tt.scan", operands, types,
+                          {attr("axis", i32(o.getAxis())), attr("reverse", b.getBoolAttr(o.getReverse()))}, 1);
+        if (failed(convertRegion(o.getCombine(), r->getRegion(0))))
+          return failure();
+        map.map(o.getResults(), r->getResults());
+        return success();
+      })
       .Case([&](YieldOp y) -> LogicalResult {
-        // Only combine regions of tile.reduce remain at this point.
+        // Only combine regions of tile.reduce and tile.scan remain at this point.
         SmallVector<Value> values;
         for (Value v : y.getValues())
           values.push_back(lookup(v));
-        tt(loc, "tt.reduce.return", values, {});
+        tt(loc, llvm::isa<ScanOp>(y->getParentOp()) ? "tt.scan.return" : "tt.reduce.return", values, {});
         return success();
       })
       .Case([&](ReturnOp) -> LogicalResult {

@@ -477,6 +477,23 @@ LogicalResult StoreOp::verify() {
                              "stored value");
 }
 
+/// The memory orderings of atomics (tile.atomic_rmw, tile.atomic_cas).
+LogicalResult verifySem(Operation *op, std::optional<StringRef> sem) {
+  static constexpr llvm::StringLiteral sems[] = {"relaxed", "acquire", "release", "acq_rel"};
+  if (sem && !llvm::is_contained(sems, *sem))
+    return op->emitOpError() << "unknown sem '" << *sem << "'; expected relaxed, acquire, release or acq_rel";
+  return success();
+}
+
+LogicalResult AtomicCASOp::verify() {
+  if (getResult().getType() != getValue().getType() || getCmp().getType() != getValue().getType())
+    return emitOpError("cmp, value and result must have one type");
+  if (failed(verifySem(*this, getSem())))
+    return failure();
+  return verifyIndexedAccess(*this, getBase().getType(), getIndices(), getValue().getType(), Value(),
+                             getBoundsCheck(), "value");
+}
+
 LogicalResult AtomicRMWOp::verify() {
   static constexpr llvm::StringLiteral kinds[] = {"add", "max", "min", "and",
                                                   "or",  "xor", "xchg"};
@@ -485,9 +502,8 @@ LogicalResult AtomicRMWOp::verify() {
                          << "'; expected add, max, min, and, or, xor or xchg";
   if (getResult().getType() != getValue().getType())
     return emitOpError("result type must equal the value type");
-  static constexpr llvm::StringLiteral sems[] = {"relaxed", "acquire", "release", "acq_rel"};
-  if (std::optional<StringRef> sem = getSem(); sem && !llvm::is_contained(sems, *sem))
-    return emitOpError() << "unknown sem '" << *sem << "'; expected relaxed, acquire, release or acq_rel";
+  if (failed(verifySem(*this, getSem())))
+    return failure();
   return verifyIndexedAccess(*this, getBase().getType(), getIndices(),
                              getValue().getType(), getMask(), getBoundsCheck(),
                              "value");
@@ -706,49 +722,68 @@ LogicalResult DotOp::verify() {
   return verifyResultTypes(*this);
 }
 
-LogicalResult ReduceOp::verify() {
-  if (getOperands().empty())
-    return emitOpError("needs at least one operand");
-  auto first = llvm::cast<RankedTensorType>(getOperands()[0].getType());
-  int64_t axis = getAxis();
+/// The operand and combine-region rules tile.reduce and tile.scan share;
+/// `resultOk(i, operandType)` checks result i against operand i.
+template <typename Op>
+LogicalResult verifyCombiner(Op op, function_ref<LogicalResult(unsigned, RankedTensorType)> resultOk) {
+  if (op.getOperands().empty())
+    return op.emitOpError("needs at least one operand");
+  auto first = llvm::cast<RankedTensorType>(op.getOperands()[0].getType());
+  int64_t axis = op.getAxis();
   if (axis < 0 || axis >= first.getRank())
-    return emitOpError() << "axis " << axis << " out of range for rank " << first.getRank();
-  unsigned n = getOperands().size();
-  if (getNumResults() != n)
-    return emitOpError("needs one result per operand");
-  Block &combine = getCombine().front();
+    return op.emitOpError() << "axis " << axis << " out of range for rank " << first.getRank();
+  unsigned n = op.getOperands().size();
+  if (op->getNumResults() != n)
+    return op.emitOpError("needs one result per operand");
+  Block &combine = op.getCombine().front();
   if (combine.getNumArguments() != 2 * n)
-    return emitOpError() << "combine region must take " << 2 * n << " scalars";
+    return op.emitOpError() << "combine region must take " << 2 * n << " scalars";
   for (unsigned i = 0; i < n; ++i) {
-    auto t = llvm::cast<RankedTensorType>(getOperands()[i].getType());
+    auto t = llvm::cast<RankedTensorType>(op.getOperands()[i].getType());
     if (t.getRank() != first.getRank() || (i > 0 && !sameShape(t, first)))
-      return emitOpError("all operands must have the same shape");
+      return op.emitOpError("all operands must have the same shape");
+    if (failed(resultOk(i, t)))
+      return failure();
+    Type elt = t.getElementType();
+    if (combine.getArgument(i).getType() != elt || combine.getArgument(n + i).getType() != elt)
+      return op.emitOpError() << "combine arguments " << i << " and " << n + i << " must be " << elt;
+  }
+  auto yield = combine.empty() ? YieldOp() : llvm::dyn_cast<YieldOp>(combine.back());
+  if (!yield || yield.getNumOperands() != n)
+    return op.emitOpError() << "combine region must end with tile.yield of " << n << " values";
+  for (unsigned i = 0; i < n; ++i)
+    if (yield.getOperand(i).getType() != combine.getArgument(i).getType())
+      return op.emitOpError() << "combine region yields a " << yield.getOperand(i).getType()
+                              << " for operand " << i;
+  return verifyResultTypes(op);
+}
+
+LogicalResult ReduceOp::verify() {
+  int64_t axis = getAxis();
+  return verifyCombiner(*this, [&](unsigned i, RankedTensorType t) -> LogicalResult {
     Type elt = t.getElementType();
     Type res = getResult(i).getType();
     if (t.getRank() == 1) {
       if (res != elt)
         return emitOpError() << "result " << i << " must be the scalar " << elt;
-    } else {
-      auto rt = llvm::dyn_cast<RankedTensorType>(res);
-      bool ok = rt && rt.getRank() == t.getRank() - 1 && rt.getElementType() == elt;
-      for (int64_t d = 0, j = 0; ok && d < t.getRank(); ++d)
-        if (d != axis)
-          ok = sameDim(t, d, rt, j++);
-      if (!ok)
-        return emitOpError() << "result " << i
-                             << " must be the operand's shape without the reduced axis";
+      return success();
     }
-    if (combine.getArgument(i).getType() != elt ||
-        combine.getArgument(n + i).getType() != elt)
-      return emitOpError() << "combine arguments " << i << " and " << n + i
-                           << " must be " << elt;
-  }
-  auto yield = combine.empty() ? YieldOp() : llvm::dyn_cast<YieldOp>(combine.back());
-  if (!yield || yield.getNumOperands() != n)
-    return emitOpError() << "combine region must end with tile.yield of " << n << " values";
-  for (unsigned i = 0; i < n; ++i)
-    if (yield.getOperand(i).getType() != combine.getArgument(i).getType())
-      return emitOpError() << "combine region yields a " << yield.getOperand(i).getType()
-                           << " for operand " << i;
-  return verifyResultTypes(*this);
+    auto rt = llvm::dyn_cast<RankedTensorType>(res);
+    bool ok = rt && rt.getRank() == t.getRank() - 1 && rt.getElementType() == elt;
+    for (int64_t d = 0, j = 0; ok && d < t.getRank(); ++d)
+      if (d != axis)
+        ok = sameDim(t, d, rt, j++);
+    if (!ok)
+      return emitOpError() << "result " << i << " must be the operand's shape without the reduced axis";
+    return success();
+  });
+}
+
+LogicalResult ScanOp::verify() {
+  return verifyCombiner(*this, [&](unsigned i, RankedTensorType t) -> LogicalResult {
+    auto rt = llvm::dyn_cast<RankedTensorType>(getResult(i).getType());
+    if (!rt || rt.getElementType() != t.getElementType() || !sameShape(rt, t))
+      return emitOpError() << "result " << i << " must have the operand's type";
+    return success();
+  });
 }

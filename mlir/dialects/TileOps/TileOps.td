@@ -125,7 +125,7 @@ def Tile_ForOp : Tile_Op<"for", [AttrSizedOperandSegments]> {
 }
 
 def Tile_YieldOp : Tile_Op<"yield", [Pure, Terminator, ReturnLike,
-    ParentOneOf<["GridOp", "ForOp", "ReduceOp"]>]> {
+    ParentOneOf<["GridOp", "ForOp", "ReduceOp", "ScanOp"]>]> {
   let summary = "end of a loop body or combine region; its operands are carried";
   let arguments = (ins Variadic<AnyType>:$values);
   let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
@@ -256,6 +256,26 @@ def Tile_AtomicRMWOp : Tile_Op<"atomic_rmw", [AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
+def Tile_AtomicCASOp : Tile_Op<"atomic_cas", [MemoryEffects<[MemRead, MemWrite]>]> {
+  let summary = "atomic compare-and-swap of a tile; returns the old values";
+  let description = [{
+    Where the element equals `cmp` it becomes `value`. Indexing as in
+    `tile.load`, without a mask: Triton's atomic_cas takes none, so every
+    index must stay in bounds (the conversion refuses a dim that still needs
+    a bounds mask). `sem` as in tile.atomic_rmw.
+  }];
+  let arguments = (ins AnyType:$cmp, AnyType:$value, AnyMemRef:$base,
+                       Variadic<AnyType>:$indices,
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check,
+                       OptionalAttr<StrAttr>:$sem);
+  let results = (outs AnyType:$result);
+  let assemblyFormat = [{
+    $cmp `,` $value `,` $base `[` $indices `]` attr-dict
+    `:` type($cmp) `,` type($value) `,` type($base) `[` type($indices) `]` `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Tensor creation and shape
 //===----------------------------------------------------------------------===//
@@ -374,6 +394,23 @@ def Tile_ReduceOp : Tile_Op<"reduce", [RecursiveMemoryEffects]> {
   }];
   let arguments = (ins Variadic<AnyRankedTensor>:$operands, I64Attr:$axis);
   let results = (outs Variadic<AnyType>:$results);
+  let regions = (region SizedRegion<1>:$combine);
+  let assemblyFormat = [{
+    `(` $operands `)` `axis` `=` $axis attr-dict `:` functional-type($operands, $results) $combine
+  }];
+  let hasVerifier = 1;
+}
+
+
+def Tile_ScanOp : Tile_Op<"scan", [RecursiveMemoryEffects]> {
+  let summary = "inclusive scan of tensors along `axis` with a combine region";
+  let description = [{
+    N operands of one shape, N results of that shape: result[.., i, ..] combines
+    operand elements 0..i along `axis` (i..end with `reverse`). The combine
+    region is tile.reduce's: 2N scalars in (accumulated, then new), N out.
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$operands, I64Attr:$axis, UnitAttr:$reverse);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
   let regions = (region SizedRegion<1>:$combine);
   let assemblyFormat = [{
     `(` $operands `)` `axis` `=` $axis attr-dict `:` functional-type($operands, $results) $combine

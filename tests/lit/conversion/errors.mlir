@@ -93,3 +93,18 @@ tile.kernel @wide_range(%x: memref<16xi64>) attributes {tile.num_programs = 1 : 
   %r = tile.arange 4294967296 to 4294967312 : tensor<16xi64>
   tile.return
 }
+
+// -----
+
+tile.kernel @cas_past_the_end(%x: memref<100xi32>) attributes {tile.num_programs = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %c100 = arith.constant 100 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0 : i32
+  %pid = tile.program_id
+  %t = tile.make_tile %c0, %c100, %c64
+  %v = tile.full %zero : i32 -> tensor<64xi32>
+  // expected-error @+1 {{needs indices that stay in bounds: Triton's atomic_cas takes no mask}}
+  %a = tile.atomic_cas %v, %v, %x[%t] : tensor<64xi32>, tensor<64xi32>, memref<100xi32>[!tile.tile] -> tensor<64xi32>
+  tile.return
+}

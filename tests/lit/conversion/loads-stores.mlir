@@ -180,3 +180,17 @@ tile.kernel @wide(%x: memref<4294967296xf32>) attributes {tile.num_programs = 1 
   %v = tile.load %x[%t] {bounds_check = array<i1: false>} : memref<4294967296xf32>[!tile.tile] -> tensor<64xf32>
   tile.return
 }
+
+// -----
+
+// Compare-and-swap: tt.atomic_cas(ptr, cmp, value) with the op's sem.
+// CHECK-LABEL: "tt.func"
+// CHECK: "tt.atomic_cas"(%{{.*}}, %{{.*}}, %{{.*}}) {scope = 1 : i32, sem = 2 : i32} : (!tt.ptr<i32>, i32, i32) -> i32
+// CHECK: sym_name = "lock"
+tile.kernel @lock(%x: memref<4xi32>) attributes {tile.num_programs = 4 : i64} {
+  %zero = arith.constant 0 : i32
+  %one = arith.constant 1 : i32
+  %pid = tile.program_id
+  %old = tile.atomic_cas %zero, %one, %x[%pid] {sem = "acquire"} : i32, i32, memref<4xi32>[index] -> i32
+  tile.return
+}

@@ -57,3 +57,32 @@ tile.kernel @argmax(%x: memref<64xf32>, %out: memref<1xi32>) attributes {tile.nu
   tile.store %m#1, %out[%c0] : i32, memref<1xi32>[index]
   tile.return
 }
+
+// -----
+
+// A reverse scan: tt.scan with its combine region ending in tt.scan.return.
+// CHECK-LABEL: "tt.func"
+// CHECK: %[[V:.*]] = "tt.load"({{.*}}) -> tensor<8x64xf32>
+// CHECK: %[[S:.*]] = "tt.scan"(%[[V]]) ({
+// CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32):
+// CHECK:   %[[R:.*]] = arith.addf %[[A]], %[[B]] : f32
+// CHECK:   "tt.scan.return"(%[[R]]) : (f32) -> ()
+// CHECK: }) {axis = 1 : i32, reverse = true} : (tensor<8x64xf32>) -> tensor<8x64xf32>
+// CHECK: "tt.store"(%{{.*}}, %[[S]])
+// CHECK: sym_name = "row_cumsum"
+tile.kernel @row_cumsum(%x: memref<8x64xf32>, %out: memref<8x64xf32>) attributes {tile.num_programs = 1 : i64} {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %pid = tile.program_id
+  %tm = tile.make_tile %c0, %c8, %c8
+  %tn = tile.make_tile %c0, %c64, %c64
+  %v = tile.load %x[%tm, %tn] {bounds_check = array<i1: false, false>} : memref<8x64xf32>[!tile.tile, !tile.tile] -> tensor<8x64xf32>
+  %s = tile.scan(%v) axis = 1 {reverse} : (tensor<8x64xf32>) -> tensor<8x64xf32> {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    tile.yield %r : f32
+  }
+  tile.store %s, %out[%tm, %tn] {bounds_check = array<i1: false, false>} : tensor<8x64xf32>, memref<8x64xf32>[!tile.tile, !tile.tile]
+  tile.return
+}

@@ -1232,3 +1232,15 @@ tile.kernel @k(%x: memref<64xi32>) {
   }
   tile.return
 }
+
+// -----
+
+func.func @scan_result_shape(%x: tensor<8x16xf32>) {
+  // expected-error @+1 {{result 0 must have the operand's type}}
+  %s = tile.scan(%x) axis = 1 : (tensor<8x16xf32>) -> tensor<8xf32> {
+  ^bb0(%a: f32, %b: f32):
+    %r = arith.addf %a, %b : f32
+    tile.yield %r : f32
+  }
+  return
+}

@@ -189,3 +189,37 @@ tile.kernel @slices(%x: memref<64x8xf32>, %o2: memref<64x2xf32>, %v: memref<8xi1
   }
   tile.return
 }
+
+// -----
+
+// Half-precision scans run in f32 like reduces (a cumulative sum that rounds
+// to f16 at each step).
+// CHECK-LABEL: tile.kernel @half_scan
+// CHECK: %[[W:.*]] = arith.extf %{{.*}} : tensor<?x64xf16, #tile.dims<[0, -1]>> to tensor<?x64xf32, #tile.dims<[0, -1]>>
+// CHECK: %[[S:.*]] = tile.scan(%[[W]]) axis = 1 {reverse} : (tensor<?x64xf32, #tile.dims<[0, -1]>>) -> tensor<?x64xf32, #tile.dims<[0, -1]>> {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32):
+// CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[A]], %[[B]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.truncf %[[SUM]] : f32 to f16
+// CHECK-NEXT: %[[E:.*]] = arith.extf %[[R]] : f16 to f32
+// CHECK-NEXT: tile.yield %[[E]] : f32
+// CHECK: arith.truncf %[[S]] : tensor<?x64xf32, #tile.dims<[0, -1]>> to tensor<?x64xf16, #tile.dims<[0, -1]>>
+tile.kernel @half_scan(%x: memref<64x64xf16>, %out: memref<64x64xf16>) {
+  %bm = tile.block_size 0 {extent = 64 : i64}
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  tile.grid (%m) = (%c0) to (%c64) step (%bm) {
+    %n = tile.make_tile %c0, %c64, %c64
+    %v = tile.load %x[%m, %n] : memref<64x64xf16>[!tile.tile, !tile.tile] -> tensor<?x64xf16, #tile.dims<[0, -1]>>
+    %s = tile.scan(%v) axis = 1 {reverse} : (tensor<?x64xf16, #tile.dims<[0, -1]>>) -> tensor<?x64xf16, #tile.dims<[0, -1]>> {
+    ^bb0(%p: f16, %q: f16):
+      %pe = arith.extf %p : f16 to f32
+      %qe = arith.extf %q : f16 to f32
+      %add = arith.addf %pe, %qe : f32
+      %t = arith.truncf %add : f32 to f16
+      tile.yield %t : f16
+    }
+    tile.store %s, %out[%m, %n] : tensor<?x64xf16, #tile.dims<[0, -1]>>, memref<64x64xf16>[!tile.tile, !tile.tile]
+    tile.yield
+  }
+  tile.return
+}
