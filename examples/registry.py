@@ -2,7 +2,7 @@
 a float64 torch reference, tolerances and its configs.
 
 The kernels live in their family's file (matmul, pointwise, reductions,
-softmax, attention, memory_ops); tests/python/test_examples.py runs this registry on the
+softmax, attention, memory_ops, control_flow); tests/python/test_examples.py runs this registry on the
 CPU executor and on the GPU, and run_examples.py from the command line.
 Configs include block sizes that do not divide the extents and, for
 reductions, looped-reduction configs (`reduction_loops`).
@@ -18,6 +18,8 @@ import helion
 from attention import attention, attention_reference, flash_scalar
 import attention_canonical
 import activations
+from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, searchsorted_reference, skip_rows_softmax,
+                          skip_rows_softmax_reference)
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
@@ -355,3 +357,23 @@ for _causal in (False, True):
         [C(block_sizes=[16, 16]), C(block_sizes=[32, 16]), C(block_sizes=[16, 32]), C(block_sizes=[64, 32]),
          C(block_sizes=[32, 64], num_warps=8), C(block_sizes=[64, 64], num_stages=3), C(block_sizes=[128, 64], num_warps=8)],
         fp32_tol=TF32, half_tol=(1e-1, 1e-1), reduces=True))
+
+# ---------------------------------------------------------------- data-dependent control flow
+register(Example(
+    "skip_rows_softmax", skip_rows_softmax,
+    lambda d, t: (torch.randn(20, 300, device=d, dtype=t), (torch.rand(20, device=d) > 0.5).to(torch.int32)),
+    skip_rows_softmax_reference,
+    [C(), C(reduction_loops=[64]), C(num_warps=8), C(reduction_loops=[128], num_warps=2), C(reduction_loops=[16])],
+    reduces=True))
+register(Example(
+    "searchsorted", searchsorted,
+    lambda d, t: (torch.sort(torch.randn(500, device=d, dtype=t)).values, torch.randn(77, device=d, dtype=t)),
+    searchsorted_reference,
+    [C(block_sizes=[16]), C(block_sizes=[64]), C(block_sizes=[128], num_warps=8), C(block_sizes=[32], num_warps=2)],
+    fp32_tol=(0, 0), half_tol=(0, 0), out_dtype=torch.int64, reduces=True))
+register(Example(
+    "collatz_steps", collatz_steps,
+    lambda d, t: (torch.randint(1, 1000, (64,), device=d),),
+    collatz_steps_reference,
+    [C(), C(num_warps=1)],
+    fp32_tol=(0, 0), half_tol=(0, 0)))

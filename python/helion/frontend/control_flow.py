@@ -63,6 +63,8 @@ class ControlFlowMixin:
         several elements has no single truth value."""
         if isinstance(cond, Tile):
             cond = self.operand(cond)
+        if isinstance(cond, _NUMBERS):  # a `while` on numbers the body leaves alone
+            return self.ops.scalar(bool(cond), torch.bool)
         if isinstance(cond, DTensor) and all(d == 1 for d in cond.dims):
             flag = self.ops.cast(self.ops.cast(cond, torch.bool), torch.int32)
             cond = self.reduction("sum", flag, [], {})  # the one element
@@ -305,23 +307,15 @@ class ControlFlowMixin:
     def visit_While(self, stmt: ast.While) -> None:
         if stmt.orelse:
             raise exc.NotSupported("while-else in device code", location=self.where())
-        if not self._reads_device_value(stmt.test):
-            # Host values only: Python's loop, unrolled while tracing.
-            for _ in range(_MAX_UNROLL):
-                cond = self.eval(stmt.test)
-                if self.is_device_value(cond):
-                    raise exc.NotSupported("the `while` condition became a device value in the loop; compute it from "
-                                           "device values before the loop", location=self.where())
-                if not cond:
-                    return
-                self._visit_body(stmt.body)
-                self._at(stmt)
-            raise exc.NotSupported(f"`while` on host values ran over {_MAX_UNROLL} iterations while unrolling it",
+        assigned = set(_assigned_names(stmt.body))
+        if any(isinstance(n, ast.Name) and (n.id in assigned or self.is_device_value(self.env.get(n.id)))
+               for n in ast.walk(stmt.test)):
+            self.device_while(stmt)  # host numbers the body changes (`k = 0; while k < n`) are carried too
+            return
+        # The body cannot change the condition: it is false, or the loop never ends.
+        if self.eval(stmt.test):
+            raise exc.NotSupported("`while` on a host value that the loop body does not change never ends",
                                    location=self.where())
-        self.device_while(stmt)
-
-    def _reads_device_value(self, expr: ast.AST) -> bool:
-        return any(isinstance(n, ast.Name) and self.is_device_value(self.env.get(n.id)) for n in ast.walk(expr))
 
     def visit_Break(self, stmt: ast.Break) -> None:
         raise exc.NotSupported("`break` in device code; fold the exit into the `while` condition", location=self.where())
@@ -329,9 +323,6 @@ class ControlFlowMixin:
     def visit_Continue(self, stmt: ast.Continue) -> None:
         raise exc.NotSupported("`continue` in device code; put the rest of the body under an `if`",
                                location=self.where())
-
-
-_MAX_UNROLL = 4096
 
 
 def _equal(a, b) -> bool:

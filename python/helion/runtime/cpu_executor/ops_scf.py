@@ -1,5 +1,6 @@
-"""Control flow: scf.for (what the lowering emits), scf.if, scf.while and
-tt.call (kept for tests, see below)."""
+"""Control flow: scf.for (tile loops), scf.if and scf.while (`if` and
+`while` on device values; a condition is one program's scalar) and tt.call
+(kept for tests, see below)."""
 from __future__ import annotations
 
 import torch
@@ -34,8 +35,6 @@ def _for(o):
     return step
 
 
-# Not emitted by the lowering (device code has no data-dependent `if`); stays
-# for test_scf_if.
 @step_op("scf.if")
 def _if(o):
     (cond,) = o.ins
@@ -52,7 +51,6 @@ def _if(o):
     return step
 
 
-# Not emitted by the lowering; stays for test_scf_while_scalar_load.
 @step_op("scf.while")
 def _while(o):
     before, after = o.region(0), o.region(1)
