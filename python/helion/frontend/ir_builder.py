@@ -115,6 +115,14 @@ class TileBuilder(IRBuilder):
         block = op.regions[0].add_block([self.type(mlir_dtype(o.dtype)) for o in operands] * 2)
         return op, block, dims
 
+    def scan(self, operands: list, axis: int, reverse: bool):
+        """A tile.scan of DTensors of one shape along `axis`; returns (op, combine block)."""
+        attrs = {"axis": axis}
+        if reverse:
+            attrs["reverse"] = True
+        op = self.op("tile.scan", [o.value for o in operands], [o.type for o in operands], attrs, regions=1)
+        return op, op.regions[0].add_block([self.type(mlir_dtype(o.dtype)) for o in operands] * 2)
+
     def yield_(self, values=()) -> None:
         self.op("tile.yield", list(values))
 
@@ -154,6 +162,12 @@ class TileBuilder(IRBuilder):
     def store(self, value, memref, indices: list, mask) -> None:
         seg = {"operandSegmentSizes": self._segments(1, 1, len(indices), 0 if mask is None else 1)}
         self.op("tile.store", [value, memref] + indices + ([mask] if mask is not None else []), attributes=seg)
+
+    def atomic_cas(self, cmp, value, memref, indices: list, sem: str):
+        """A tile.atomic_cas (no mask: Triton's atomic_cas takes none); returns the old values."""
+        v = self.op1("tile.atomic_cas", [cmp.value, value.value, memref] + indices, cmp.type if isinstance(cmp, DTensor)
+                     else mlir_dtype(cmp.dtype), {"sem": sem})
+        return DTensor(v, cmp.dtype, list(cmp.dims)) if isinstance(cmp, DTensor) else Scalar(v, cmp.dtype)
 
     @staticmethod
     def is_load(value) -> bool:

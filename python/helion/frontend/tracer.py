@@ -3,7 +3,7 @@ per statement and expression kind) and emits tile IR for it.
 
 The concerns live in their own modules, mixed into Tracer: loops.py (hl.tile
 loops, slots, carried values), indexing.py (subscripts -> loads/stores),
-reductions.py, matmul.py, inlining.py (helpers, closures, lambdas),
+reductions.py, scans.py, matmul.py, inlining.py (helpers, closures, lambdas),
 semantics.py (promotion, broadcasting, casts, elementwise ops) and ops/ (the
 registry of torch functions, tensor methods and hl ops).
 
@@ -33,6 +33,7 @@ from .ir_builder import TileBuilder
 from .loops import LoopsMixin, TileTuple
 from .matmul import DotMixin
 from .reductions import ReductionsMixin
+from .scans import ScansMixin
 from .semantics import DeviceOps
 from .traced_kernel import RuntimeArg, SlotInfo, TracedKernel
 from .values import BlockSize, DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype
@@ -57,7 +58,7 @@ class BoundMethod:
         self.obj, self.name = obj, name
 
 
-class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, DotMixin, InliningMixin, ControlFlowMixin):
+class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, InliningMixin, ControlFlowMixin):
     is_device_value = staticmethod(_is_device_value)
 
     def __init__(self, split: SplitKernel, values: tuple) -> None:

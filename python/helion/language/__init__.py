@@ -12,7 +12,7 @@ from .. import exc
 
 __all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "register_tunable", "specialize",
            "constexpr", "arange", "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
-           "atomic_min", "atomic_cas"]
+           "atomic_min", "atomic_cas", "cumsum", "cumprod", "associative_scan", "rand", "randint", "split", "join"]
 
 
 def _outside(name: str):
@@ -105,7 +105,9 @@ def atomic_min(target, index, value, sem="relaxed"):
 
 
 def atomic_cas(target, index, expected, value, sem="relaxed"):
-    """Compare-and-swap: not supported yet (it needs a tile op of its own)."""
+    """Atomically, where target[index] == expected (bit for bit), set it to
+    value; returns the old values. Triton's compare-and-swap takes no mask,
+    so every indexed element must exist (scalar indices: a lock, a slot)."""
     _outside("atomic_cas")
 
 
@@ -174,6 +176,48 @@ def reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False):
     `combine_fn(a, b)`, a function of scalars written with torch ops. Lanes
     past a tile's end take `other` (the identity of combine_fn)."""
     _outside("reduce")
+
+
+def cumsum(input_tensor, dim, reverse=False):
+    """Inclusive cumulative sum along `dim` (from the end with reverse=True);
+    dtypes as torch.cumsum (integers and bools give int64)."""
+    _outside("cumsum")
+
+
+def cumprod(input_tensor, dim, reverse=False):
+    """Inclusive cumulative product along `dim`; dtypes as torch.cumprod."""
+    _outside("cumprod")
+
+
+def associative_scan(combine_fn, input_tensor, dim, reverse=False):
+    """Inclusive scan of `input_tensor` (or a tuple of tensors of one shape)
+    along `dim` with the associative `combine_fn(accumulated, new)`, a function
+    of scalars written with torch ops; over a tuple it takes two tuples, or the
+    2N values unpacked (left values, then right values)."""
+    _outside("associative_scan")
+
+
+def rand(shape, seed, device=None):
+    """Uniform float32 numbers in [0, 1) from a counter-based Philox-4x32
+    generator: each element's number depends only on `seed` (an int, or an
+    integer scalar loaded in the kernel) and its position in the shape's
+    full extents, not on the Config, and is the same on the CPU and the GPU."""
+    _outside("rand")
+
+
+def randint(shape, low, high, seed):
+    """Uniform int32 numbers in [low, high), from the same generator as hl.rand."""
+    _outside("randint")
+
+
+def split(tensor):
+    """The two halves of a device tensor whose last dim has size 2: (x[..., 0], x[..., 1])."""
+    _outside("split")
+
+
+def join(tensor0, tensor1):
+    """Two device tensors of one shape stacked along a new last dim of size 2."""
+    _outside("join")
 
 
 def register_block_size(min_or_extent, max_size=None, /):

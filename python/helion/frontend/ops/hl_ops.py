@@ -7,8 +7,11 @@ import torch
 
 from ... import exc
 from ... import language as hl
+from .. import random_ops
 from ..inlining import DeviceLambda
-from ..values import BlockSize
+from ..semantics import promote
+from ..values import BlockSize, DTensor
+from .memory_ops import bind_args
 from .registry import register
 
 
@@ -43,6 +46,65 @@ def _reduce(tr, args, kwargs):
     if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
         raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
     return _call_checked(tr, tr.user_reduce, signature, args, kwargs)
+
+
+@register(hl.associative_scan)
+def _associative_scan(tr, args, kwargs):
+    signature = "hl.associative_scan(combine_fn, input_tensor, dim, reverse=False)"
+    if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
+        raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
+    return _call_checked(tr, tr.user_scan, signature, args, kwargs)
+
+
+def _cumulative(kind: str, fn):
+    def handler(tr, args, kwargs):
+        a = bind_args(tr, fn, args, kwargs)
+        if not isinstance(a["reverse"], bool):
+            raise exc.TypeError_(f"hl.{kind}(): reverse must be a bool, got {tr.describe(a['reverse'])}",
+                                 location=tr.where())
+        return tr.cumulative(kind, a["input_tensor"], a["dim"], reverse=a["reverse"])
+    register(fn)(handler)
+
+
+_cumulative("cumsum", hl.cumsum)
+_cumulative("cumprod", hl.cumprod)
+
+
+@register(hl.rand)
+def _rand(tr, args, kwargs):
+    a = bind_args(tr, hl.rand, args, kwargs)
+    return random_ops.rand(tr, a["shape"], a["seed"])  # device: the kernel's own
+
+
+@register(hl.randint)
+def _randint(tr, args, kwargs):
+    a = bind_args(tr, hl.randint, args, kwargs)
+    return random_ops.randint(tr, a["shape"], a["low"], a["high"], a["seed"])
+
+
+@register(hl.split)
+def _split(tr, args, kwargs):
+    x = tr.operand(bind_args(tr, hl.split, args, kwargs)["tensor"])
+    if isinstance(x, DTensor):
+        x = tr._static_dim(x, x.ndim - 1)  # a full slice `:` of a dim of 2
+    if not isinstance(x, DTensor) or x.dims[-1] != 2:
+        raise exc.TypeError_(f"hl.split() takes a device tensor whose last dim has size 2, got {tr.describe(x)}",
+                             location=tr.where())
+    return tuple(tr._take(x, x.ndim - 1, i, 1, keep=False) for i in range(2))
+
+
+@register(hl.join)
+def _join(tr, args, kwargs):
+    a = bind_args(tr, hl.join, args, kwargs)
+    xs = [tr.operand(a["tensor0"]), tr.operand(a["tensor1"])]
+    if not any(isinstance(x, DTensor) for x in xs):
+        raise exc.TypeError_(f"hl.join() takes device tensors, got {tr.describe(xs[0])} and {tr.describe(xs[1])}",
+                             location=tr.where())
+    (x0, x1), dims = tr.ops.common(xs, promote(*xs))
+    dims = dims + [2]
+    halves = [tr.ops.broadcast_to(tr.ops.expand_dims(x, len(dims) - 1), dims) for x in (x0, x1)]
+    first = tr.ops.place(tr.ops.compare("eq", tr.ops.arange(0, 2), 0), len(dims) - 1, dims)
+    return tr.ops.where(first, halves[0], halves[1])
 
 
 @register(hl.register_block_size)

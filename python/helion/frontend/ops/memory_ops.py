@@ -9,16 +9,18 @@ from __future__ import annotations
 import builtins
 import inspect
 
+import torch
+
 from ... import exc
 from ... import language as hl
-from ..values import TensorArg
+from ..values import TensorArg, Tile
 from .registry import register
 
 EVICTION_POLICIES = (None, "evict_first", "evict_last")
 SEMANTICS = ("relaxed", "acquire", "release", "acq_rel")
 
 
-def _bind(tr, fn, args, kwargs):
+def bind_args(tr, fn, args, kwargs):
     """The arguments of hl.<fn> by name, as Python would bind them; a wrong
     call is reported against the op's signature."""
     try:
@@ -44,7 +46,7 @@ def _index(tr, fn, index) -> list:
 
 @register(hl.load)
 def _load(tr, args, kwargs):
-    a = _bind(tr, hl.load, args, kwargs)
+    a = bind_args(tr, hl.load, args, kwargs)
     policy = a["eviction_policy"]
     if policy not in EVICTION_POLICIES:
         raise exc.TypeError_(f"hl.load(): eviction_policy={policy!r} is not one of {', '.join(map(repr, EVICTION_POLICIES))}",
@@ -56,13 +58,13 @@ def _load(tr, args, kwargs):
 
 @register(hl.store)
 def _store(tr, args, kwargs):
-    a = _bind(tr, hl.store, args, kwargs)
+    a = bind_args(tr, hl.store, args, kwargs)
     tr._store(a["tensor"], _index(tr, hl.store, a["index"]), a["value"], a["extra_mask"])
 
 
 def _atomic(kind: str, fn):
     def handler(tr, args, kwargs):
-        a = _bind(tr, fn, args, kwargs)
+        a = bind_args(tr, fn, args, kwargs)
         sem = a["sem"]
         if sem not in SEMANTICS:
             raise exc.TypeError_(f"hl.{fn.__name__}(): sem={sem!r} is not one of {', '.join(map(repr, SEMANTICS))}",
@@ -96,7 +98,41 @@ for _kind, _fn in (("add", hl.atomic_add), ("and", hl.atomic_and), ("or", hl.ato
 
 @register(hl.atomic_cas)
 def _atomic_cas(tr, args, kwargs):
-    raise exc.NotSupported("hl.atomic_cas() is not supported yet: it needs a compare-and-swap tile op", location=tr.where())
+    """tile.atomic_cas: Triton's compare-and-swap takes no mask, so an index
+    that needs one (a gather's tile, a tile past the tensor's end under some
+    Config) is refused; scalar indices (a lock, a claimed slot) need none."""
+    a = bind_args(tr, hl.atomic_cas, args, kwargs)
+    sem, target = a["sem"], a["target"]
+    if sem not in SEMANTICS:
+        raise exc.TypeError_(f"hl.atomic_cas(): sem={sem!r} is not one of {', '.join(map(repr, SEMANTICS))}",
+                             location=tr.where())
+    if not isinstance(target, TensorArg):
+        raise exc.TypeError_(f"atomics update kernel tensor arguments, not {tr.describe(target)}", location=tr.where())
+    if target.dtype not in (torch.int32, torch.int64, torch.float32, torch.float64):
+        raise exc.TypeError_(f"hl.atomic_cas() on {target.name!r} of dtype {target.dtype}: compare-and-swap takes "
+                             "int32/int64/float32/float64 tensors", location=tr.where())
+    items = _index(tr, hl.atomic_cas, a["index"])
+    operands, dims, _ = tr._index_operands(target, items, for_store=True)
+    if tr._gather_mask(dims) is not None:
+        raise exc.NotSupported("hl.atomic_cas() with a gather index over a tile: the lanes past the tile's end would "
+                               "need a mask, which compare-and-swap does not take; index with scalars or whole tiles",
+                               location=tr.where())
+    for it in items:
+        if isinstance(it, Tile) and not it.scalar and not _tile_always_full(it):
+            raise exc.NotSupported(
+                "hl.atomic_cas() indexed with a tile whose loop end is not a power of two: under Configs whose block "
+                "size does not divide it, the last tile needs a bounds mask, which compare-and-swap does not take; "
+                "index with scalars (hl.grid, ints, loaded values)", location=tr.where())
+    tr._check_initialized(target)
+    tr.stored.add(id(target))
+    tr._atomic_targets().add(id(target))
+    expected, value = (tr._value_for(target, dims, v) for v in (a["expected"], a["value"]))
+    return tr.b.atomic_cas(expected, value, target.value, operands, sem)
+
+
+def _tile_always_full(t: Tile) -> bool:
+    """Whether every block size a Config may give the tile divides its loop (powers of two up to a power-of-two end)."""
+    return isinstance(t.extent, int) and t.extent > 0 and not t.extent & (t.extent - 1)
 
 
 @register(builtins.slice)

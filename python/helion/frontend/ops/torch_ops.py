@@ -135,6 +135,16 @@ def _reduction_op(kind: str):
     return handler
 
 
+def _cumulative_op(kind: str):
+    def handler(tr, args, kwargs):
+        need_args(tr, args, 1, f"{kind}()", most=2)
+        dim = args[1] if len(args) > 1 else kwargs.pop("dim", None)
+        dtype = kwargs.pop("dtype", None)
+        no_keywords(tr, kwargs, f"{kind}()")
+        return tr.cumulative(kind, args[0], dim, dtype=dtype)
+    return handler
+
+
 def _cast_op(dtype: torch.dtype):
     def handler(tr, args, kwargs):
         return tr.ops.cast(args[0], dtype)
@@ -149,6 +159,8 @@ for _name, (_fns, _methods) in _BINARY.items():
     register(*_fns, methods=_methods)(_binary_op(_name))
 for _name, _fns in _REDUCTIONS.items():
     register(*_fns, methods=_name)(_reduction_op(_name))
+for _name in ("cumsum", "cumprod"):
+    register(getattr(torch, _name), methods=_name)(_cumulative_op(_name))
 for _name, _dtype in _CAST_METHODS.items():
     register(methods=_name)(_cast_op(_dtype))
 
