@@ -2,7 +2,7 @@
 a float64 torch reference, tolerances and its configs.
 
 The kernels live in their family's file (matmul, pointwise, reductions,
-softmax, attention, memory_ops, control_flow); tests/python/test_examples.py runs this registry on the
+softmax, attention, memory_ops, control_flow, scans, random_ops); tests/python/test_examples.py runs this registry on the
 CPU executor and on the GPU, and run_examples.py from the command line.
 Configs include block sizes that do not divide the extents and, for
 reductions, looped-reduction configs (`reduction_loops`).
@@ -22,6 +22,8 @@ from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, 
                           skip_rows_softmax_reference)
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
+from random_ops import dropout, dropout_reference
+from scans import cumsum_rows, cumsum_rows_reference, segment_sum, segment_sum_reference
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
                        mul_relu_backward_reference, pointwise_zoo, pointwise_zoo_reference, swiglu)
 from reductions import (conv2d, conv2d_reference, cross_entropy, long_sum, row_stats, row_stats_reference, row_sum,
@@ -281,6 +283,28 @@ register(Example(
     [C(block_sizes=[4, 128]), C(block_sizes=[1, 256]), C(block_sizes=[16, 64], num_warps=2), C(block_sizes=[8, 512], num_warps=8),
      C(block_sizes=[2, 1024]), C(block_sizes=[32, 32], num_stages=3)],
     out_dtype=torch.float32, reduces=True))
+
+# ---------------------------------------------------------------- scans and random numbers (no reduction_loops: a scan needs its whole row)
+register(Example(
+    "cumsum_rows", cumsum_rows,
+    lambda d, t: (torch.randn(13, 300, device=d, dtype=t),),
+    cumsum_rows_reference,
+    [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[2], num_warps=8), C(block_sizes=[8], num_warps=2),
+     C(block_sizes=[16], num_stages=1), C(block_sizes=[32])],
+    fp32_tol=(1e-4, 1e-5)))
+register(Example(
+    "segment_sum", segment_sum,
+    lambda d, t: (torch.randn(21, 500, device=d, dtype=t), (torch.rand(21, 500, device=d) < 0.2).to(torch.int32)),
+    segment_sum_reference,
+    [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[2], num_warps=8), C(block_sizes=[8], num_warps=2),
+     C(block_sizes=[16], num_stages=1), C(block_sizes=[32])]))
+# The mask is the same for every config: hl.rand depends on (seed, position) only.
+register(Example(
+    "dropout", dropout,
+    lambda d, t: (torch.randn(100, 77, device=d, dtype=t), 0.3, 1234),
+    dropout_reference,
+    [C(block_sizes=[16, 16]), C(block_sizes=[64, 8], loop_orders=[[1, 0]]), C(block_sizes=[8, 128], num_warps=8),
+     C(block_sizes=[32, 32], l2_groupings=[4]), C(block_sizes=[1, 64]), C(block_sizes=[128, 4], num_warps=2)]))
 
 # ---------------------------------------------------------------- softmax and norms
 _NORM_CONFIGS = [C(block_sizes=[1]), C(block_sizes=[2]), C(block_sizes=[4], reduction_loops=[128], num_warps=8), C(block_sizes=[8]),
