@@ -1,6 +1,7 @@
 """Scans in device code: torch.cumsum / cumprod (and the methods),
 hl.cumsum / cumprod with reverse, hl.associative_scan with a user combine
-function over one tensor or a tuple, hl.split / hl.join. Numerics against a
+function over one tensor or a tuple; also hl.split / hl.join and
+hl.atomic_cas (claiming slots, tiles that need no mask). Numerics against a
 float64 torch reference on the CPU executor and (marker gpu) on CUDA, with
 tiles that end past the tensor (their lanes must not leak, in reverse scans
 too), sm_90 compiles through Triton, and the errors of bad calls at the
@@ -333,3 +334,115 @@ def test_bad_calls(kernel, shape, error, match, marker):
     with pytest.raises(error, match=match) as e:
         kernel.bind((torch.randn(*shape),))
     assert e.value.location.endswith(f"test_language_scans.py:{_line(kernel, marker)}")
+
+
+# ------------------------------------------------------------------ hl.atomic_cas
+@helion.kernel()
+def claim_slots(keys: torch.Tensor, owner: torch.Tensor) -> torch.Tensor:
+    """Each program claims slot owner[keys[i]] if it is still free (-1); one program wins per slot."""
+    won = torch.empty(keys.shape, dtype=torch.int32, device=keys.device)
+    for i in hl.grid(keys.size(0)):
+        old = hl.atomic_cas(owner, [keys[i]], -1, i, sem="acq_rel")
+        won[i] = old == -1
+    return won
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_atomic_cas_claims_each_slot_once(device):
+    keys = torch.randint(0, 10, (300,), device=device)
+    owner = torch.full((10,), -1, dtype=torch.int64, device=device)
+    won = _run(claim_slots, (keys, owner), C())
+    for slot in range(10):
+        claimants = (keys == slot).nonzero().flatten()
+        winners = claimants[won[claimants] == 1]
+        if len(claimants):
+            assert len(winners) == 1 and int(owner[slot]) == int(winners[0])
+        else:
+            assert int(owner[slot]) == -1
+
+
+@helion.kernel()
+def cas_tiles(x: torch.Tensor, expected: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    old = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        old[t] = hl.atomic_cas(x, [t], expected[t], value[t])
+    return old
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.int32, torch.int64, torch.float32, torch.float64])
+@pytest.mark.parametrize("block", [16, 64])
+def test_atomic_cas_over_tiles_compares_bit_patterns(device, dtype, block):
+    """A power-of-two extent: every tile is full under every Config, so no
+    mask is needed. Floats compare as bits: -0.0 does not match 0.0."""
+    n = 64
+    if dtype.is_floating_point:
+        x = torch.randn(n, device=device, dtype=dtype)
+        x[:8] = 0.0
+        expected = torch.where(torch.rand(n, device=device) < 0.5, x, x + 1)
+        expected[:4] = -0.0
+    else:
+        x = torch.randint(-5, 5, (n,), device=device, dtype=dtype)
+        expected = torch.randint(-5, 5, (n,), device=device, dtype=dtype)
+    value = (torch.randn(n, device=device) * 100).to(dtype)
+    before = x.clone()
+    old = _run(cas_tiles, (x, expected, value), C(block_sizes=[block]))
+    same = before.view(torch.int32 if dtype.itemsize == 4 else torch.int64) == \
+        expected.view(torch.int32 if dtype.itemsize == 4 else torch.int64)
+    assert torch.equal(old, before)
+    assert torch.equal(x, torch.where(same, value, before))
+    if dtype.is_floating_point:
+        assert not same[:4].any()
+
+
+@pytest.mark.parametrize("kernel,make,config", [
+    (claim_slots, lambda: (torch.randint(0, 10, (300,)), torch.full((10,), -1)), C()),
+    (cas_tiles, lambda: (torch.randn(64), torch.randn(64), torch.randn(64)), C(block_sizes=[16])),
+], ids=["claim_slots", "cas_tiles"])
+def test_atomic_cas_compiles_for_sm90(compile_case_sm90, kernel, make, config):
+    ttir, compiled, _ = compile_case_sm90(kernel, make(), config)
+    assert "tt.atomic_cas" in ttir.text
+    assert compiled.asm.get("ptx")
+
+
+@helion.kernel()
+def cas_ragged_tiles(x: torch.Tensor) -> torch.Tensor:
+    old = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        old[t] = hl.atomic_cas(x, [t], 0, 1)
+    return old
+
+
+@helion.kernel()
+def cas_gather(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    old = torch.empty_like(idx)
+    for t in hl.tile(idx.size(0)):
+        old[t] = hl.atomic_cas(x, [idx[t]], 0, 1)
+    return old
+
+
+@helion.kernel()
+def cas_bad_dtype(x: torch.Tensor) -> torch.Tensor:
+    for i in hl.grid(x.size(0)):
+        hl.atomic_cas(x, [i], 0, 1)
+    return x
+
+
+@helion.kernel()
+def cas_bad_sem(x: torch.Tensor) -> torch.Tensor:
+    for i in hl.grid(x.size(0)):
+        hl.atomic_cas(x, [i], 0, 1, sem="seq_cst")
+    return x
+
+
+@pytest.mark.parametrize("kernel,args,error,match", [
+    (cas_ragged_tiles, (torch.zeros(100, dtype=torch.int32),), exc.NotSupported, "whose end is not a power of two"),
+    (cas_gather, (torch.zeros(16, dtype=torch.int32), torch.zeros(50, dtype=torch.int32)), exc.NotSupported,
+     "gather index over a tile"),
+    (cas_bad_dtype, (torch.zeros(16, dtype=torch.int16),), exc.TypeError_, "int32/int64/float32/float64"),
+    (cas_bad_sem, (torch.zeros(16, dtype=torch.int32),), exc.TypeError_, "sem='seq_cst' is not one of"),
+], ids=["ragged_tiles", "gather", "dtype", "sem"])
+def test_atomic_cas_bad_calls(kernel, args, error, match):
+    with pytest.raises(error, match=match) as e:
+        kernel.bind(args)
+    assert e.value.location.endswith(f"test_language_scans.py:{_line(kernel, 'hl.atomic_cas')}")

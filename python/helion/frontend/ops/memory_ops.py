@@ -117,12 +117,13 @@ def _atomic_cas(tr, args, kwargs):
         raise exc.NotSupported("hl.atomic_cas() with a gather index over a tile: the lanes past the tile's end would "
                                "need a mask, which compare-and-swap does not take; index with scalars or whole tiles",
                                location=tr.where())
-    for it in items:
-        if isinstance(it, Tile) and not it.scalar and not _tile_always_full(it):
+    for d in dims:
+        tile = tr.tile_of_slot.get(getattr(d, "slot", None))
+        if tile is not None and not _tile_always_full(tile):
             raise exc.NotSupported(
-                "hl.atomic_cas() indexed with a tile whose loop end is not a power of two: under Configs whose block "
-                "size does not divide it, the last tile needs a bounds mask, which compare-and-swap does not take; "
-                "index with scalars (hl.grid, ints, loaded values)", location=tr.where())
+                "hl.atomic_cas() indexed with a tile (or `:`) whose end is not a power of two: under Configs whose "
+                "block size does not divide it, the last tile needs a bounds mask, which compare-and-swap does not "
+                "take; index with scalars (hl.grid, ints, loaded values)", location=tr.where())
     tr._check_initialized(target)
     tr.stored.add(id(target))
     tr._atomic_targets().add(id(target))
