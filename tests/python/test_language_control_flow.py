@@ -271,6 +271,42 @@ def test_host_conditions_stay_resolved_at_trace_time():
     torch.testing.assert_close(out.double(), ref, atol=1e-6, rtol=1e-6)
 
 
+@helion.kernel()
+def skip_zero_blocks_matmul(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """A dot inside the `if` (helion-legalize-for-triton's minimum K reaches it): blocks of x that are all
+    zero are skipped."""
+    m, k = x.size()
+    _, n = y.size()
+    out = torch.empty([m, n], dtype=torch.float32, device=x.device)
+    for tm, tn in hl.tile([m, n]):
+        acc = hl.zeros([tm, tn], dtype=torch.float32)
+        for tk in hl.tile(k):
+            xb = x[tm, tk]
+            if xb.abs().sum() > 0:
+                acc = torch.addmm(acc, xb, y[tk, tn])
+        out[tm, tn] = acc
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16, 16, 16]), C(block_sizes=[64, 32, 32], loop_orders=[[1, 0]], l2_groupings=[2]),
+                                    C(block_sizes=[16, 16, 16], range_unroll_factors=[0, 2], range_num_stages=[0, 3]),
+                                    C(block_sizes=[32, 16, 32], static_ranges=[False, True],
+                                      load_eviction_policies=["first", "last"])])
+def test_dot_under_a_condition(device, config):
+    x, y = torch.randn(64, 96, device=device), torch.randn(96, 48, device=device)
+    x[:, 32:64] = 0
+    x[:16] = 0
+    out = _run(skip_zero_blocks_matmul, (x, y), config, device)
+    torch.testing.assert_close(out.double(), x.double() @ y.double(), atol=2e-2, rtol=2e-2)  # tf32
+
+
+def test_dot_under_a_condition_keeps_the_minimum_k():
+    x, y = torch.randn(64, 96), torch.randn(96, 48)
+    with pytest.raises(exc.InvalidConfig, match=r"block_sizes\[2\] = 8 is not legal.*minimum for a matmul"):
+        skip_zero_blocks_matmul.bind((x, y)).set_config(C(block_sizes=[16, 16, 8]))
+
+
 # ------------------------------------------------------------------ while
 @helion.kernel()
 def bisect_left(sorted_seq: torch.Tensor, queries: torch.Tensor) -> torch.Tensor:
@@ -358,13 +394,56 @@ def test_while_with_loops_and_reductions_inside(device, config):
     torch.testing.assert_close(sums.double(), (x.double() * r).sum(1), atol=1e-4, rtol=1e-5)
 
 
+@helion.kernel()
+def triangular_counts(x: torch.Tensor) -> torch.Tensor:
+    """Nested `while` loops: sum over v of v - 1, counted one step at a time."""
+    out = torch.empty_like(x)
+    for i in hl.grid(x.size(0)):
+        v = x[i]
+        n = 0
+        while v > 1:
+            w = v
+            while w > 1:
+                w = w - 1
+                n += 1
+            v = v - 1
+        out[i] = n
+    return out
+
+
+@helion.kernel()
+def lanes_one_by_one(x: torch.Tensor) -> torch.Tensor:
+    """A `while` over a tile's range with an index scalar carried: scalar stores inside."""
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        j = t.begin
+        while j < t.end:
+            out[j] = x[j] + j
+            j = j + 1
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_nested_while_and_index_scalars(device):
+    x = torch.randint(0, 12, (30,), device=device)
+    out = _run(triangular_counts, (x,), C(), device)
+    assert torch.equal(out, ((x - 1).clamp_min(0) * x // 2))
+    y = torch.randn(45, device=device)
+    out = _run(lanes_one_by_one, (y,), C(block_sizes=[16]), device)
+    torch.testing.assert_close(out, y + torch.arange(45, device=device))
+
+
 # ------------------------------------------------------------------ sm_90
 @pytest.mark.parametrize("kernel,args,config,ops", [
     (sign_scale_rows, (torch.randn(8, 64), torch.randn(8)), C(), ["scf.if"]),
     (keep_positive_blocks, (torch.randn(40, 40),), C(block_sizes=[16, 16], l2_groupings=[2]), ["scf.if"]),
     (sparse_weighted_sum, (torch.randn(40, 12), torch.randn(12)), C(block_sizes=[16]), ["scf.for", "scf.if"]),
     (unit_tile_condition, (torch.randn(9, 100),), C(block_sizes=[32]), ["scf.if"]),
+    (skip_zero_blocks_matmul, (torch.randn(64, 96), torch.randn(96, 48)), C(block_sizes=[32, 32, 16]),
+     ["scf.if", '"tt.dot"']),
     (bisect_left, (torch.randn(100), torch.randn(10)), C(), ["scf.while", "scf.if"]),
+    (triangular_counts, (torch.randint(0, 9, (20,)),), C(), ["scf.while"]),
+    (lanes_one_by_one, (torch.randn(45),), C(block_sizes=[16]), ["scf.while"]),
     (newton_sqrt, (torch.rand(100) + 1,), C(block_sizes=[64]), ["scf.while", '"tt.reduce"']),
     (repeat_row_sum, (torch.randn(7, 90), torch.ones(7, dtype=torch.int32)), C(block_sizes=[16], reduction_loops=[32]),
      ["scf.while", "scf.for"]),
@@ -424,7 +503,8 @@ def test_name_from_one_branch_is_refused_where_used():
     ("x[i]", "x[i].to(torch.int32)", "same dtype"),
     ("x[i]", "hl.zeros([4], dtype=torch.float32)", "a scalar in one branch and a tensor in the other"),
     ("x[i].to(torch.int32)", "0.5", "a float cannot take the integer type"),
-    ("'a'", "'b'", "only device tensors and numbers"),
+    ("'a'", "'b'", "only values computed in device code and numbers"),
+    ("x", "x + 0", "only values computed in device code and numbers"),
 ])
 def test_branches_that_do_not_merge_are_refused_where_used(then, other, why):
     src = f'''

@@ -21,6 +21,8 @@ from .semantics import promote, same_extent
 from .values import DTensor, Scalar, Tile, mlir_dtype, tensor_type
 
 _MISSING = object()
+_ONLY_VALUES = ("only values computed in device code and numbers can differ between the branches (not tensor "
+                "arguments, tiles or host objects)")
 _NUMBERS = (bool, int, float)
 
 
@@ -158,7 +160,7 @@ class ControlFlowMixin:
         if not device and not (isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS)):
             if type(a) is type(b) and _equal(a, b):
                 return a
-            return mismatch("only device tensors and numbers can differ between the branches")
+            return mismatch(_ONLY_VALUES)
         if not device:
             if type(a) is type(b) and a == b:
                 return a
@@ -167,7 +169,7 @@ class ControlFlowMixin:
             d = device[0]
             n = b if d is a else a
             if not isinstance(n, _NUMBERS):
-                return mismatch("only device tensors and numbers can differ between the branches")
+                return mismatch(_ONLY_VALUES)
             if isinstance(n, float) and not d.dtype.is_floating_point:
                 return mismatch("a float cannot take the integer type of the other branch; make both floats")
             return _Spec.of(d)
@@ -249,7 +251,7 @@ class ControlFlowMixin:
                 self.arg_sources[arg] = [init.value]
             self._visit_body(stmt.body)
             self._at(stmt)
-            finals = [self.env[n] for n in carried]
+            finals = [self._lookup(n) for n in carried]  # one a device `if` left unmerged is refused here
             return op, after, finals, self.env
         finally:
             self.b.block, self.env = outer_block, outer_env
