@@ -291,73 +291,6 @@ def test_scalar_atomics_hand_out_tickets(device):
     assert torch.equal(torch.cat([seen, slot]).sort().values, torch.cat([x, x.new_tensor([-1.0])]).sort().values)
 
 
-@helion.kernel()
-def claim(slot: torch.Tensor, nslots: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each program claims owner[slot[g]] if it is still free (-1)."""
-    owner = torch.full([nslots], -1, dtype=torch.int32, device=slot.device)
-    olds = torch.empty([slot.size(0)], dtype=torch.int32, device=slot.device)
-    for g in hl.grid(slot.size(0)):
-        olds[g] = hl.atomic_cas(owner, [slot[g]], -1, g, sem="acq_rel")
-    return owner, olds
-
-
-@pytest.mark.parametrize("device", DEVICES)
-def test_compare_and_swap_claims_each_slot_once(device):
-    """In any order: a slot's first claimant saw -1 and owns it, every later
-    one saw the owner's id (on the CPU the lowest g wins)."""
-    slot = torch.randint(0, 13, (2000,), device=device)
-    claim.bind((slot, 16)).set_config(C(num_warps=1))
-    owner, olds = claim(slot, 16)
-    _sync(device)
-    won = olds == -1
-    assert torch.equal(owner[slot[won]], torch.nonzero(won).flatten().to(torch.int32))
-    assert torch.equal(olds[~won], owner[slot[~won]])
-    used = torch.zeros(16, dtype=torch.bool, device=device)
-    used[slot] = True
-    assert torch.equal(owner >= 0, used) and int(won.sum()) == int(used.sum())
-    if device == "cpu":
-        assert torch.equal(owner[slot[won]], torch.stack([torch.nonzero(slot == s)[0, 0] for s in slot[won]]).to(torch.int32))
-
-
-@helion.kernel()
-def swap_where_equal(x: torch.Tensor, expected: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-    old = torch.empty_like(x)
-    for t in hl.tile(x.size(0)):
-        old[t] = hl.atomic_cas(x, [t], expected[t], value[t])
-    return old
-
-
-@pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("dtype", [torch.float32, torch.int64])
-def test_compare_and_swap_of_a_tile_compares_bit_patterns(device, dtype):
-    """Element by element; floats compare bit for bit (-0.0 is not 0.0, a NaN matches itself)."""
-    n = 256
-    x = torch.randint(0, 3, (n,), device=device).to(dtype)
-    expected = torch.randint(0, 3, (n,), device=device).to(dtype)
-    if dtype.is_floating_point:
-        x[:4] = torch.tensor([0.0, -0.0, float("nan"), 1.0])
-        expected[:4] = torch.tensor([-0.0, -0.0, float("nan"), 2.0])
-    value = torch.randn(n, device=device).mul(100).to(dtype)
-    start = x.clone()
-    swap_where_equal.bind((x, expected, value)).set_config(C(block_sizes=[64]))
-    old = swap_where_equal(x, expected, value)
-    _sync(device)
-    bits = (lambda t: t.view(torch.int32)) if dtype.is_floating_point else (lambda t: t)
-    hit = bits(start) == bits(expected)
-    assert torch.equal(bits(old), bits(start))
-    assert torch.equal(bits(x), bits(torch.where(hit, value, start)))
-    if dtype.is_floating_point:
-        assert hit[:4].tolist() == [False, True, True, False]
-
-
-def test_compare_and_swap_compiles_for_sm90(compile_case_sm90):
-    ttir, ck, _ = compile_case_sm90(claim, (torch.randint(0, 13, (50,)), 16), C(num_warps=1))
-    assert '"tt.atomic_cas"' in ttir.text and "sem = 4 : i32" in ttir.text and len(ck.asm["cubin"]) > 1000
-    x = torch.zeros(64)
-    ttir, ck, _ = compile_case_sm90(swap_where_equal, (x, x, x), C(block_sizes=[16]))
-    assert '"tt.atomic_cas"' in ttir.text and len(ck.asm["cubin"]) > 1000
-
-
 def test_sem_is_recorded_on_the_atomic(filecheck):
     a = torch.zeros(7, 16, dtype=torch.int32)
     filecheck(all_atomics.bind((a, torch.ones(16, dtype=torch.int32), torch.arange(16))).tile_ir, """
@@ -386,9 +319,10 @@ def test_atomics_compile_for_sm90(compile_case_sm90):
     assert ttir.text.count('"tt.atomic_rmw"') == 2 and len(ck.asm["cubin"]) > 1000
 
 
-# tt.atomic_cas for hl.atomic_cas (which still needs its tile op): 128 lanes
-# per program claim owner[slot[i]] = i where it still holds -1, and record
-# the old values; one program then swaps bit patterns of f32 values.
+# tt.atomic_cas as hl.atomic_cas lowers to it (hl.atomic_cas is tested in
+# test_language_scans.py): 128 lanes per program claim owner[slot[i]] = i
+# where it still holds -1 and record the old values; one program then swaps
+# bit patterns of f32 values.
 CAS_TTIR = """
 "tt.func"() <{function_type = (!tt.ptr<i32>, !tt.ptr<i32>, !tt.ptr<i32>, !tt.ptr<f32>, !tt.ptr<f32>) -> (), sym_name = "cas"}> ({
 ^bb0(%slot: !tt.ptr<i32>, %owner: !tt.ptr<i32>, %olds: !tt.ptr<i32>, %fmem: !tt.ptr<f32>, %fcmp: !tt.ptr<f32>):
@@ -637,27 +571,6 @@ def _k_int8_add(x):
     return out
 
 
-def _k_cas_gather(x):
-    out = torch.zeros_like(x)
-    for t in hl.tile(x.size(0)):
-        hl.atomic_cas(out, [(x[t] > 0).long()], 0.0, 1.0)  # BAD
-    return out
-
-
-def _k_cas_ragged_tile(x):
-    out = torch.zeros([x.size(0) - 4], dtype=x.dtype, device=x.device)
-    for t in hl.tile(x.size(0) - 4):
-        hl.atomic_cas(out, [t], 0.0, 1.0)  # BAD
-    return out
-
-
-def _k_cas_int16(x):
-    out = torch.zeros_like(x, dtype=torch.int16)
-    for t in hl.tile(x.size(0)):
-        hl.atomic_cas(out, [t], 0, 1)  # BAD
-    return out
-
-
 def _k_read_atomic_target(x):
     out = torch.zeros_like(x)
     for t in hl.tile(x.size(0)):
@@ -699,9 +612,6 @@ BAD = [
     (_k_missing_value, exc.TypeError_, r"hl.store\(tensor, index, value, extra_mask=None\): missing a required argument: 'value'"),
     (_k_float_max, exc.TypeError_, r"hl.atomic_max\(\) on 'out' of dtype torch.float32: .*float max/min need"),
     (_k_int8_add, exc.TypeError_, r"hl.atomic_add\(\) on 'out' of dtype torch.int8: atomics take int32/int64"),
-    (_k_cas_gather, exc.NotSupported, r"hl.atomic_cas\(\) with a gather index over a tile"),
-    (_k_cas_ragged_tile, exc.NotSupported, r"hl.atomic_cas\(\) indexed with a tile .*not a power of two"),
-    (_k_cas_int16, exc.TypeError_, r"hl.atomic_cas\(\) on 'out' of dtype torch.int16"),
     (_k_read_atomic_target, exc.NotSupported, r"reads 'out', which atomics of this kernel update"),
     (_k_atomic_into_empty, exc.NotSupported, r"reads 'out' before the kernel writes it"),
     (_k_empty_slice, exc.TypeError_, r"slice `5:5` of a dim of size 16 is empty"),
