@@ -276,9 +276,29 @@ def test_compiles_for_sm90(compile_case_sm90, kernel, make, config):
 # ------------------------------------------------------------------ looped reductions and bad calls
 def test_scan_over_a_looped_reduction_dim_is_a_clear_error():
     x = torch.randn(10, 37)
-    with pytest.raises(exc.CompilationError, match=r"cannot loop reduction_loops\[0\].*use None \(persistent\)") as e:
+    with pytest.raises(exc.InvalidConfig, match=r"reduction_loops\[0\] = 16 is not legal; expected None \(persistent\): "
+                                                r"a scan \(cumsum"):
         _run(row_cumsum, (x,), C(block_sizes=[4], reduction_loops=[16]))
-    assert f"test_language_scans.py\":{_line(row_cumsum, 'torch.cumsum')}" in str(e.value)
+    out = _run(row_cumsum, (x,), C(block_sizes=[4], reduction_loops=[64]))  # one chunk: the whole row
+    torch.testing.assert_close(out.double(), x.double().cumsum(1), atol=1e-5, rtol=1e-5)
+
+
+@helion.kernel()
+def row_sum_kernel(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty([x.size(0)], dtype=x.dtype, device=x.device)
+    for tm in hl.tile(x.size(0)):
+        out[tm] = x[tm, :].sum(1)
+    return out
+
+
+def test_config_spec_keeps_scanned_rows_persistent():
+    """Rows past 16K elements get a reduction loop by default, except where a scan runs along them."""
+    spec = row_cumsum.bind((torch.randn(2, 40000),)).config_spec
+    assert spec.default_config().reduction_loops == [None]
+    assert all(spec.random_config(seed).reduction_loops == [None] for seed in range(20))
+    assert [f.choices for name, _, f in spec.fields() if name == "reduction_loops"] == [[None]]
+    sums = row_sum_kernel.bind((torch.randn(2, 40000),)).config_spec  # a reduction alone may still loop
+    assert sums.default_config().reduction_loops == [8192]
 
 
 @helion.kernel()

@@ -34,9 +34,12 @@ MAX_BLOCK = 1 << 20
 # Fields validated for their values but not yet acted on by the compiler;
 # a config that sets them gets one warning (never a silent no-op).
 _NOT_YET_HONOURED = {
-    "pid_type": EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"]),
     "indexing": EnumFragment(["pointer", "block_ptr", "tensor_descriptor"]),
 }
+# Config.pid_type: persistent kernels launch SMs x num_sm_multiplier programs
+# that loop over tiles (helion-lower-grid). "xyz" runs as "flat" (one warning).
+PID_TYPE = EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"])
+NUM_SM_MULTIPLIER = PowerOfTwoFragment(1, 16, 1)
 _PER_LOOP_NOT_YET_HONOURED = {
     "flatten_loops": EnumFragment([False, True]),
 }
@@ -46,7 +49,7 @@ _PER_LOOP_NOT_YET_HONOURED = {
 EVICTION_POLICY = EnumFragment(["", "first", "last"])
 _warned_fields: set[str] = set()
 # Per-loop knobs (one entry per loop, the grid loop first): legal values and
-# the grid's only legal value while persistent pid_types do not exist.
+# the grid's only legal value unless the pid_type is persistent.
 LOOP_KNOBS = {
     "range_unroll_factors": (IntegerFragment(0, 8, 0), 0),
     "range_num_stages": (IntegerFragment(0, 8, 0), 0),
@@ -74,7 +77,7 @@ class ConfigSpec:
         self.reduction_slots = traced.reduction_slots
         self.multi_dim_loops = list(traced.multi_dim_loops)
         self.num_grids = traced.num_grids
-        self.tensor_shapes, self.has_dot, inner_loops, self.num_loads = _collect_shapes(traced.module)
+        self.tensor_shapes, self.has_dot, inner_loops, self.num_loads, self.scanned = _collect_shapes(traced.module)
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
@@ -158,7 +161,7 @@ class ConfigSpec:
         for s in self.reduction_slots:
             width = next_power_of_2(s.extent) if s.extent else None
             # A row longer than this streams through a reduction loop.
-            reductions.append(8192 if width is not None and width > 16384 else None)
+            reductions.append(8192 if width is not None and width > 16384 and s.slot not in self.scanned else None)
         cfg = self.shrink_to_fit(self._complete(block_sizes=sizes, reduction_loops=reductions), DEFAULT_ELEMENTS)
         warps = min(16, max(4, next_power_of_2(self.max_elements(cfg)) // 512))
         return _replace(cfg, num_warps=warps)
@@ -187,6 +190,8 @@ class ConfigSpec:
         return next_power_of_2(slot.extent) if slot.extent else 4096
 
     def _reduction_fragment(self, slot: Any) -> EnumFragment:
+        if slot.slot in self.scanned:  # a scan needs the whole dim in one program
+            return EnumFragment([None], None)
         width = next_power_of_2(slot.extent) if slot.extent else 1 << 16
         chunks = []
         c = max(slot.min_size, 16)
@@ -272,12 +277,16 @@ class ConfigSpec:
             legal = PowerOfTwoFragment(s.min_size, MAX_BLOCK, s.min_size)
             # a power of two that covers the extent is one chunk, whatever the minimum
             covers_extent = s.extent is not None and is_int(r) and r >= s.extent and not r & (r - 1)
+            if r is not None and s.slot in self.scanned and not covers_extent:
+                raise exc.InvalidConfig(_bad("reduction_loops", i, r, "None (persistent): a scan (cumsum, "
+                                             "hl.associative_scan, ...) runs along this dim", name))
             if r is not None and not legal.contains(r) and not covers_extent:
                 extra = " (the minimum for a matmul dimension)" if s.min_size > 1 else ""
                 raise exc.InvalidConfig(_bad("reduction_loops", i, r, "None (persistent) or " + legal.describe() + extra, name))
         for field, legal in (("num_warps", PowerOfTwoFragment(1, 32, 4)), ("num_stages", IntegerFragment(1, 16, 2))):
             if not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
+        self._check_pid_type(merged)
         self._check_loop_knobs(merged)
         if merged.get("load_eviction_policies") is not None:
             policies = _as_list(merged, "load_eviction_policies", self.num_loads, name,
@@ -300,9 +309,14 @@ class ConfigSpec:
                 continue
             values = _as_list(merged, field, self.num_loops, self.kernel_name, what)
             _check_entries(field, values, legal, self.kernel_name)
-            if not (values[0] == grid_value and type(values[0]) is type(grid_value)):
+            neutral = values[0] == grid_value and type(values[0]) is type(grid_value)
+            if field == "static_ranges" and values[0]:
+                raise exc.InvalidConfig(_bad(field, 0, values[0], "False: the grid loop cannot be unrolled fully",
+                                             self.kernel_name))
+            if not neutral and not str(merged.get("pid_type") or "flat").startswith("persistent"):
                 raise exc.InvalidConfig(_bad(field, 0, values[0], f"{grid_value!r}: the grid loop takes loop knobs only "
-                                             "with a persistent pid_type, which is not implemented yet", self.kernel_name))
+                                             "with a persistent pid_type (pid_type='persistent_blocked' or "
+                                             "'persistent_interleaved')", self.kernel_name))
         for i, (unroll, full) in enumerate(zip(merged.get("range_unroll_factors") or [], merged.get("static_ranges") or [])):
             if full and unroll > 1:
                 raise exc.InvalidConfig(f"{self.kernel_name}: loop {i} has both static_ranges (a full unroll) and "
@@ -322,6 +336,14 @@ class ConfigSpec:
             if not (value == host and type(value) is type(host)):
                 raise exc.InvalidConfig(_bad(field, None, value, f"{host!r}, the value the kernel's host code computed with "
                                              "for these arguments (it comes from the kernel's config=)", self.kernel_name))
+
+    def _check_pid_type(self, merged: dict) -> None:
+        for field, legal in (("pid_type", PID_TYPE), ("num_sm_multiplier", NUM_SM_MULTIPLIER)):
+            if merged.get(field) is not None and not legal.contains(merged[field]):
+                raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), self.kernel_name))
+        if merged.get("pid_type") == "xyz" and "pid_type=xyz" not in _warned_fields:
+            _warned_fields.add("pid_type=xyz")
+            warnings.warn("helion: Config.pid_type='xyz' is not implemented yet; it runs as 'flat'", stacklevel=3)
 
     def _check_not_yet_honoured(self, merged: dict) -> None:
         for field, legal in _NOT_YET_HONOURED.items():
@@ -367,11 +389,12 @@ def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
     return v
 
 
-def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int]:
+def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int, set[int]]:
     """The distinct shapes of the kernel's tensors, each dim an int or
     ("slot", id); whether the kernel has a dot; how many tile loops it has
-    inside the grid; how many loads."""
+    inside the grid; how many loads; the slots a tile.scan runs along."""
     shapes: set[tuple] = set()
+    scanned: set[int] = set()
     has_dot = False
     loops = loads = 0
 
@@ -387,8 +410,10 @@ def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int]:
             has_dot = True
         loops += op.name == "tile.for"
         loads += op.name == "tile.load"
+        if op.name == "tile.scan":
+            scanned.add(op.operands[0].type.block_slots[op.attributes["axis"]])
         for r in op.results:
             t = r.type
             if t.is_tensor:
                 shapes.add(tuple(("slot", s) if d < 0 else d for d, s in zip(t.shape, t.block_slots)))
-    return sorted(shapes, key=repr), has_dot, loops, loads
+    return sorted(shapes, key=repr), has_dot, loops, loads, scanned
