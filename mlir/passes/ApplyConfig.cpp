@@ -162,10 +162,11 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
     return success();
   }
 
-  /// The per-loop Config knobs: entry 0 is the grid loop (its knobs need a
-  /// persistent pid_type, not implemented: only the default is accepted),
-  /// then each user tile.for in program order (roll-reductions' chunk loops
-  /// are not user loops). Each list may be empty (all defaults).
+  /// The per-loop Config knobs: entry 0 is the grid loop (recorded on
+  /// tile.grid; helion-lower-grid honours them for persistent pid_types and
+  /// refuses them otherwise), then each user tile.for in program order
+  /// (roll-reductions' chunk loops are not user loops). Each list may be
+  /// empty (all defaults).
   LogicalResult recordLoopKnobs(ModuleOp module) {
     SmallVector<ForOp> loops;
     module.walk<WalkOrder::PreOrder>([&](ForOp loop) {
@@ -173,50 +174,55 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
       if (!(step && step.getReduction()))
         loops.push_back(loop);
     });
-    struct Knob {
-      const ListOption<int64_t> &values;
-      const char *name;
-      int64_t neutral; // the grid entry's only legal value
-    };
-    Knob knobs[] = {{rangeNumStages, "range-num-stages", 0}, {rangeUnrollFactors, "range-unroll-factors", 0},
-                    {rangeMultiBuffers, "range-multi-buffers", -1}, {rangeWarpSpecializes, "range-warp-specializes", -1},
-                    {rangeFlattens, "range-flattens", -1}, {staticRanges, "static-ranges", 0}};
-    for (const Knob &k : knobs) {
-      if (k.values.empty())
-        continue;
-      if (k.values.size() != loops.size() + 1) {
-        module.emitError() << k.name << " has " << k.values.size() << " entries; the kernel has "
+    std::pair<const ListOption<int64_t> &, const char *> knobs[] = {
+        {rangeNumStages, "range-num-stages"},         {rangeUnrollFactors, "range-unroll-factors"},
+        {rangeMultiBuffers, "range-multi-buffers"},   {rangeWarpSpecializes, "range-warp-specializes"},
+        {rangeFlattens, "range-flattens"},            {staticRanges, "static-ranges"}};
+    for (auto [values, name] : knobs)
+      if (!values.empty() && values.size() != loops.size() + 1) {
+        module.emitError() << name << " has " << values.size() << " entries; the kernel has "
                            << loops.size() + 1 << " loops (the grid, then each hl.tile loop)";
         return failure();
       }
-      int64_t grid = k.values[0];
-      if (grid != k.neutral && !(k.neutral == -1 && grid == 0)) {
-        module.emitError() << k.name << "[0] (the grid loop) = " << grid
-                           << " needs a persistent pid_type, which is not implemented";
-        return failure();
-      }
+    if (!staticRanges.empty() && staticRanges[0] == 1) {
+      module.emitError("static-ranges[0]: the grid loop cannot be unrolled fully");
+      return failure();
     }
-    auto at = [](const ListOption<int64_t> &v, size_t i, int64_t dflt) { return v.empty() ? dflt : v[i + 1]; };
+    auto at = [](const ListOption<int64_t> &v, size_t i, int64_t dflt) { return v.empty() ? dflt : v[i]; };
+    WalkResult grids = module.walk([&](GridOp grid) {
+      return WalkResult(setKnobs(grid, [&](const ListOption<int64_t> &v, int64_t dflt) { return at(v, 0, dflt); }));
+    });
+    if (grids.wasInterrupted())
+      return failure();
     for (auto [i, loop] : llvm::enumerate(loops)) {
-      int64_t stages = at(rangeNumStages, i, 0), unroll = at(rangeUnrollFactors, i, 0);
-      if (stages < 0 || unroll < 0)
-        return loop.emitOpError() << "range-num-stages and range-unroll-factors must be >= 0";
-      if (stages > 0)
-        loop.setNumStages(stages);
-      if (unroll > 1)
-        loop.setUnrollFactor(unroll);
-      if (at(rangeMultiBuffers, i, -1) == 0)
-        loop.setDisallowMultiBuffer(true);
-      if (at(rangeWarpSpecializes, i, -1) == 1)
-        loop.setWarpSpecialize(true);
-      if (at(rangeFlattens, i, -1) == 1)
-        loop.setFlatten(true);
-      if (at(staticRanges, i, 0) == 1) {
-        if (unroll > 1)
+      auto knob = [&, i = i](const ListOption<int64_t> &v, int64_t dflt) { return at(v, i + 1, dflt); };
+      if (failed(setKnobs(loop, knob)))
+        return failure();
+      if (knob(staticRanges, 0) == 1) {
+        if (loop.getUnrollFactor())
           return loop.emitOpError("static-ranges (full unroll) and range-unroll-factors both set for this loop");
         loop.setStaticRange(true);
       }
     }
+    return success();
+  }
+
+  /// The knobs tile.grid and tile.for share, from `knob(option, default)`.
+  template <typename Loop, typename Knob>
+  LogicalResult setKnobs(Loop loop, Knob knob) {
+    int64_t stages = knob(rangeNumStages, 0), unroll = knob(rangeUnrollFactors, 0);
+    if (stages < 0 || unroll < 0)
+      return loop.emitOpError() << "range-num-stages and range-unroll-factors must be >= 0";
+    if (stages > 0)
+      loop.setNumStages(stages);
+    if (unroll > 1)
+      loop.setUnrollFactor(unroll);
+    if (knob(rangeMultiBuffers, -1) == 0)
+      loop.setDisallowMultiBuffer(true);
+    if (knob(rangeWarpSpecializes, -1) == 1)
+      loop.setWarpSpecialize(true);
+    if (knob(rangeFlattens, -1) == 1)
+      loop.setFlatten(true);
     return success();
   }
 

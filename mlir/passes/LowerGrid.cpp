@@ -1,6 +1,9 @@
-// helion-lower-grid: program id -> tile mapping, with L2 grouping.
-#include "passes/Passes.h"
+// helion-lower-grid: program id -> tile mapping, with L2 grouping, and
+// persistent kernels (Config.pid_type): a fixed number of programs, each
+// looping over tiles.
+#include "passes/LoopKnobs.h"
 
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 
@@ -15,17 +18,36 @@ using namespace helion::tile;
 namespace {
 
 struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
+  using LowerGridBase::LowerGridBase;
+
   void runOnOperation() override {
+    if (pidType != "flat" && pidType != "persistent_blocked" && pidType != "persistent_interleaved") {
+      getOperation().emitError() << "pid-type '" << pidType
+                                 << "' is not flat, persistent_blocked or persistent_interleaved";
+      return signalPassFailure();
+    }
     SmallVector<GridOp> grids;
     getOperation().walk([&](GridOp g) { grids.push_back(g); });
     for (GridOp grid : grids)
-      lower(grid);
+      if (failed(lower(grid)))
+        return signalPassFailure();
   }
 
-  void lower(GridOp grid) {
+  static bool hasLoopKnobs(GridOp grid) {
+    return grid.getNumStages() || grid.getUnrollFactor() || grid.getDisallowMultiBuffer() ||
+           grid.getWarpSpecialize() || grid.getFlatten();
+  }
+
+  LogicalResult lower(GridOp grid) {
     Location loc = grid.getLoc();
     OpBuilder b(grid);
     unsigned n = grid.getNumDims();
+    bool persistent = pidType != "flat";
+    if (!persistent && hasLoopKnobs(grid))
+      return grid.emitOpError("the grid loop's knobs (entry 0 of the range_* Config lists) need a "
+                              "persistent pid_type");
+    if (persistent && numWorkers < 1)
+      return grid.emitOpError("a persistent pid_type needs num-workers >= 1");
     auto ceilDiv = [&](Value x, Value y) -> Value {
       return b.create<arith::CeilDivSIOp>(loc, x, y);
     };
@@ -36,7 +58,36 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
                                              grid.getLowerBounds()[d]);
       counts.push_back(ceilDiv(extent, grid.getSteps()[d]));
     }
+    std::optional<int64_t> total = 1;
+    for (Value c : counts) {
+      std::optional<int64_t> value = staticCount(c);
+      total = total && value ? std::optional<int64_t>(*total * *value) : std::nullopt;
+    }
     Value pid = b.create<ProgramIdOp>(loc, b.getIndexType());
+    std::optional<int64_t> launched = total;
+    scf::ForOp loop;
+    if (persistent) {
+      // min(tiles, workers) programs; each runs the body for its tiles:
+      // a contiguous range (blocked) or every workers-th tile (interleaved).
+      Value tiles = counts[0];
+      for (unsigned d = 1; d < n; ++d)
+        tiles = b.create<arith::MulIOp>(loc, tiles, counts[d]);
+      Value workers = b.create<arith::MinSIOp>(loc, tiles, b.create<arith::ConstantIndexOp>(loc, numWorkers));
+      if (total)
+        launched = std::min<int64_t>(*total, numWorkers);
+      Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+      if (pidType == "persistent_interleaved") {
+        loop = b.create<scf::ForOp>(loc, pid, tiles, workers);
+      } else {
+        Value per = ceilDiv(tiles, workers);
+        Value first = b.create<arith::MulIOp>(loc, pid, per);
+        Value end = b.create<arith::MinSIOp>(loc, b.create<arith::AddIOp>(loc, first, per), tiles);
+        loop = b.create<scf::ForOp>(loc, first, end, one);
+      }
+      helion::setTritonLoopAttrs(grid, loop);
+      b.setInsertionPointToStart(loop.getBody());
+      pid = loop.getInductionVar(); // the virtual program id
+    }
     SmallVector<Value> ids(n);
     int64_t group = 1;
     if (std::optional<uint64_t> g = grid.getL2Grouping())
@@ -78,24 +129,19 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
       body.getArgument(d).replaceAllUsesWith(tile);
     }
     // Record the launch size when it is static.
-    int64_t total = 1;
-    bool isStatic = true;
-    for (Value c : counts) {
-      std::optional<int64_t> value = staticCount(c);
-      if (!value) {
-        isStatic = false;
-        break;
-      }
-      total *= *value;
-    }
     auto kernel = grid->getParentOfType<KernelOp>();
-    if (isStatic && kernel)
+    if (launched && kernel)
       kernel->getContext()->getLoadedDialect<TileDialect>()->getNumProgramsAttrHelper().setAttr(
-          kernel, b.getI64IntegerAttr(total));
-    // Splice the body in place of the grid.
+          kernel, b.getI64IntegerAttr(*launched));
+    // Splice the body in place of the grid (into the loop when persistent).
     body.back().erase(); // tile.yield
-    grid->getBlock()->getOperations().splice(Block::iterator(grid), body.getOperations());
+    Block::iterator at = loop ? loop.getBody()->getTerminator()->getIterator() : Block::iterator(grid);
+    at->getBlock()->getOperations().splice(at, body.getOperations());
+    std::optional<uint64_t> unroll = grid.getUnrollFactor();
     grid.erase();
+    if (loop && unroll && failed(loopUnrollByFactor(loop, static_cast<int64_t>(*unroll))))
+      return loop.emitOpError("could not be unrolled by the Config's range_unroll_factors[0]");
+    return success();
   }
 
   /// Evaluates ceil((ub - lb) / step) when all three are constants.

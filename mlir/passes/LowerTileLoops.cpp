@@ -1,5 +1,5 @@
 // helion-lower-tile-loops: tile.for -> nested scf.for with make_tile bodies.
-#include "passes/Passes.h"
+#include "passes/LoopKnobs.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Builders.h"
@@ -35,15 +35,7 @@ struct LowerTileLoopsPass : public helion::impl::LowerTileLoopsBase<LowerTileLoo
   /// The Config's loop knobs as Triton's scf.for attributes on the innermost
   /// loop of a tile.for (the one that holds the body).
   static void applyKnobs(ForOp loop, scf::ForOp f, SmallVector<std::pair<scf::ForOp, int64_t>> &unrolls) {
-    MLIRContext *ctx = f.getContext();
-    if (std::optional<uint64_t> stages = loop.getNumStages())
-      f->setAttr("tt.num_stages", IntegerAttr::get(IntegerType::get(ctx, 32), *stages));
-    if (loop.getDisallowMultiBuffer())
-      f->setAttr("tt.disallow_acc_multi_buffer", UnitAttr::get(ctx));
-    if (loop.getWarpSpecialize())
-      f->setAttr("tt.warp_specialize", UnitAttr::get(ctx));
-    if (loop.getFlatten())
-      f->setAttr("tt.flatten", UnitAttr::get(ctx));
+    helion::setTritonLoopAttrs(loop, f);
     if (std::optional<uint64_t> unroll = loop.getUnrollFactor())
       unrolls.push_back({f, static_cast<int64_t>(*unroll)});
     if (loop.getStaticRange())

@@ -115,8 +115,19 @@ def LowerGrid : Pass<"helion-lower-grid", "mlir::ModuleOp"> {
     for each tile of dim 1 (grouped ordering) so that neighbouring programs
     share operands in L2. The kernel gets `tile.num_programs` when the grid
     size is static.
+
+    With a persistent pid_type the kernel launches min(tiles, num-workers)
+    programs, and each loops (scf.for) over its tiles: a contiguous range
+    (persistent_blocked) or every num-workers-th tile
+    (persistent_interleaved). The grid's loop knobs go on that loop.
   }];
-  let dependentDialects = ["mlir::arith::ArithDialect"];
+  let options = [
+    Option<"pidType", "pid-type", "std::string", "\"flat\"",
+           "flat, persistent_blocked or persistent_interleaved (Config.pid_type)">,
+    Option<"numWorkers", "num-workers", "int64_t", "0",
+           "Programs of a persistent kernel: SMs x Config.num_sm_multiplier">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
 }
 
 def LowerTileLoops : Pass<"helion-lower-tile-loops", "mlir::ModuleOp"> {

@@ -38,6 +38,10 @@ struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
                                            llvm::cl::desc("Config.range_warp_specializes (-1 None, 0, 1)")};
   ListOption<int64_t> rangeFlattens{*this, "range-flattens", llvm::cl::desc("Config.range_flattens (-1 None, 0, 1)")};
   ListOption<int64_t> staticRanges{*this, "static-ranges", llvm::cl::desc("Config.static_ranges (0, 1)")};
+  Option<std::string> pidType{*this, "pid-type", llvm::cl::init("flat"),
+                              llvm::cl::desc("flat, persistent_blocked or persistent_interleaved (Config.pid_type)")};
+  Option<int64_t> numWorkers{*this, "num-workers", llvm::cl::init(0),
+                             llvm::cl::desc("Programs of a persistent kernel (SMs x Config.num_sm_multiplier)")};
   Option<unsigned> indexBits{*this, "index-bits", llvm::cl::init(32),
                              llvm::cl::desc("Width of index arithmetic in the TTIR (32 or 64)")};
 };
@@ -58,7 +62,7 @@ void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
   pm.addPass(helion::createReorderLoops());
   pm.addPass(helion::createEliminateMasks());
   pm.addPass(helion::createDropUnitDims());
-  pm.addPass(helion::createLowerGrid());
+  pm.addPass(helion::createLowerGrid({options.pidType, options.numWorkers}));
   pm.addPass(helion::createLowerTileLoops());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -25,6 +25,7 @@ _FIELDS = (
     "num_stages",
     "indexing",
     "pid_type",
+    "num_sm_multiplier",
 )
 
 

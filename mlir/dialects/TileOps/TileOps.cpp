@@ -327,6 +327,16 @@ void GridOp::print(OpAsmPrinter &p) {
   p.printRegion(getBody(), /*printEntryBlockArgs=*/false);
 }
 
+/// The per-loop Config knobs tile.grid and tile.for share.
+template <typename Loop>
+LogicalResult verifyLoopKnobs(Loop op) {
+  if (std::optional<uint64_t> stages = op.getNumStages(); stages && *stages < 1)
+    return op.emitOpError() << "num_stages must be >= 1, got " << *stages;
+  if (std::optional<uint64_t> unroll = op.getUnrollFactor(); unroll && *unroll < 2)
+    return op.emitOpError() << "unroll_factor must be >= 2, got " << *unroll;
+  return success();
+}
+
 LogicalResult GridOp::verify() {
   Block &body = getBodyBlock();
   if (failed(verifyLoopCommon(*this, getNumDims(), getUpperBounds().size(),
@@ -340,6 +350,8 @@ LogicalResult GridOp::verify() {
     return emitOpError("tile.yield of a grid carries no values");
   if (std::optional<uint64_t> g = getL2Grouping(); g && static_cast<int64_t>(*g) < 1)
     return emitOpError() << "l2_grouping must be at least 1, got " << static_cast<int64_t>(*g);
+  if (failed(verifyLoopKnobs(*this)))
+    return failure();
   return verifyLoopOrder(*this, getLoopOrder(), getNumDims());
 }
 
@@ -419,10 +431,8 @@ LogicalResult ForOp::verify() {
   }
   if (failed(verifyLoopOrder(*this, getLoopOrder(), getNumDims())))
     return failure();
-  if (std::optional<uint64_t> stages = getNumStages(); stages && *stages < 1)
-    return emitOpError() << "num_stages must be >= 1, got " << *stages;
-  if (std::optional<uint64_t> unroll = getUnrollFactor(); unroll && *unroll < 2)
-    return emitOpError() << "unroll_factor must be >= 2, got " << *unroll;
+  if (failed(verifyLoopKnobs(*this)))
+    return failure();
   if (getStaticRange() && getUnrollFactor())
     return emitOpError("static_range (full unroll) and unroll_factor exclude each other");
   return verifyResultTypes(*this);

@@ -82,12 +82,18 @@ def Tile_GridOp : Tile_Op<"grid", [AttrSizedOperandSegments]> {
     `tile.grid (%t0, %t1) = (%lb0, %lb1) to (%ub0, %ub1) step (%b0, %b1)`
     runs its body once per combination of tiles. Optional attributes set by the
     compiler: `loop_order` (which dim varies fastest across program ids, first
-    = innermost) and `l2_grouping` (tile rows grouped for L2 reuse).
+    = innermost), `l2_grouping` (tile rows grouped for L2 reuse) and the grid
+    loop's Config knobs (`num_stages`, `unroll_factor`,
+    `disallow_multi_buffer`, `warp_specialize`, `flatten`, as on tile.for),
+    which only a persistent pid_type can honour: helion-lower-grid puts them
+    on the loop over tiles it builds.
   }];
   let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
                        Variadic<Index>:$steps,
                        OptionalAttr<DenseI64ArrayAttr>:$loop_order,
-                       OptionalAttr<I64Attr>:$l2_grouping);
+                       OptionalAttr<I64Attr>:$l2_grouping,
+                       OptionalAttr<I64Attr>:$num_stages, OptionalAttr<I64Attr>:$unroll_factor,
+                       UnitAttr:$disallow_multi_buffer, UnitAttr:$warp_specialize, UnitAttr:$flatten);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;
   let hasVerifier = 1;

@@ -5,12 +5,14 @@ from .. import _mlir as ir
 from .. import exc
 from ..frontend.device_codegen import TracedKernel
 from ..config import Config
+from .._utils import get_num_sm
 from . import disk_cache
 
 
-def pass_pipeline(config: Config, index_bits: int = 32) -> str:
+def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str:
     """The named C++ pipeline `helion-to-ttir{...}` (mlir/registration/Pipeline.cpp)
-    with the Config's numbers as its options; the lit tests run the same one."""
+    with the Config's numbers as its options; the lit tests run the same one.
+    A persistent pid_type launches num_sms x num_sm_multiplier programs."""
     flat_orders = [d for order in (config.loop_orders or []) for d in order]
     lists = [
         ("block-sizes", config.block_sizes or []),
@@ -27,6 +29,9 @@ def pass_pipeline(config: Config, index_bits: int = 32) -> str:
         ("load-eviction-policies", [("", "first", "last").index(v) for v in config.load_eviction_policies or []]),
     ]
     opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
+    pid_type = config.pid_type or "flat"
+    if pid_type.startswith("persistent"):
+        opts.append(f"pid-type={pid_type} num-workers={num_sms * (config.num_sm_multiplier or 1)}")
     opts.append(f"index-bits={index_bits}")
     return "helion-to-ttir{" + " ".join(opts) + "}"
 
@@ -44,7 +49,8 @@ class TTIRResult:
 
 def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
     module = kernel.module.clone()
-    pipeline = pass_pipeline(config)
+    num_sms = get_num_sm(kernel.device) if kernel.device is not None else 1
+    pipeline = pass_pipeline(config, num_sms=num_sms)
     try:
         module.run_passes(pipeline)
     except ir.MLIRError as e:

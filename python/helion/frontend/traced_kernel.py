@@ -29,6 +29,7 @@ class TracedKernel:
     runtime_args: list[RuntimeArg]
     multi_dim_loops: list[int]  # dim counts of loops that take a loop_order, in program order
     num_grids: int
+    device: object = None  # the torch.device of the kernel's tensors (persistent kernels size to its SMs)
 
     @property
     def tile_slots(self) -> list[SlotInfo]:

@@ -153,7 +153,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
         except ir.MLIRError as e:
             raise exc.InternalError(f"generated tile IR does not verify: {e}", location=self._loop_where()) from None
         self._read_target_minima(module)
-        return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1)
+        return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1, self.device)
 
     def _read_target_minima(self, module) -> None:
         """Each slot's least block for the target (tt.dot dims), as
