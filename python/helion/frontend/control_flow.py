@@ -53,8 +53,11 @@ class _Spec:
         return Scalar(value, self.dtype, self.is_index)
 
 
-class _Mismatch(Exception):
+class _Mismatch:
     """A name the branches leave in states that cannot merge: an error if used after the `if`."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
 class ControlFlowMixin:
@@ -112,7 +115,7 @@ class ControlFlowMixin:
                 self.env[name] = v.rebind(results[name])
             elif isinstance(v, _Mismatch):
                 self.env.pop(name, None)
-                self.unmerged_names[name] = str(v)
+                self.unmerged_names[name] = v.message
             elif v is _MISSING:
                 self.env.pop(name, None)
             else:
@@ -158,7 +161,7 @@ class ControlFlowMixin:
         a, b = (self.operand(v) if isinstance(v, Tile) and v.scalar else v for v in (a, b))
         device = [v for v in (a, b) if isinstance(v, (DTensor, Scalar))]
         if not device and not (isinstance(a, _NUMBERS) and isinstance(b, _NUMBERS)):
-            if type(a) is type(b) and _equal(a, b):
+            if _same(a, b):
                 return a
             return mismatch(_ONLY_VALUES)
         if not device:
@@ -224,7 +227,7 @@ class ControlFlowMixin:
                 continue
             if name not in outer_env:
                 self.loop_locals.setdefault(name, stmt.lineno)
-            elif body_env.get(name) is not outer_env[name]:
+            elif not _same(body_env.get(name), outer_env[name]):
                 raise exc.NotSupported(f"{name!r} is reassigned in this `while` loop to {self.describe(body_env[name])}, "
                                        "which cannot be carried out of it (only device tensors and numbers are)",
                                        location=self.where())
@@ -327,8 +330,11 @@ class ControlFlowMixin:
                                location=self.where())
 
 
-def _equal(a, b) -> bool:
+def _same(a, b) -> bool:
+    """The same host value (`mode = "a"` in both branches)."""
+    if a is b:
+        return True
     try:
-        return bool(a == b)
-    except Exception:
-        return a is b
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - values without a truth of ==
+        return False
