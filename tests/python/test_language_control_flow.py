@@ -119,7 +119,8 @@ def _blocks_ref(x, bm, bn):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("config", [C(block_sizes=[16, 8]), C(block_sizes=[8, 32], loop_orders=[[1, 0]]),
-                                    C(block_sizes=[16, 16], l2_groupings=[2])])
+                                    C(block_sizes=[16, 16], l2_groupings=[2]),
+                                    C(block_sizes=[16, 8], pid_type="persistent_interleaved")])
 def test_store_under_a_reduced_condition(device, config):
     x = torch.randn(45, 70, device=device)
     out = _run(keep_positive_blocks, (x,), config, device)
