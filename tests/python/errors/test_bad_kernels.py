@@ -925,12 +925,12 @@ def bmm_with_different_batch_dims():
 
 @bad(exc.NotSupported, "call to torch")
 def unknown_torch_function():
-    elementwise(lambda x, t: torch.cumsum(x[t], 0), X)  # BAD
+    elementwise(lambda x, t: torch.cummax(x[t], 0), X)  # BAD
 
 
-@bad(exc.NotSupported, "method .cumprod\\(\\) of a torch.float32 tensor")
+@bad(exc.NotSupported, "method .cummin\\(\\) of a torch.float32 tensor")
 def unknown_tensor_method():
-    elementwise(lambda x, t: x[t].cumprod(0), X)  # BAD
+    elementwise(lambda x, t: x[t].cummin(0), X)  # BAD
 
 
 @bad(exc.NotSupported, "math.exp\\(\\) on a device value .*use torch.exp")
