@@ -434,7 +434,7 @@ class IndexingMixin:
 
     def _access_mask(self, dims: list, extra_mask):
         """The mask of a load or store: its gathers' tile masks AND extra_mask
-        (a bool device value, broadcast to the indexed shape)."""
+        (a bool device value, broadcast to the indexed shape, None dims included)."""
         mask = self._gather_mask(dims)
         if extra_mask is None:
             return mask
@@ -443,10 +443,13 @@ class IndexingMixin:
         if isinstance(extra, (bool, int, float)) or extra.dtype != torch.bool:
             raise exc.TypeError_(f"extra_mask must be a bool device tensor, got {self.describe(extra)}", location=self.where())
         if real:
-            if isinstance(extra, DTensor) and extra.ndim > len(real):
-                raise exc.TypeError_(f"extra_mask of shape {extra.dims} does not broadcast to the indexed shape {real}",
+            shape = [1 if d is None else d for d in dims]
+            if isinstance(extra, DTensor) and extra.ndim > len(shape):
+                raise exc.TypeError_(f"extra_mask of shape {extra.dims} does not broadcast to the indexed shape {shape}",
                                      location=self.where())
-            extra = self.ops.to_tensor(extra, torch.bool, real)
+            extra = self.ops.to_tensor(extra, torch.bool, shape)
+            if shape != real:  # the access itself has no None dims
+                extra = self.ops.reshape(extra, real)
         elif isinstance(extra, DTensor):
             raise exc.TypeError_(f"extra_mask of a one-element access must be a bool scalar, got {self.describe(extra)}",
                                  location=self.where())
