@@ -240,6 +240,29 @@ def test_split_reduction_is_exact_on_small_integers(device, dtype):
 
 
 @helion.kernel()
+def column_sums_whole_rows(x: torch.Tensor) -> torch.Tensor:
+    """The atomic indexed with `:`: a sink of the row's reduction slot."""
+    out = torch.zeros([x.size(1)], dtype=torch.float32, device=x.device)
+    for t in hl.tile(x.size(0)):
+        hl.atomic_add(out, [slice(None)], x[t, :].sum(0))
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[8]), C(block_sizes=[4], reduction_loops=[64])])
+def test_atomic_over_a_full_slice(device, config):
+    """Persistent, or looped by reduction_loops: each chunk adds its columns."""
+    x = torch.randint(-3, 4, (50, 300), device=device).float()
+    column_sums_whole_rows.bind((x,)).set_config(config)
+    out = column_sums_whole_rows(x)
+    _sync(device)
+    assert torch.equal(out, x.sum(0))
+    if device == "cpu" and config.get("reduction_loops"):
+        ttir = column_sums_whole_rows.bind((x,)).to_triton_code(config)
+        assert "scf.for" in ttir and '"tt.atomic_rmw"' in ttir
+
+
+@helion.kernel()
 def all_atomics(a: torch.Tensor, b: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     """Each kind on its own int tensor at distinct elements per program, and
     the old values it returns."""
