@@ -433,7 +433,7 @@ def _reshape(tr, args, kwargs):
     # Block sizes are unknown here: a reshape keeps the tile dims in their order and
     # regroups only the static dims between them (each run to one of the same size).
     (tiles_in, static_in), (tiles_out, static_out) = _segments(x.dims), _segments(out.dims)
-    if math.prod(static_in) != math.prod(static_out):
+    if tiles_in == tiles_out and math.prod(static_in) != math.prod(static_out):
         raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: {math.prod(static_in)} elements do not fit "
                              f"the new shape", location=tr.where())
     if tiles_in != tiles_out or (tiles_in and static_in != static_out):
