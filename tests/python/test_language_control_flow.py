@@ -434,6 +434,40 @@ def test_nested_while_and_index_scalars(device):
     torch.testing.assert_close(out, y + torch.arange(45, device=device))
 
 
+@helion.kernel()
+def store_then_replace(x: torch.Tensor) -> torch.Tensor:
+    """A carried [1, N] tensor (a unit tile) whose old value is only stored:
+    helion-drop-unit-dims would re-type the loop's block argument alone (the
+    frontend ties it to the yielded value until that pass relates scf.while)."""
+    m, n = x.size()
+    out = torch.zeros_like(x)
+    for tb, tn in hl.tile([m, n], block_size=[1, None]):
+        v = x[tb, tn]
+        k = 0
+        while k < 3:
+            out[tb, tn] = v + x[tb, tn]
+            v = x[tb, tn] * (k + 2)
+            k += 1
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[64], num_warps=2)])
+def test_while_carrying_a_unit_tile_tensor(device, config):
+    x = torch.randn(5, 40, device=device)
+    out = _run(store_then_replace, (x,), config, device)
+    torch.testing.assert_close(out, x * 4)
+
+
+def test_while_anchor_folds_away():
+    from helion.compiler import pipeline
+
+    bound = store_then_replace.bind((torch.randn(5, 40),))
+    assert "arith.select" in bound.tile_ir
+    ttir = pipeline.lower_to_ttir(bound.spec.traced, bound.config_spec.normalize(C(block_sizes=[16])))
+    assert "scf.while" in ttir.text and "arith.select" not in ttir.text
+
+
 # ------------------------------------------------------------------ sm_90
 @pytest.mark.parametrize("kernel,args,config,ops", [
     (sign_scale_rows, (torch.randn(8, 64), torch.randn(8)), C(), ["scf.if"]),
@@ -445,6 +479,7 @@ def test_nested_while_and_index_scalars(device):
     (bisect_left, (torch.randn(100), torch.randn(10)), C(), ["scf.while", "scf.if"]),
     (triangular_counts, (torch.randint(0, 9, (20,)),), C(), ["scf.while"]),
     (lanes_one_by_one, (torch.randn(45),), C(block_sizes=[16]), ["scf.while"]),
+    (store_then_replace, (torch.randn(5, 40),), C(block_sizes=[16]), ["scf.while"]),
     (newton_sqrt, (torch.rand(100) + 1,), C(block_sizes=[64]), ["scf.while", '"tt.reduce"']),
     (repeat_row_sum, (torch.randn(7, 90), torch.ones(7, dtype=torch.int32)), C(block_sizes=[16], reduction_loops=[32]),
      ["scf.while", "scf.for"]),
