@@ -560,6 +560,25 @@ def bad(x):
         k(torch.randn(8))
 
 
+def test_unmerged_loop_carried_value_is_refused_at_its_loop():
+    @helion.kernel(config=C(block_sizes=[8]))
+    def bad(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        m, n = x.size()
+        out = torch.empty([m], dtype=torch.float32, device=x.device)
+        for tm in hl.tile(m):
+            acc = hl.zeros([tm], dtype=torch.float32)
+            for j in hl.grid(n):
+                if w[j] > 0:
+                    acc = (acc + x[tm, j]).to(torch.int32)
+            out[tm] = acc
+        return out
+
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(bad, 'for j in')}: 'acc' is a torch.int32 tensor .* in one "
+                                               rf"branch of the device `if` at line {_line(bad, 'if w[j]')} and a "
+                                               r"torch.float32 tensor .* in the other: both branches must give the same dtype"):
+        bad(torch.randn(16, 4), torch.randn(4))
+
+
 def test_unmerged_temporary_is_fine_when_unused():
     @helion.kernel(config=C())
     def ok(x: torch.Tensor) -> torch.Tensor:

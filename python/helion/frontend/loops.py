@@ -229,7 +229,7 @@ class LoopsMixin:
             self.arg_sources[args[n + i]] = [init]
         self._visit_body(node.body)
         self._at(node)
-        finals = [self.env[name] for name in carried]
+        finals = [self._lookup(name) for name in carried]  # a name a device `if` left without one value is refused
         self._pending_yield = (block, saved_block, saved_env)
         return loop, finals
 
