@@ -47,14 +47,14 @@ def bias_activations_reference(x, bias):
 @helion.kernel()
 def head_rms_norm(x: torch.Tensor, weight: torch.Tensor, heads: int) -> torch.Tensor:
     """RMS norm over each head of each token (the q/k norm of attention blocks):
-    a row of heads * head_dim values is viewed as [heads, head_dim]."""
+    a row of heads * head_dim values (a power of two) is viewed as [heads, head_dim]."""
     tokens, hidden = x.size()
     head_dim = hidden // heads
     out = torch.empty_like(x)
     for tile in hl.tile(tokens):
-        v = x[tile, 0:hidden].float().view(tile, heads, head_dim)
+        v = x[tile, :].float().view(tile, heads, head_dim)  # the row's dim becomes static: the row stays whole
         rms = torch.rsqrt((v * v).mean(-1, keepdim=True) + 1e-6)
-        out[tile, 0:hidden] = (v * rms * weight[0:head_dim].float()).reshape(tile, -1)
+        out[tile, :] = (v * rms * weight[:].float()).reshape(tile, -1)
     return out
 
 

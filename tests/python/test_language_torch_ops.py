@@ -313,6 +313,37 @@ def test_views_over_several_configs(device):
         torch.testing.assert_close(views(x), _views_reference(x), rtol=0, atol=0)
 
 
+@helion.kernel(config=helion.Config(block_sizes=[4]))
+def row_views(x: torch.Tensor) -> torch.Tensor:
+    """Views of full rows (`x[t, :]` over 64): the row dim becomes static, the row persistent."""
+    out = torch.empty([x.size(0), 3, 64], dtype=x.dtype, device=x.device)
+    for t in hl.tile(x.size(0)):
+        v = x[t, :]
+        out[t, 0, :] = v.view(t, 4, 16).flip(-1).reshape(t, 64)
+        out[t, 1, :] = torch.flip(v, [1])
+        out[t, 2, :] = v.view(t, 4, 16).transpose(1, 2).flatten(1) + v.sum(-1, keepdim=True)
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_views_of_full_rows(device):
+    x = torch.randn(10, 64, device=device)
+    v = x.view(10, 4, 16)
+    expected = torch.stack([v.flip(-1).reshape(10, 64), x.flip(1), v.transpose(1, 2).flatten(1) + x.sum(-1, keepdim=True)], 1)
+    torch.testing.assert_close(row_views(x), expected, rtol=1e-6, atol=1e-5)
+
+
+def test_views_of_full_rows_refuse_a_looped_row():
+    x = torch.randn(10, 64)
+    bound = row_views.bind((x,))
+    with pytest.raises(helion.exc.CompilationError, match="cannot loop reduction_loops") as e:
+        bound.set_config(helion.Config(block_sizes=[4], reduction_loops=[16]))
+        row_views(x)
+    lines, start = inspect.getsourcelines(row_views.fn)
+    line = start + next(i for i, text in enumerate(lines) if "out[t, 0, :]" in text)
+    assert f'test_language_torch_ops.py":{line}:' in str(e.value)  # the first view of the row
+
+
 # ---------------------------------------------------------------- sm_90
 
 

@@ -397,12 +397,22 @@ def _flatten(tr, args, kwargs):
     a, b = tr.axis(start, x.ndim), tr.axis(end, x.ndim)
     if a > b:
         raise exc.TypeError_(f"flatten(): start_dim {start} comes after end_dim {end}", location=tr.where())
+    if len([d for d in x.dims[a:b + 1] if d != 1]) > 1:
+        x = _pin_static(tr, x, range(a, b + 1))
     group = [d for d in x.dims[a:b + 1] if d != 1]
     if any(isinstance(d, Sym) for d in group) and len(group) > 1:
         raise exc.TypeError_(f"cannot flatten dims {a}..{b} of {tr.describe(x)}: they include a tile dim, whose size is "
                              "only known with a Config; flatten the static dims around it", location=tr.where())
     merged = group[0] if len(group) == 1 else math.prod(group)
     return tr.ops.reshape(x, x.dims[:a] + [merged] + x.dims[b + 1:])
+
+
+def _pin_static(tr, x: DTensor, axes) -> DTensor:
+    """x with its dims at `axes` that are reduction slots over a power-of-two extent
+    (`x[t, :]`) switched to that static size (a tile.rebind: the slot stays persistent)."""
+    dims = [tr.ops.pinned[d.slot] if i in axes and isinstance(d, Sym) and d.slot in tr.ops.pinned else d
+            for i, d in enumerate(x.dims)]
+    return tr.ops.rebind(x, dims) if dims != x.dims else x
 
 
 def _segments(dims: list):
@@ -429,6 +439,7 @@ def _reshape(tr, args, kwargs):
     dims = tr.shape_dims(sizes)
     if dims.count(-1) > 1 or any(isinstance(d, int) and d < 1 and d != -1 for d in dims):
         raise exc.TypeError_(f"reshape to {dims}: sizes must be positive, with at most one -1", location=tr.where())
+    x = _pin_static(tr, x, [i for i, d in enumerate(x.dims) if d not in dims])  # x[t, :].view(t, 4, 16)
     out = tr.ops.reshape(x, dims)
     # Block sizes are unknown here: a reshape keeps the tile dims in their order and
     # regroups only the static dims between them (each run to one of the same size).
@@ -439,8 +450,8 @@ def _reshape(tr, args, kwargs):
     if tiles_in != tiles_out or (tiles_in and static_in != static_out):
         raise exc.TypeError_(f"cannot reshape {tr.describe(x)} to {dims}: a reshape keeps every tile dim in place and "
                              "regroups only the static dims between them (static sizes "
-                             f"{' | '.join(map(str, static_in))} around the tile dims here; a full slice `:` is a tile "
-                             "dim too)", location=tr.where())
+                             f"{' | '.join(map(str, static_in))} around the tile dims here; a full slice `:` over a size "
+                             "that is not a power of two is a tile dim too)", location=tr.where())
     return out
 
 
@@ -455,6 +466,7 @@ def _flip(tr, args, kwargs):
     if dims is None:
         raise exc.TypeError_("flip() needs dims", location=tr.where())
     for axis in sorted({tr.axis(d, x.ndim) for d in (dims if isinstance(dims, (list, tuple)) else [dims])}):
+        x = _pin_static(tr, x, [axis])
         n = x.dims[axis]
         if isinstance(n, Sym):
             raise exc.NotSupported(f"flip() of dim {axis} of {tr.describe(x)}: it is a tile dim, whose size is only known "
