@@ -622,6 +622,13 @@ def _k_int8_add(x):
     return out
 
 
+def _k_cas_on_a_slice(x):
+    out = torch.zeros([64, 64], dtype=torch.int32, device=x.device)
+    for g in hl.grid(64):
+        hl.atomic_cas(out, [g, slice(3, 64)], 0, 1)  # BAD
+    return out
+
+
 def _k_read_atomic_target(x):
     out = torch.zeros_like(x)
     for t in hl.tile(x.size(0)):
@@ -663,6 +670,8 @@ BAD = [
     (_k_missing_value, exc.TypeError_, r"hl.store\(tensor, index, value, extra_mask=None\): missing a required argument: 'value'"),
     (_k_float_max, exc.TypeError_, r"hl.atomic_max\(\) on 'out' of dtype torch.float32: .*float max/min need"),
     (_k_int8_add, exc.TypeError_, r"hl.atomic_add\(\) on 'out' of dtype torch.int8: atomics take int32/int64"),
+    # 61 lanes from 3: the block runs past the end, and compare-and-swap takes no mask
+    (_k_cas_on_a_slice, exc.NotSupported, r"hl.atomic_cas\(\) indexed with a tile .*not a power of two"),
     (_k_read_atomic_target, exc.NotSupported, r"reads 'out', which atomics of this kernel update"),
     (_k_atomic_into_empty, exc.NotSupported, r"reads 'out' before the kernel writes it"),
     (_k_empty_slice, exc.TypeError_, r"slice `5:5` of a dim of size 16 is empty"),

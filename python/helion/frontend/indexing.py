@@ -218,7 +218,8 @@ class IndexingMixin:
         bounds clip as in Python; a power-of-two length is a static dim, any
         other length a reduction slot over it (masked past hi, loopable by
         reduction_loops). Device scalar bounds (values loaded by the kernel)
-        make a slot over the whole dim, masked outside [lo, min(hi, size))."""
+        make a slot over the whole dim, masked outside [lo, min(hi, size)).
+        Their tiles have no loop extent: a block may run past hi."""
         lo, hi = it.start, it.stop
         if all(b is None or (isinstance(b, int) and not isinstance(b, bool)) for b in (lo, hi)):
             r = range(size)[it]
@@ -229,7 +230,7 @@ class IndexingMixin:
                 return self.b.make_tile(self.b.index_const(r.start), self.b.index_const(r.stop), self.b.index_const(n)), n
             slot = self._reduction_slot(n)
             tile = self.b.make_tile(self.b.index_const(r.start), self.b.index_const(r.stop), self.slot_values[slot])
-            self._bind_tile(Tile(tile, Sym(slot), False, r.stop))
+            self._bind_tile(Tile(tile, Sym(slot), False))
             return tile, Sym(slot)
         for b in (lo, hi):
             if b is not None and (isinstance(b, (bool, float)) or not isinstance(b, (int, Scalar)) or
@@ -246,7 +247,7 @@ class IndexingMixin:
             self.reduction_slot_by_extent[key] = self.new_slot(True, size, False)
         slot = self.reduction_slot_by_extent[key]
         tile = self.b.make_tile(begin, end, self.slot_values[slot])
-        self._bind_tile(Tile(tile, Sym(slot), False, size))
+        self._bind_tile(Tile(tile, Sym(slot), False))
         return tile, Sym(slot)
 
     def _load(self, base, items, extra_mask=None, eviction_policy=None):
