@@ -1,7 +1,7 @@
 """Scans in device code: torch.cumsum / cumprod (and the methods),
 hl.cumsum / cumprod with reverse, hl.associative_scan with a user combine
 function over one tensor or a tuple; also hl.split / hl.join and
-hl.atomic_cas (claiming slots, tiles that need no mask). Numerics against a
+hl.atomic_cas (claiming slots, a spin lock, tiles that need no mask). Numerics against a
 float64 torch reference on the CPU executor and (marker gpu) on CUDA, with
 tiles that end past the tensor (their lanes must not leak, in reverse scans
 too), sm_90 compiles through Triton, and the errors of bad calls at the
@@ -222,6 +222,25 @@ def test_associative_scan_unpacked_combine_running_argmax(device):
     assert torch.equal(out.cpu().long(), ref)
 
 
+@helion.kernel()
+def reverse_pair_scan(x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    sums, maxes = torch.empty_like(x), torch.empty_like(y)
+    for tm in hl.tile(x.size(0)):
+        s, m = hl.associative_scan(lambda a, b: (a[0] + b[0], torch.maximum(a[1], b[1])), (x[tm, :], y[tm, :]), 1,
+                                   reverse=True)
+        sums[tm, :], maxes[tm, :] = s, m
+    return sums, maxes
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_associative_scan_reverse_over_a_tuple(device):
+    x = torch.randn(7, 45, device=device)
+    y = -torch.rand(7, 45, device=device) - 1.0  # a leaked 0 would show in the maxima
+    sums, maxes = _run(reverse_pair_scan, (x, y), C(block_sizes=[2]))
+    torch.testing.assert_close(sums.double(), _reverse_cumsum(x.double(), 1), atol=1e-5, rtol=1e-5)
+    assert torch.equal(maxes, y.flip(1).cummax(1).values.flip(1))
+
+
 # ------------------------------------------------------------------ hl.split / hl.join
 @helion.kernel()
 def swap_pairs(x: torch.Tensor) -> torch.Tensor:
@@ -382,6 +401,27 @@ def test_atomic_cas_claims_each_slot_once(device):
 
 
 @helion.kernel()
+def locked_sum(x: torch.Tensor, lock: torch.Tensor, total: torch.Tensor) -> torch.Tensor:
+    """A spin lock: each program takes the lock (compare-and-swap 0 -> 1), adds, and releases it."""
+    for t in hl.tile(x.size(0)):
+        s = x[t].sum()
+        while hl.atomic_cas(lock, [0], 0, 1, sem="acquire") != 0:
+            pass
+        hl.atomic_add(total, [0], s)
+        hl.atomic_xchg(lock, [0], 0, sem="release")
+    return total
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_atomic_cas_spin_lock(device):
+    x = torch.randn(1000, device=device)
+    lock = torch.zeros(1, dtype=torch.int32, device=device)
+    total = _run(locked_sum, (x, lock, torch.zeros(1, device=device)), C(block_sizes=[32]))
+    torch.testing.assert_close(total.double(), x.double().sum()[None], atol=1e-4, rtol=1e-5)
+    assert int(lock[0]) == 0
+
+
+@helion.kernel()
 def cas_tiles(x: torch.Tensor, expected: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
     old = torch.empty_like(x)
     for t in hl.tile(x.size(0)):
@@ -418,7 +458,8 @@ def test_atomic_cas_over_tiles_compares_bit_patterns(device, dtype, block):
 @pytest.mark.parametrize("kernel,make,config", [
     (claim_slots, lambda: (torch.randint(0, 10, (300,)), torch.full((10,), -1)), C()),
     (cas_tiles, lambda: (torch.randn(64), torch.randn(64), torch.randn(64)), C(block_sizes=[16])),
-], ids=["claim_slots", "cas_tiles"])
+    (locked_sum, lambda: (torch.randn(100), torch.zeros(1, dtype=torch.int32), torch.zeros(1)), C(block_sizes=[32])),
+], ids=["claim_slots", "cas_tiles", "spin_lock"])
 def test_atomic_cas_compiles_for_sm90(compile_case_sm90, kernel, make, config):
     ttir, compiled, _ = compile_case_sm90(kernel, make(), config)
     assert "tt.atomic_cas" in ttir.text
