@@ -73,6 +73,24 @@ def test_rand_3d_with_grid_and_static_dims(device):
         assert torch.equal(_run(rand_3d, (x, 99), config), philox_uniform((3, 50, 4), 99, device))
 
 
+@helion.kernel()
+def rand_rows(x: torch.Tensor, seed: int) -> torch.Tensor:
+    """Whole rows of 37: that int of the shape is the full slice's dim (`x[t, :]`)."""
+    out = torch.empty_like(x)
+    for tm in hl.tile(x.size(0)):
+        out[tm, :] = x[tm, :] + hl.rand([tm, x.size(1)], seed)
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[4]), C(block_sizes=[8], reduction_loops=[16]),
+                                    C(block_sizes=[1], reduction_loops=[64])])
+def test_rand_over_full_rows(device, config):
+    x = torch.randn(21, 37, device=device)
+    out = _run(rand_rows, (x, 5), config)
+    assert torch.equal(out, x + philox_uniform((21, 37), 5, device))
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_rand_statistics(device):
     """300K draws: mean 1/2 and variance 1/12 within 6 standard errors, ten
@@ -160,9 +178,11 @@ def test_dropout_example(device, dtype):
     (rand_2d, (torch.empty(100, 77), 3)),
     (randint_2d, (torch.empty(100, 77), -5, 5)),
     (rand_loaded_seed, (torch.empty(40, 33), torch.tensor([1, 2]))),
-], ids=["rand", "randint", "loaded_seed"])
+    (rand_rows, (torch.empty(21, 37), 5)),
+], ids=["rand", "randint", "loaded_seed", "rows"])
 def test_compiles_for_sm90(compile_case_sm90, kernel, args):
-    ttir, compiled, _ = compile_case_sm90(kernel, args, C(block_sizes=[32, 32]))
+    config = C(block_sizes=[32, 32]) if kernel is not rand_rows else C(block_sizes=[8], reduction_loops=[16])
+    ttir, compiled, _ = compile_case_sm90(kernel, args, config)
     assert compiled.asm.get("ptx")
 
 

@@ -15,7 +15,7 @@ import math
 import torch
 
 from .. import exc
-from .values import DTensor, Scalar, Tile
+from .values import DTensor, Scalar, Sym, Tile
 
 MASK32 = 0xFFFFFFFF
 MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
@@ -72,6 +72,13 @@ def _positions(tr, shape, what: str) -> DTensor:
         if isinstance(s, Tile):
             indices.append(tr.b.tile_index(s.value, d))
             extents.append(s.extent)
+        elif isinstance(s, int) and s & (s - 1):
+            # A row of another size is the dim of a full slice `x[t, :]`: a reduction slot over it.
+            slot = tr._reduction_slot(s)
+            tile = tr.b.make_tile(tr.zero_index, tr.b.index_const(s), tr.slot_values[slot])
+            dims[i] = Sym(slot)
+            indices.append(tr.b.tile_index(tr._bind_tile(Tile(tile, dims[i], False, s)).value, dims[i]))
+            extents.append(s)
         elif isinstance(s, int):
             indices.append(tr.ops.arange(0, s))
             extents.append(s)
