@@ -295,8 +295,8 @@ def test_compiles_for_sm90(compile_case_sm90, kernel, make, config):
 # ------------------------------------------------------------------ looped reductions and bad calls
 def test_scan_over_a_looped_reduction_dim_is_a_clear_error():
     x = torch.randn(10, 37)
-    with pytest.raises(exc.InvalidConfig, match=r"reduction_loops\[0\] = 16 is not legal; expected None \(persistent\): "
-                                                r"a scan \(cumsum"):
+    with pytest.raises(exc.InvalidConfig,
+                       match=r"reduction_loops\[0\] = 16 is not legal; expected None \(persistent\): a scan \(cumsum"):
         _run(row_cumsum, (x,), C(block_sizes=[4], reduction_loops=[16]))
     out = _run(row_cumsum, (x,), C(block_sizes=[4], reduction_loops=[64]))  # one chunk: the whole row
     torch.testing.assert_close(out.double(), x.double().cumsum(1), atol=1e-5, rtol=1e-5)

@@ -37,7 +37,8 @@ def randint(tr, shape, low, high, seed) -> DTensor:
         if isinstance(v, bool) or not isinstance(v, int):
             raise exc.TypeError_(f"hl.randint(): {name} must be an int, got {tr.describe(v)}", location=tr.where())
         if not -(1 << 31) <= v <= 1 << 31:
-            raise exc.TypeError_(f"hl.randint(): {name}={v} is outside int32, the dtype of its result", location=tr.where())
+            raise exc.TypeError_(f"hl.randint(): {name}={v} is outside int32, the dtype of its result",
+                                 location=tr.where())
     if high <= low:
         raise exc.TypeError_(f"hl.randint(): the range [{low}, {high}) is empty", location=tr.where())
     bits = _philox(tr, shape, seed, "hl.randint")
