@@ -231,6 +231,48 @@ def test_module_globals_defined_after_the_kernel(device):
     torch.testing.assert_close(out.double(), (torch.sigmoid(xd) + LATE_OFFSET) * 3.0 + 1.5, atol=1e-5, rtol=1e-5)
 
 
+LIFTED_TABLE = None  # module-level tensors the device loop reads (set by the test)
+LIFTED_SCALE = None
+
+
+def _scaled_by_table(v, t):
+    return v * LIFTED_SCALE[t]
+
+
+@helion.kernel(config=helion.Config(block_sizes=[32]))
+def reads_globals(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tile in hl.tile(x.size(0)):
+        out[tile] = _scaled_by_table(x[tile], tile) + LIFTED_TABLE[tile]
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_global_tensors_become_kernel_arguments(device, monkeypatch):
+    x = torch.randn(90, device=device)
+    for _ in range(2):  # new tensors in the globals: read on the next call, not baked in
+        monkeypatch.setitem(globals(), "LIFTED_TABLE", torch.randn(90, device=device))
+        monkeypatch.setitem(globals(), "LIFTED_SCALE", torch.randn(90, device=device))
+        out = reads_globals(x)
+        _sync(device)
+        torch.testing.assert_close(out.double(), x.double() * LIFTED_SCALE.double() + LIFTED_TABLE.double(),
+                                   atol=1e-5, rtol=1e-5)
+    assert len(reads_globals._specs) == 1
+    monkeypatch.setitem(globals(), "LIFTED_TABLE", torch.randn(90, device=device, dtype=torch.float64))
+    out = reads_globals(x)  # a new dtype: a new specialization
+    _sync(device)
+    torch.testing.assert_close(out.double(), x.double() * LIFTED_SCALE.double() + LIFTED_TABLE, atol=1e-5, rtol=1e-5)
+    assert len(reads_globals._specs) == 2
+
+
+def test_global_tensors_sm90(compile_case_sm90, monkeypatch):
+    monkeypatch.setitem(globals(), "LIFTED_TABLE", torch.randn(128))
+    monkeypatch.setitem(globals(), "LIFTED_SCALE", torch.randn(128))
+    _, ck, _ = compile_case_sm90(reads_globals, (torch.randn(128),), helion.Config(block_sizes=[64]))
+    assert ck.asm["cubin"]
+    assert len(reads_globals.bind((torch.randn(128),)).spec.traced.runtime_args) == 4  # out, x and the two globals
+
+
 def test_undefined_global_is_located():
     @helion.kernel(config=helion.Config(block_sizes=[32]))
     def bad(x: torch.Tensor) -> torch.Tensor:
@@ -296,9 +338,9 @@ def test_epilogues_and_captured_tensors(device, monkeypatch):
 def test_epilogue_sm90(compile_case_sm90):
     x, y, bias = torch.randn(64, 32), torch.randn(32, 64), torch.randn(64)
     bound_args = (x, y, lambda acc, tile: torch.sigmoid(acc) + bias[tile[1]])
-    ttir, ck, _ = compile_case_sm90(matmul_epilogue, bound_args, helion.Config(block_sizes=[32, 32, 16]))
+    _, ck, _ = compile_case_sm90(matmul_epilogue, bound_args, helion.Config(block_sizes=[32, 32, 16]))
     assert ck.asm["cubin"]
-    assert ttir.text.count("!tt.ptr<f32>") >= 4  # x, y, out and the captured bias
+    assert len(matmul_epilogue.bind(bound_args).spec.traced.runtime_args) == 4  # x, y, out and the captured bias
 
 
 def test_epilogue_tensor_on_another_device_is_refused():

@@ -30,6 +30,7 @@ class SplitKernel:
     device_loop: ast.For
     captured: list[str]  # host names the device loop reads, in launch-call order
     globals: collections.abc.Mapping  # the kernel's closure variables, then its module's globals (live)
+    global_reads: list[str] = dataclasses.field(default_factory=list)  # other names the loop reads (globals)
     # The kernel's config= (or configs=[...]): block sizes and tunables read in host code come from them.
     host_configs: list = dataclasses.field(default_factory=list)
     # hl.register_tunable name -> (fragment, value) of the latest host run
@@ -251,6 +252,7 @@ def split_kernel(fn) -> SplitKernel:
     host_defined = set(args) | _stored_names(fdef.body[:index])
     captured = [n for n in _loaded_names(loop) if n in host_defined]
     device_defined = _stored_names([loop])
+    global_reads = [n for n in _loaded_names(loop) if n not in host_defined and n not in device_defined]
     after_reads = set()
     for stmt in fdef.body[index + 1:]:
         after_reads.update(_loaded_names(stmt))
@@ -282,7 +284,7 @@ def split_kernel(fn) -> SplitKernel:
     ast.fix_missing_locations(module)
     factory_code = next(c for c in compile(module, filename, "exec").co_consts if isinstance(c, types.CodeType))
     code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == fdef.name)
-    return SplitKernel(fn.__name__, filename, (fn, code, closure), loop, captured, scope)
+    return SplitKernel(fn.__name__, filename, (fn, code, closure), loop, captured, scope, global_reads=global_reads)
 
 
 def _as_constexpr(value):

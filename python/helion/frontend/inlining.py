@@ -92,11 +92,12 @@ class InliningMixin:
             self.call_depth -= 1
 
 
-def function_tensors(names, values) -> list[tuple[str, object]]:
-    """The host tensors that the functions among `values` (epilogues passed
-    to the kernel) read through their closures, defaults and module globals,
-    as (name, tensor): they become kernel arguments after the loop's own
-    values, in this order (tensors the loop reads itself are skipped)."""
+def lifted_tensors(split, values: tuple) -> list[tuple[str, object]]:
+    """The host tensors device code reads without the loop being handed them:
+    module-level (or enclosing-scope) tensors it names, and the tensors that
+    the functions it calls read through closures, defaults and globals
+    (epilogues passed in, module-level helpers). As (name, tensor), in a fixed
+    order: they become kernel arguments after the loop's own values."""
     found: dict[int, tuple[str, object]] = {}
     passed = {id(v) for v in values if isinstance(v, torch.Tensor)}  # arguments already
     seen: set[int] = set()
@@ -121,17 +122,22 @@ def function_tensors(names, values) -> list[tuple[str, object]]:
             for name, r in reads:
                 walk(f"{prefix}.{name}", r)
 
-    for name, v in zip(names, values):
+    for name, v in zip(split.captured, values):
         if inspect.isfunction(v):
+            walk(name, v)
+    for name in split.global_reads:
+        v = split.globals.get(name)
+        if isinstance(v, torch.Tensor) or inspect.isfunction(v):
             walk(name, v)
     return list(found.values())
 
 
-def launch_names(captured: list[str], values: tuple) -> list[str]:
+def launch_names(split, values: tuple) -> list[str]:
     """A name per launch value: the device loop's captured names, then those
-    of the tensors its passed functions read (function_tensors)."""
-    extra = function_tensors(captured, values[:len(captured)]) if len(values) > len(captured) else []
-    return list(captured) + [name for name, _ in extra]
+    of the lifted tensors (lifted_tensors)."""
+    n = len(split.captured)
+    extra = lifted_tensors(split, values[:n]) if len(values) > n else []
+    return list(split.captured) + [name for name, _ in extra]
 
 
 def _cell_is_set(cell) -> bool:

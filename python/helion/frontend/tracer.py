@@ -108,7 +108,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
     def _build(self) -> TracedKernel:
         split = self.split
         arg_types, arg_attrs, runtime_args, bindings = [], [], [], []
-        for i, (name, v) in enumerate(zip(launch_names(split.captured, self.values), self.values)):
+        for i, (name, v) in enumerate(zip(launch_names(split, self.values), self.values)):
             if isinstance(v, torch.Tensor):
                 if v.dim() == 0:
                     raise exc.NotSupported(f"0-dim tensor argument {name!r}; pass a Python number", location=self._loop_where())

@@ -12,7 +12,7 @@ import torch
 
 from .. import exc
 from .. import language as hl
-from ..frontend.inlining import function_tensors, launch_names
+from ..frontend.inlining import launch_names, lifted_tensors
 
 _INT64 = (-(2**63), 2**63 - 1)
 _INDEX_LIMIT = 2**31  # offsets and tile indices are 32-bit in the generated code
@@ -124,7 +124,7 @@ def check_new_specialization(kernel, values: tuple, where: str | None) -> torch.
     if mismatch is not None:
         raise mismatch
     devices: dict[torch.device, str] = {}
-    for arg, v in zip(launch_names(kernel._split.captured, values), values):
+    for arg, v in zip(launch_names(kernel._split, values), values):
         if isinstance(v, torch.Tensor):
             if v.is_nested or v.layout != torch.strided:
                 raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} has layout {_layout(v)}; pass a dense tensor",
@@ -150,13 +150,11 @@ def check_new_specialization(kernel, values: tuple, where: str | None) -> torch.
     return next(iter(devices), torch.device("cpu"))
 
 
-def with_function_tensors(kernel, values: tuple) -> tuple:
-    """The launch values plus the host tensors that functions among them (an
-    epilogue and its closure) read: kernel arguments like the others. Returns
-    `values` itself when there are none."""
-    if not any(type(v) is types.FunctionType for v in values):
-        return values
-    extra = function_tensors(kernel._split.captured, values)
+def with_lifted_tensors(kernel, values: tuple) -> tuple:
+    """The launch values plus the host tensors device code reads without the
+    loop being handed them (globals, epilogue closures): kernel arguments like
+    the others. Returns `values` itself when there are none."""
+    extra = lifted_tensors(kernel._split, values)
     return values + tuple(t for _, t in extra) if extra else values
 
 

@@ -405,7 +405,7 @@ class Kernel:
     def _launch(self, *values: Any) -> None:
         """The slow path: a call the generated launcher could not serve."""
         given = values
-        values = arguments.with_function_tensors(self, values)
+        values = arguments.with_lifted_tensors(self, values)
         try:
             key = _specialization_key(values)
         except Exception as e:  # noqa: BLE001 - explained by the argument checks
@@ -427,8 +427,8 @@ class Kernel:
         entry = spec.best
         entry.launch(values)
         with self._lock:
-            # Not replaced by set_config/reset meanwhile; tensors read by passed
-            # functions are no launcher arguments: such calls stay on this path.
+            # Not replaced by set_config/reset meanwhile; lifted tensors (globals,
+            # epilogue closures) are no launcher arguments: such calls stay on this path.
             if spec.best is entry and self._specs.get(key) is spec and values is given:
                 self._install_fast_path(values, entry)
 
@@ -532,7 +532,7 @@ class BoundKernel:
 
     def __init__(self, kernel: Kernel, values: tuple) -> None:
         self.kernel = kernel
-        self.values = values = arguments.with_function_tensors(kernel, values)
+        self.values = values = arguments.with_lifted_tensors(kernel, values)
         try:
             self.key = _specialization_key(values)
         except Exception as e:  # noqa: BLE001 - explained by the argument checks
