@@ -103,6 +103,26 @@ def test_integer_cumsum_is_int64(device, dtype):
 
 
 @helion.kernel()
+def cumsum_dtypes(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    a = torch.empty(x.shape, dtype=torch.int32, device=x.device)
+    b = torch.empty(x.shape, dtype=torch.float64, device=x.device)
+    for tm in hl.tile(x.size(0)):
+        v = x[tm, :]
+        a[tm, :] = torch.cumsum(v, 1, dtype=torch.int32)
+        b[tm, :] = v.cumprod(1, dtype=torch.float64)
+    return a, b
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_cumulative_dtype_argument(device):
+    """dtype= casts the input first and is the result's dtype."""
+    x = torch.randint(-3, 4, (9, 40), device=device, dtype=torch.int8)
+    a, b = _run(cumsum_dtypes, (x,), C(block_sizes=[4]))
+    assert torch.equal(a, torch.cumsum(x, 1, dtype=torch.int32))
+    assert torch.equal(b, x.cumprod(1, dtype=torch.float64))
+
+
+@helion.kernel()
 def int_cumprod(x: torch.Tensor) -> torch.Tensor:
     out = torch.empty(x.shape, dtype=torch.int64, device=x.device)
     for tm in hl.tile(x.size(0)):

@@ -29,8 +29,8 @@ class ScansMixin:
             raise exc.TypeError_(f"{kind}() needs a device tensor, got {self.describe(x)}", location=self.where())
         axis = self.axis(dim, x.ndim)
         if dtype is not None:
-            x = self.ops.cast(x, dtype)  # torch casts the input first
-        out_dtype = x.dtype if x.dtype.is_floating_point else torch.int64
+            x = self.ops.cast(x, dtype)  # torch casts the input first and keeps that dtype
+        out_dtype = dtype or (x.dtype if x.dtype.is_floating_point else torch.int64)
         compute = torch.float32 if out_dtype in HALF else out_dtype
         x = self.ops.cast(x, compute)
         identity = 0 if kind == "cumsum" else 1
