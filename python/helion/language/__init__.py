@@ -122,7 +122,7 @@ class RegisteredBlockSize:
         self.extent, self.min_size, self.max_size = extent, min_size, max_size
         self.index: int | None = None  # its Config.block_sizes entry (registration order of the host run)
         self.where: str | None = None  # the user's line that registered it
-        self.resolve = None  # index -> the value host arithmetic uses (set by the host run)
+        self.resolve = None  # the host run's callback: the value host arithmetic uses
         self.pinned: int | None = None  # that value, once host code read it
 
     @property
