@@ -157,14 +157,24 @@ def inner_multi(x: torch.Tensor) -> torch.Tensor:
     return out
 
 
+@helion.kernel(config=helion.Config(block_sizes=[]))
+def grid_points(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for idx in hl.grid(x.size()):
+        out[idx] = x[idx] * 2 + idx[1]
+    return out
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_one_name_for_a_multi_dim_tile(device, poison_empty):
     x, y = torch.randn(37, 50, device=device), torch.randn(37, 50, device=device)
     a, b = torch.randn(40, 24, device=device), torch.randn(24, 33, device=device)
     z = torch.randn(19, 21, 30, device=device)
+    g = torch.randn(5, 7, device=device)
     poison_empty()
-    got = add_tiles(x, y), tile_parts(a, b), inner_multi(z)
+    got = add_tiles(x, y), tile_parts(a, b), inner_multi(z), grid_points(g)
     _sync(device)
+    torch.testing.assert_close(got[3].double(), g.double() * 2 + torch.arange(7, device=device), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(got[0].double(), x.double() + y.double(), atol=1e-5, rtol=1e-5)
     cols = torch.arange(33, device=device, dtype=torch.float64)[None, :]
     rows = torch.arange(40, device=device, dtype=torch.float64)[:, None]
