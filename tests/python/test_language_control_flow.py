@@ -670,3 +670,84 @@ def test_reduction_loop_over_a_merged_row_is_refused_by_the_config():
     with pytest.raises(exc.CompilationError, match=r"cannot loop reduction_loops\[0\] .* carried through a loop or region; "
                                                    r"use None \(persistent\)"):
         sign_scale_rows.bind((x, s)).set_config(C(reduction_loops=[32]))
+
+
+# ------------------------------------------------------------------ random programs
+def _random_block(rng, depth: int, indent: str, counters: list) -> list:
+    """Statements over tiles a, b (int64) and a scalar c: assignments,
+    if/else on reduced conditions, stores in branches, bounded while loops."""
+    def expr():
+        v1, v2 = rng.choice("ab"), rng.choice(["a", "b", str(rng.randint(-5, 9))])
+        r = rng.random()
+        if r < 0.2:
+            return f"torch.where({v1} > {rng.choice('ab')}, {v1}, {v2})"
+        if r < 0.3:
+            return f"({v1} + c) % 97"
+        return f"({v1} {rng.choice('+-*')} {v2}) % 97"
+
+    def cond():
+        r = rng.random()
+        if r < 0.4:
+            c = f"{rng.choice('ab')}.sum() {rng.choice(['<', '>', '>=', '!='])} {rng.randint(0, 1500)}"
+        elif r < 0.7:
+            c = f"({rng.choice('ab')} > {rng.choice(['a', 'b', '30'])}).sum() > {rng.randint(0, 8)}"
+        else:
+            c = f"c {rng.choice(['<', '>', '=='])} {rng.randint(0, 6)}"
+        return f"not {c}" if rng.random() < 0.15 else c
+
+    lines = []
+    for _ in range(rng.randint(1, 3)):
+        r = rng.random()
+        if r < 0.4 or depth >= 3:
+            lines.append(f"{indent}{rng.choice('ab')} = {expr()}")
+        elif r < 0.5:
+            lines.append(f"{indent}c = ({rng.choice('ab')}.sum() + c) % 7")
+        elif r < 0.7:
+            lines.append(f"{indent}if {cond()}:")
+            lines += _random_block(rng, depth + 1, indent + "    ", counters)
+            if rng.random() < 0.6:
+                lines.append(f"{indent}else:")
+                lines += _random_block(rng, depth + 1, indent + "    ", counters)
+        elif r < 0.8:
+            lines += [f"{indent}if {cond()}:", f"{indent}    out2[t] = {expr()}"]
+        else:
+            k = f"k{len(counters)}"
+            counters.append(k)
+            lines += [f"{indent}{k} = 0", f"{indent}while {k} < {rng.randint(0, 4)} and {cond()}:"]
+            lines += _random_block(rng, depth + 1, indent + "    ", counters)
+            lines.append(f"{indent}    {k} = {k} + 1")
+    return lines
+
+
+def _random_program(rng) -> str:
+    """A kernel and its torch twin (the same statements on each block)."""
+    body = _random_block(rng, 0, " " * 8, [])
+
+    def fn(name, loop):
+        return [f"def {name}:", "    out = torch.empty_like(x)", "    out2 = torch.zeros_like(x)", f"    {loop}",
+                "        a = x[t]", "        b = y[t]", "        c = 3", *body,
+                "        out[t] = a * 10000 + b * 100 + c", "    return out, out2"]
+    return "\n".join(["import torch", "import helion.language as hl", *fn("kernel(x, y)", "for t in hl.tile(x.size(0)):"),
+                      *fn("reference(x, y, bs)", "for t in (slice(s, s + bs) for s in range(0, x.size(0), bs)):"), ""])
+
+
+def test_random_control_flow_programs(tmp_path):
+    """Random nests of if/else and while on reduced conditions (their values
+    merged and carried, stores in branches) against torch on the same blocks;
+    HELION_CONTROL_FLOW_FUZZ_N programs (default 30)."""
+    import importlib.util
+    import os
+    import random
+
+    rng = random.Random(int(os.environ.get("HELION_CONTROL_FLOW_FUZZ_SEED", "0")))
+    for i in range(int(os.environ.get("HELION_CONTROL_FLOW_FUZZ_N", "30"))):
+        path = tmp_path / f"program_{i}.py"
+        path.write_text(_random_program(rng))
+        spec = importlib.util.spec_from_file_location(f"program_{i}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        x, y = torch.randint(-20, 60, (45,)), torch.randint(-20, 60, (45,))
+        bs = rng.choice([8, 16, 64])
+        out, out2 = helion.kernel(config=C(block_sizes=[bs]))(module.kernel)(x, y)
+        ref, ref2 = module.reference(x, y, bs)
+        assert torch.equal(out, ref) and torch.equal(out2, ref2), f"{path} (block size {bs})"
