@@ -4,7 +4,7 @@ per statement and expression kind) and emits tile IR for it.
 The concerns live in their own modules, mixed into Tracer: loops.py (hl.tile
 loops, slots, carried values), indexing.py (subscripts -> loads/stores),
 reductions.py, scans.py, matmul.py, inlining.py (helpers, closures, lambdas),
-semantics.py (promotion, broadcasting, casts, elementwise ops) and ops/ (the
+control_flow.py (`if` and `while` on device values), semantics.py (promotion, broadcasting, casts, elementwise ops) and ops/ (the
 registry of torch functions, tensor methods and hl ops).
 
 Host values the loop reads are known at this point (the kernel specializes
