@@ -4,8 +4,9 @@ per statement and expression kind) and emits tile IR for it.
 The concerns live in their own modules, mixed into Tracer: loops.py (hl.tile
 loops, slots, carried values), indexing.py (subscripts -> loads/stores),
 reductions.py, scans.py, matmul.py, inlining.py (helpers, closures, lambdas),
-control_flow.py (`if` and `while` on device values), semantics.py (promotion, broadcasting, casts, elementwise ops) and ops/ (the
-registry of torch functions, tensor methods and hl ops).
+control_flow.py (`if` and `while` on device values), semantics.py
+(promotion, broadcasting, casts, elementwise ops) and ops/ (the registry of
+torch functions, tensor methods and hl ops).
 
 Host values the loop reads are known at this point (the kernel specializes
 on them): tensors become memref arguments (dtype, shape, strides), floats
