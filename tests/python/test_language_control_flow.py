@@ -308,6 +308,24 @@ def test_dot_under_a_condition_keeps_the_minimum_k():
         skip_zero_blocks_matmul.bind((x, y)).set_config(C(block_sizes=[16, 16, 8]))
 
 
+@helion.kernel()
+def nonnegative_histogram(x: torch.Tensor, num_bins: int) -> torch.Tensor:
+    """An atomic under a condition: negative values are not counted."""
+    counts = torch.zeros([num_bins], dtype=torch.int32, device=x.device)
+    for i in hl.grid(x.size(0)):
+        v = x[i]
+        if v >= 0:
+            hl.atomic_add(counts, [v], 1)
+    return counts
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_atomic_under_a_condition(device):
+    x = torch.randint(-5, 8, (300,), device=device)
+    out = _run(nonnegative_histogram, (x, 8), C(), device)
+    assert torch.equal(out.long(), torch.bincount(x[x >= 0], minlength=8))
+
+
 # ------------------------------------------------------------------ while
 @helion.kernel()
 def bisect_left(sorted_seq: torch.Tensor, queries: torch.Tensor) -> torch.Tensor:
@@ -477,6 +495,7 @@ def test_while_anchor_folds_away():
     (skip_zero_blocks_matmul, (torch.randn(64, 96), torch.randn(96, 48)), C(block_sizes=[32, 32, 16]),
      ["scf.if", '"tt.dot"']),
     (bisect_left, (torch.randn(100), torch.randn(10)), C(), ["scf.while", "scf.if"]),
+    (nonnegative_histogram, (torch.randint(-5, 8, (50,)), 8), C(), ["scf.if", '"tt.atomic_rmw"']),
     (triangular_counts, (torch.randint(0, 9, (20,)),), C(), ["scf.while"]),
     (lanes_one_by_one, (torch.randn(45),), C(block_sizes=[16]), ["scf.while"]),
     (store_then_replace, (torch.randn(5, 40),), C(block_sizes=[16]), ["scf.while"]),
