@@ -486,6 +486,47 @@ def test_while_anchor_folds_away():
     assert "scf.while" in ttir.text and "arith.select" not in ttir.text
 
 
+@helion.kernel()
+def first_positive(x: torch.Tensor) -> torch.Tensor:
+    """`and` in a condition short-circuits: x[m] is never read (the CPU
+    executor would refuse the out-of-bounds load)."""
+    m = x.size(0)
+    out = torch.empty([1], dtype=torch.int64, device=x.device)
+    for g in hl.grid(1):
+        j = 0
+        while j < m and x[j] <= 0:
+            j = j + 1
+        out[g] = j
+    return out
+
+
+@helion.kernel()
+def guarded_gather(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """`and`/`or` chains in `if`/`elif`: loads only where the guards before them hold."""
+    out = torch.zeros(idx.size(), dtype=x.dtype, device=x.device)
+    for i in hl.grid(idx.size(0)):
+        j = idx[i]
+        if j >= 0 and j < x.size(0) and x[j] > 0:
+            out[i] = x[j]
+        elif j < 0 or x[0] > 100:
+            out[i] = -1.0
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_and_or_short_circuit(device):
+    x = -torch.rand(37, device=device)
+    assert _run(first_positive, (x,), C(), device).item() == 37
+    x[20] = 1.0
+    assert first_positive(x).item() == 20
+    x = torch.randn(30, device=device)
+    idx = torch.randint(-10, 50, (64,), device=device)
+    out = _run(guarded_gather, (x, idx), C(), device)
+    safe = x[idx.clamp(0, 29)]
+    ref = torch.where((idx >= 0) & (idx < 30) & (safe > 0), safe, torch.where(idx < 0, -1.0, 0.0))
+    torch.testing.assert_close(out, ref, atol=0, rtol=0)
+
+
 # ------------------------------------------------------------------ sm_90
 @pytest.mark.parametrize("kernel,args,config,ops", [
     (sign_scale_rows, (torch.randn(8, 64), torch.randn(8)), C(), ["scf.if"]),
@@ -497,6 +538,8 @@ def test_while_anchor_folds_away():
     (bisect_left, (torch.randn(100), torch.randn(10)), C(), ["scf.while", "scf.if"]),
     (nonnegative_histogram, (torch.randint(-5, 8, (50,)), 8), C(), ["scf.if", '"tt.atomic_rmw"']),
     (triangular_counts, (torch.randint(0, 9, (20,)),), C(), ["scf.while"]),
+    (first_positive, (torch.randn(40),), C(), ["scf.while"]),
+    (guarded_gather, (torch.randn(30), torch.randint(-10, 50, (64,))), C(), ["scf.if"]),
     (lanes_one_by_one, (torch.randn(45),), C(block_sizes=[16]), ["scf.while"]),
     (store_then_replace, (torch.randn(5, 40),), C(block_sizes=[16]), ["scf.while"]),
     (newton_sqrt, (torch.rand(100) + 1,), C(block_sizes=[64]), ["scf.while", '"tt.reduce"']),

@@ -80,6 +80,31 @@ class ControlFlowMixin:
                 "torch.where(cond, a, b)", location=self.where())
         return self.ops.cast(cond, torch.bool)
 
+    def eval_test(self, node: ast.AST, what: str):
+        """The condition of an `if` or `while`. `and`/`or` short-circuit as in
+        Python, device operands through scf.if: `while j < n and x[j] > 0`
+        never reads x[n]."""
+        if not isinstance(node, ast.BoolOp):
+            return self.eval(node)
+        is_and = isinstance(node.op, ast.And)
+        first = self.eval_test(node.values[0], what)
+        rest = node.values[1] if len(node.values) == 2 else ast.copy_location(ast.BoolOp(node.op, node.values[1:]), node)
+        if not self.is_device_value(first):
+            return first if bool(first) != is_and else self.eval_test(rest, what)
+        c = self.device_condition(first, what)
+        self._at(node)
+        op = self.b.op("scf.if", [c.value], [self.b.type("i1")], regions=2)
+        outer_block = self.b.block
+        try:
+            for block_is_rest, region in zip((is_and, not is_and), op.regions):
+                self.b.block = region.add_block([])
+                value = self.device_condition(self.eval_test(rest, what), what) if block_is_rest else c
+                self._at(node)
+                self._scf_yield([value])
+        finally:
+            self.b.block = outer_block
+        return Scalar(op.result(0), torch.bool)
+
     # ------------------------------------------------------------ if
     def device_if(self, stmt: ast.If, cond) -> None:
         """`if` on a device value: scf.if, the names both branches leave
@@ -245,7 +270,7 @@ class ControlFlowMixin:
             for name, init, arg in zip(carried, inits, cond_block.arguments):
                 self.env[name] = _Spec.of(init).rebind(arg)
                 self.arg_sources[arg] = [init.value]
-            cond = self.device_condition(self.eval(stmt.test), "while")
+            cond = self.device_condition(self.eval_test(stmt.test, "while"), "while")
             self._at(stmt)
             self.b.op("scf.condition", [cond.value] + list(cond_block.arguments))
             after = op.regions[1].add_block(types)

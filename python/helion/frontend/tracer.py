@@ -258,7 +258,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
             self._visit_body(stmt.body)
 
     def visit_If(self, stmt: ast.If) -> None:
-        cond = self.eval(stmt.test)
+        cond = self.eval_test(stmt.test, "if")
         if not _is_device_value(cond):  # a host value (the kernel specializes on it): Python's truth
             self._visit_body(stmt.body if cond else stmt.orelse)
         else:
