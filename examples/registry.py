@@ -23,7 +23,7 @@ from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, 
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
 from random_ops import dropout, dropout_reference
-from scans import cumsum_rows, cumsum_rows_reference, segment_sum, segment_sum_reference
+from scans import cumsum_long_rows, cumsum_rows, cumsum_rows_reference, segment_sum, segment_sum_reference
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
                        mul_relu_backward_reference, pointwise_zoo, pointwise_zoo_reference, swiglu)
 from reductions import (conv2d, conv2d_reference, cross_entropy, long_sum, row_stats, row_stats_reference, row_sum,
@@ -292,6 +292,13 @@ register(Example(
     [C(block_sizes=[1]), C(block_sizes=[4]), C(block_sizes=[2], num_warps=8), C(block_sizes=[8], num_warps=2),
      C(block_sizes=[16], num_stages=1), C(block_sizes=[32])],
     fp32_tol=(1e-4, 1e-5)))
+register(Example(
+    "cumsum_long_rows", cumsum_long_rows,
+    lambda d, t: (torch.randn(7, 3000, device=d, dtype=t),),
+    lambda x: x.double().cumsum(1),
+    [C(block_sizes=[2, 64]), C(block_sizes=[1, 512]), C(block_sizes=[4, 128], num_warps=8), C(block_sizes=[8, 32]),
+     C(block_sizes=[1, 1024], num_stages=3), C(block_sizes=[2, 256], num_warps=2)],
+    fp32_tol=(1e-4, 1e-5), reduces=True))
 register(Example(
     "segment_sum", segment_sum,
     lambda d, t: (torch.randn(21, 500, device=d, dtype=t), (torch.rand(21, 500, device=d) < 0.2).to(torch.int32)),

@@ -1,7 +1,8 @@
 """Scans: cumulative sums along rows and a segmented scan (a sum that
 restarts where a flag is set) with hl.associative_scan over a (value, flag)
-pair. Rows are full slices `x[tile, :]`: a scan needs its whole row in one
-program (no reduction_loops)."""
+pair. A scan needs its whole dim in one program: rows are full slices
+`x[tile, :]` (no reduction_loops), or, for rows too long for that, chunks of
+an inner loop that carry the running total (cumsum_long_rows)."""
 from __future__ import annotations
 
 import torch
@@ -25,6 +26,21 @@ def cumsum_rows(x: torch.Tensor) -> torch.Tensor:
 def cumsum_rows_reference(x: torch.Tensor) -> torch.Tensor:
     x = x.double()
     return torch.cat([x.cumsum(1), x.flip(1).cumsum(1).flip(1)], dim=1)
+
+
+@helion.kernel()
+def cumsum_long_rows(x: torch.Tensor) -> torch.Tensor:
+    """Rows too long for one block: scan each chunk and add the sum of the
+    chunks before it, carried through the loop (float32 throughout)."""
+    m, n = x.size()
+    out = torch.empty_like(x)
+    for tm in hl.tile(m):
+        carry = hl.zeros([tm], dtype=torch.float32)
+        for tn in hl.tile(n):
+            chunk = x[tm, tn].to(torch.float32)
+            out[tm, tn] = torch.cumsum(chunk, 1) + carry[:, None]
+            carry = carry + chunk.sum(1)
+    return out
 
 
 def _segment_add(left, right):
