@@ -326,6 +326,35 @@ def test_atomic_under_a_condition(device):
     assert torch.equal(out.long(), torch.bincount(x[x >= 0], minlength=8))
 
 
+@helion.kernel()
+def lazy_conditional_expressions(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """`a if c else b` on a device scalar runs only the chosen side (x[j] is
+    not read past the end) and types its result as torch.where does; on a
+    tensor condition it stays an elementwise torch.where."""
+    out = torch.empty([idx.size(0), 16], dtype=torch.float32, device=x.device)
+    for i in hl.grid(idx.size(0)):
+        j = idx[i]
+        v = x[j] if j < x.size(0) else -1
+        w = 1 if j % 2 == 0 else 0.5
+        row = hl.full([16], v * w, dtype=torch.float32)
+        lanes = torch.arange(16, device=x.device).to(torch.float32)
+        out[i, :] = (row + lanes if v > 0 else row) if j > 3 else (lanes if lanes > 7 else row)
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_conditional_expressions(device):
+    x = torch.randn(10, device=device)
+    idx = torch.randint(0, 20, (40,), device=device)
+    out = _run(lazy_conditional_expressions, (x, idx), C(), device)
+    v = torch.where(idx < 10, x[idx.clamp(max=9)], -1.0) * torch.where(idx % 2 == 0, 1.0, 0.5)
+    row, lanes = v[:, None].expand(-1, 16), torch.arange(16.0, device=device)[None, :]
+    ref = torch.where(idx[:, None] > 3, torch.where(v[:, None] > 0, row + lanes, row), torch.where(lanes > 7, lanes, row))
+    torch.testing.assert_close(out, ref)
+    ir = lazy_conditional_expressions.bind((x, idx)).tile_ir
+    assert ir.count("scf.if") == 4 and "tensor<16xi1>, tensor<16xf32>" in ir  # the last one: an elementwise select
+
+
 # ------------------------------------------------------------------ while
 @helion.kernel()
 def bisect_left(sorted_seq: torch.Tensor, queries: torch.Tensor) -> torch.Tensor:
@@ -537,6 +566,7 @@ def test_and_or_short_circuit(device):
      ["scf.if", '"tt.dot"']),
     (bisect_left, (torch.randn(100), torch.randn(10)), C(), ["scf.while", "scf.if"]),
     (nonnegative_histogram, (torch.randint(-5, 8, (50,)), 8), C(), ["scf.if", '"tt.atomic_rmw"']),
+    (lazy_conditional_expressions, (torch.randn(10), torch.randint(0, 20, (40,))), C(), ["scf.if"]),
     (triangular_counts, (torch.randint(0, 9, (20,)),), C(), ["scf.while"]),
     (first_positive, (torch.randn(40),), C(), ["scf.while"]),
     (guarded_gather, (torch.randn(30), torch.randint(-10, 50, (64,))), C(), ["scf.if"]),

@@ -39,7 +39,8 @@ class _Spec:
         return _Spec(v.dtype, None, v.is_index)
 
     def __eq__(self, other) -> bool:
-        return (self.dtype, self.dims, self.is_index) == (other.dtype, other.dims, other.is_index)
+        return isinstance(other, _Spec) and (self.dtype, self.dims, self.is_index) == (other.dtype, other.dims,
+                                                                                     other.is_index)
 
     @property
     def text(self) -> str:
@@ -213,6 +214,46 @@ class ControlFlowMixin:
                 return mismatch("both branches must give the same shape")
             return _Spec(a.dtype, self.ops.broadcast_dims(a.dims, b.dims))
         return mismatch("a scalar in one branch and a tensor in the other; both must give the same shape")
+
+    # ------------------------------------------------------------ conditional expressions
+    def device_ifexp(self, node: ast.IfExp, cond: Scalar):
+        """`a if c else b` on a device scalar: scf.if, so only the chosen side
+        runs (`x[j] if j < n else 0.0` reads nothing out of bounds); the
+        result has torch.where's dtype and shape."""
+        c = self.device_condition(cond, "if")
+        spec, n_loads, arg_sources = None, len(self.loads), dict(self.arg_sources)
+        for _attempt in range(2):
+            op = self.b.op("scf.if", [c.value], [self.b.type(spec.text)] if spec else [], regions=2)
+            outer_block, blocks, values = self.b.block, [], []
+            try:
+                for region, expr in zip(op.regions, (node.body, node.orelse)):
+                    self.b.block = region.add_block([])
+                    values.append(self.operand(self.eval(expr)))
+                    blocks.append(self.b.block)
+            finally:
+                self.b.block = outer_block
+            found = self._where_spec(*values)
+            if found == spec:
+                break
+            op.erase()  # traced again with the result type now known
+            del self.loads[n_loads:]
+            self.arg_sources = dict(arg_sources)
+            spec = found
+        else:
+            raise exc.InternalError("the result type of the conditional expression did not settle", location=self.where())
+        for block, v in zip(blocks, values):
+            self.b.block = block
+            self._at(node)
+            self._scf_yield([self._convert(v, spec)])
+        self.b.block = outer_block
+        return spec.rebind(op.result(0))
+
+    def _where_spec(self, a, b) -> _Spec:
+        tensors = [v for v in (a, b) if isinstance(v, DTensor)]
+        dims = None
+        for t in tensors:
+            dims = t.dims if dims is None else self.ops.broadcast_dims(dims, t.dims)
+        return _Spec(promote(a, b), dims)
 
     # ------------------------------------------------------------ while
     def device_while(self, stmt: ast.While) -> None:

@@ -396,6 +396,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
         cond = self.eval(node.test)
         if not _is_device_value(cond):
             return self.eval(node.body if cond else node.orelse)
+        if isinstance(cond, Scalar):  # one program's truth: only the chosen side runs
+            return self.device_ifexp(node, cond)
         return self.ops.where(self.operand(cond), self.operand(self.eval(node.body)), self.operand(self.eval(node.orelse)))
 
     def visit_Subscript(self, node: ast.Subscript):
