@@ -50,16 +50,22 @@ def LegalizeForTriton : Pass<"helion-legalize-for-triton", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
-def ApplyEvictionPolicies : Pass<"helion-apply-eviction-policies", "mlir::ModuleOp"> {
-  let summary = "Set the L2 eviction hint of each load (Config.load_eviction_policies)";
+def ApplyAccessKnobs : Pass<"helion-apply-access-knobs", "mlir::ModuleOp"> {
+  let summary = "Set each load's eviction hint and each access's indexing (per-access Config knobs)";
   let description = [{
-    One entry per tile.load in program order: 0 keeps the load's own policy
-    (hl.load's eviction_policy, or none), 1 sets evict_first, 2 evict_last.
-    Runs before helion-roll-reductions, so loads it clones keep the hint.
+    `load-eviction-policies`: one entry per tile.load in program order, 0
+    keeps the load's own policy (hl.load's eviction_policy, or none), 1 sets
+    evict_first, 2 evict_last. `indexing`: one entry for all loads and
+    stores, or one per load/store in program order: 0 pointer, 1 block_ptr,
+    2 tensor_descriptor (convert-tile-to-triton falls back to pointers
+    where a block access is illegal and says why). Runs before
+    helion-roll-reductions, so accesses it clones keep their knobs.
   }];
   let options = [
     ListOption<"policies", "load-eviction-policies", "int64_t",
                "Per load: 0 = the kernel's own, 1 = evict_first, 2 = evict_last (Config.load_eviction_policies)">,
+    ListOption<"indexing", "indexing", "int64_t",
+               "One for all, or per load/store: 0 = pointer, 1 = block_ptr, 2 = tensor_descriptor (Config.indexing)">,
   ];
 }
 

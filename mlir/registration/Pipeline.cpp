@@ -25,6 +25,9 @@ struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
   ListOption<int64_t> loadEvictionPolicies{
       *this, "load-eviction-policies",
       llvm::cl::desc("Per load: 0 own, 1 evict_first, 2 evict_last (Config.load_eviction_policies)")};
+  ListOption<int64_t> indexing{*this, "indexing",
+                               llvm::cl::desc("One for all, or per load/store: 0 pointer, 1 block_ptr, "
+                                              "2 tensor_descriptor (Config.indexing)")};
   ListOption<int64_t> reductionLoops{
       *this, "reduction-loops",
       llvm::cl::desc("Chunk of each reduction slot, 0 = persistent (Config.reduction_loops)")};
@@ -53,7 +56,7 @@ SmallVector<int64_t> toVector(const T &list) {
 
 void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
   pm.addPass(helion::createLegalizeForTriton());
-  pm.addPass(helion::createApplyEvictionPolicies({toVector(options.loadEvictionPolicies)}));
+  pm.addPass(helion::createApplyAccessKnobs({toVector(options.loadEvictionPolicies), toVector(options.indexing)}));
   pm.addPass(helion::createRollReductions({toVector(options.reductionLoops)}));
   pm.addPass(helion::createApplyConfig(
       {toVector(options.blockSizes), toVector(options.loopOrders), toVector(options.l2Groupings),
@@ -76,7 +79,7 @@ void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
 void helion::registerPipelines() {
   PassPipelineRegistration<HelionToTTIROptions>(
       "helion-to-ttir",
-      "Compile tile kernels to Triton TTIR for one Config: legalize-for-triton, apply-eviction-policies, roll-reductions, apply-config, "
+      "Compile tile kernels to Triton TTIR for one Config: legalize-for-triton, apply-access-knobs, roll-reductions, apply-config, "
       "reorder-loops, eliminate-masks, drop-unit-dims, lower-grid, lower-tile-loops, canonicalize, cse, "
       "convert-tile-to-triton, canonicalize, cse",
       buildHelionToTTIR);

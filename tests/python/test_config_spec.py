@@ -130,13 +130,13 @@ def test_early_readme_spellings_are_normalized():
 def test_fields_not_yet_honoured_warn_once():
     import helion.autotuner.config_spec as cs
 
-    cs._warned_fields.discard("indexing")
+    cs._warned_fields.discard("flatten_loops")
     spec = add.bind((torch.randn(100), torch.randn(100))).config_spec
-    with pytest.warns(UserWarning, match="Config.indexing is accepted but not implemented yet"):
-        spec.normalize(helion.Config(indexing="block_ptr"))
+    with pytest.warns(UserWarning, match="Config.flatten_loops is accepted but not implemented yet"):
+        spec.normalize(helion.Config(flatten_loops=[True]))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        spec.normalize(helion.Config(indexing="pointer"))  # once per process
+        spec.normalize(helion.Config(flatten_loops=[False]))  # once per process
 
 
 # -- defaults that always run ------------------------------------------------

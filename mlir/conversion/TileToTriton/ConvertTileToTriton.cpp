@@ -13,6 +13,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <limits>
+#include <map>
 
 namespace helion {
 #define GEN_PASS_DEF_CONVERTTILETOTRITON
@@ -59,6 +60,10 @@ private:
   IRMapping map;
   DenseMap<Value, TileInfo> tiles;
   DenseMap<Value, MemRefType> memrefOf; // converted pointer arg -> its memref type
+  DenseSet<Value> alignedArgs;            // converted pointer args with 16-byte aligned data
+  Block *entry = nullptr;                 // the tt.func's entry block (descriptors are made there)
+  std::map<std::pair<void *, SmallVector<int64_t>>, Value> descriptors; // (base, block) -> descriptor
+  SmallVector<std::string> fallbacks;     // block accesses that fell back to pointers, and why
 
   Type indexType() { return b.getIntegerType(indexBits); }
 
@@ -165,6 +170,23 @@ private:
   FailureOr<Access> buildAccess(Operation *op, Value base, ValueRange indices, Type data,
                                 Value userMask, std::optional<ArrayRef<bool>> boundsCheck);
 
+  /// A load or store addressed as one block (Config.indexing block_ptr or
+  /// tensor_descriptor): the block shape (1 at scalar indices), the i32
+  /// offsets, and the dims that need Triton's bounds check.
+  struct BlockAccess {
+    SmallVector<int64_t> block;
+    SmallVector<Value> offsets;
+    SmallVector<int32_t> checked;
+    MemRefType memref;
+    Value base;
+  };
+  std::optional<BlockAccess> planBlockAccess(Operation *op, StringRef kind, Value base, ValueRange indices,
+                                             Type data, Value userMask, std::optional<ArrayRef<bool>> boundsCheck);
+  Value descriptorFor(Location loc, const BlockAccess &a);
+  Value blockPointerFor(Location loc, const BlockAccess &a);
+  Value toBlockShape(Location loc, Value v, ArrayRef<int64_t> shape);
+  void fallBack(Operation *op, StringRef kind, const Twine &why);
+
   LogicalResult convertOp(Operation *op);
   LogicalResult convertRegion(Region &from, Region &to);
   LogicalResult convertGeneric(Operation *op);
@@ -251,6 +273,132 @@ Converter::buildAccess(Operation *op, Value base, ValueRange indices, Type data,
     addTensor(mask, m, true);
   }
   return Access{ptr, mask};
+}
+
+void Converter::fallBack(Operation *op, StringRef kind, const Twine &why) {
+  std::string where;
+  llvm::raw_string_ostream os(where);
+  if (auto file = llvm::dyn_cast<FileLineColLoc>(op->getLoc()))
+    os << file.getFilename().getValue() << ":" << file.getLine() << ": ";
+  os << op->getName().getStringRef().drop_front(5) << " uses pointers, not " << kind << ": " << why;
+  fallbacks.push_back(where);
+}
+
+std::optional<Converter::BlockAccess>
+Converter::planBlockAccess(Operation *op, StringRef kind, Value base, ValueRange indices, Type data,
+                           Value userMask, std::optional<ArrayRef<bool>> boundsCheck) {
+  Location loc = op->getLoc();
+  auto memref = llvm::cast<MemRefType>(base.getType());
+  auto refuse = [&](const Twine &why) -> std::optional<BlockAccess> {
+    fallBack(op, kind, why);
+    return std::nullopt;
+  };
+  if (!llvm::isa<RankedTensorType>(data))
+    return refuse("it accesses one element");
+  if (userMask)
+    return refuse("it has a mask of its own");
+  if (memref.getElementType().isInteger(1))
+    return refuse("bool tensors have no block accesses");
+  BlockAccess a{{}, {}, {}, memref, map.lookup(base)};
+  for (auto [i, index] : llvm::enumerate(indices)) {
+    Type t = index.getType();
+    if (llvm::isa<RankedTensorType>(t))
+      return refuse("it gathers with an index tensor");
+    if (llvm::isa<TileType>(t)) {
+      FailureOr<TileInfo> tile = tileOf(op, index);
+      if (failed(tile))
+        return std::nullopt;
+      if (!boundsCheck || (*boundsCheck)[i]) {
+        // Block accesses check bounds against the tensor's edge only.
+        APInt bound;
+        if (!matchPattern(tile->bound, m_ConstantInt(&bound)) || bound.getSExtValue() != memref.getDimSize(i))
+          return refuse("a tile of it ends before the tensor does");
+        a.checked.push_back(static_cast<int32_t>(i));
+      }
+      a.block.push_back(tile->block);
+      a.offsets.push_back(castInt(loc, tile->begin, b.getI32Type()));
+    } else {
+      a.block.push_back(1);
+      a.offsets.push_back(castInt(loc, map.lookup(index), b.getI32Type()));
+    }
+  }
+  if (kind != "tensor_descriptor")
+    return a;
+  // TMA's limits (Hopper): rank <= 5, contiguous last dim, 16-byte aligned
+  // base and strides, boxes of at most 256 per dim and 16 bytes per row.
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)memref.getStridesAndOffset(strides, offset);
+  int64_t bytes = memref.getElementTypeBitWidth() / 8;
+  if (memref.getRank() > 5)
+    return refuse("TMA takes at most 5 dims");
+  if (strides.back() != 1)
+    return refuse("its last dim is not contiguous");
+  for (int64_t stride : ArrayRef<int64_t>(strides).drop_back())
+    if (stride * bytes % 16)
+      return refuse("a stride is not a multiple of 16 bytes");
+  if (!alignedArgs.contains(a.base))
+    return refuse("the tensor's data is not 16-byte aligned");
+  if (llvm::any_of(a.block, [](int64_t d) { return d > 256; }))
+    return refuse("a block dim is over 256 (TMA's box limit)");
+  if (a.block.back() * bytes % 16)
+    return refuse("a block row is not a multiple of 16 bytes");
+  return a;
+}
+
+/// One descriptor per (tensor, block shape), made at the kernel's entry so
+/// loops and persistent programs reuse it.
+Value Converter::descriptorFor(Location loc, const BlockAccess &a) {
+  SmallVector<int64_t> key(a.block);
+  auto it = descriptors.find({a.base.getAsOpaquePointer(), key});
+  if (it != descriptors.end())
+    return it->second;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(entry);
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)a.memref.getStridesAndOffset(strides, offset);
+  SmallVector<Value> operands{a.base};
+  for (int64_t size : a.memref.getShape())
+    operands.push_back(constInt(loc, size, b.getI32Type()));
+  for (int64_t stride : strides)
+    operands.push_back(constInt(loc, stride, b.getI64Type()));
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "tensordesc<" << RankedTensorType::get(a.block, a.memref.getElementType()) << ">";
+  Value desc = tt(loc, "tt.make_tensor_descriptor", operands, OpaqueType::get(StringAttr::get(ctx, "tt"), text))
+                   ->getResult(0);
+  descriptors[{a.base.getAsOpaquePointer(), key}] = desc;
+  return desc;
+}
+
+Value Converter::blockPointerFor(Location loc, const BlockAccess &a) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  (void)a.memref.getStridesAndOffset(strides, offset);
+  SmallVector<Value> operands{a.base};
+  for (int64_t size : a.memref.getShape())
+    operands.push_back(constInt(loc, size, b.getI64Type()));
+  for (int64_t stride : strides)
+    operands.push_back(constInt(loc, stride, b.getI64Type()));
+  operands.append(a.offsets.begin(), a.offsets.end());
+  SmallVector<int32_t> order;
+  for (int64_t d = a.memref.getRank() - 1; d >= 0; --d)
+    order.push_back(static_cast<int32_t>(d));
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "ptr<" << RankedTensorType::get(a.block, a.memref.getElementType()) << ">";
+  return tt(loc, "tt.make_tensor_ptr", operands, OpaqueType::get(StringAttr::get(ctx, "tt"), text),
+            {attr("order", b.getDenseI32ArrayAttr(order))})
+      ->getResult(0);
+}
+
+/// v reshaped to `shape` (same elements; the 1s of scalar indices).
+Value Converter::toBlockShape(Location loc, Value v, ArrayRef<int64_t> shape) {
+  auto t = llvm::cast<RankedTensorType>(v.getType());
+  if (t.getShape() == shape)
+    return v;
+  return tt(loc, "tt.reshape", v, RankedTensorType::get(shape, t.getElementType()))->getResult(0);
 }
 
 LogicalResult Converter::convertRegion(Region &from, Region &to) {
@@ -367,6 +515,29 @@ LogicalResult Converter::convertOp(Operation *op) {
         return success();
       })
       .Case([&](LoadOp o) -> LogicalResult {
+        StringRef kind = o.getIndexing().value_or("pointer");
+        if (kind != "pointer") {
+          if (std::optional<BlockAccess> ba = planBlockAccess(o, kind, o.getBase(), o.getIndices(), o.getType(),
+                                                               o.getMask(), o.getBoundsCheck())) {
+            auto blockType = RankedTensorType::get(ba->block, ba->memref.getElementType());
+            Value v;
+            if (kind == "tensor_descriptor") {
+              SmallVector<Value> operands{descriptorFor(loc, *ba)};
+              operands.append(ba->offsets.begin(), ba->offsets.end());
+              v = tt(loc, "tt.descriptor_load", operands, blockType)->getResult(0);
+            } else {
+              SmallVector<NamedAttribute> attrs{attr("boundaryCheck", b.getDenseI32ArrayAttr(ba->checked)),
+                                                attr("cache", i32(1)), attr("evict", i32(1)),
+                                                attr("isVolatile", b.getBoolAttr(false)),
+                                                attr("operandSegmentSizes", b.getDenseI32ArrayAttr({1, 0, 0}))};
+              if (!ba->checked.empty())
+                attrs.push_back(attr("padding", i32(1))); // zero
+              v = tt(loc, "tt.load", blockPointerFor(loc, *ba), blockType, attrs)->getResult(0);
+            }
+            map.map(o.getResult(), toBlockShape(loc, v, llvm::cast<RankedTensorType>(o.getType()).getShape()));
+            return success();
+          }
+        }
         FailureOr<Access> a = buildAccess(o, o.getBase(), o.getIndices(), o.getType(), o.getMask(), o.getBoundsCheck());
         if (failed(a))
           return failure();
@@ -399,6 +570,23 @@ LogicalResult Converter::convertOp(Operation *op) {
         return success();
       })
       .Case([&](StoreOp o) -> LogicalResult {
+        StringRef kind = o.getIndexing().value_or("pointer");
+        if (kind != "pointer") {
+          if (std::optional<BlockAccess> ba = planBlockAccess(o, kind, o.getBase(), o.getIndices(),
+                                                               o.getValue().getType(), o.getMask(), o.getBoundsCheck())) {
+            Value v = toBlockShape(loc, lookup(o.getValue()), ba->block);
+            if (kind == "tensor_descriptor") {
+              SmallVector<Value> operands{descriptorFor(loc, *ba), v};
+              operands.append(ba->offsets.begin(), ba->offsets.end());
+              tt(loc, "tt.descriptor_store", operands, {});
+            } else {
+              tt(loc, "tt.store", {blockPointerFor(loc, *ba), v}, {},
+                 {attr("boundaryCheck", b.getDenseI32ArrayAttr(ba->checked)), attr("cache", i32(1)),
+                  attr("evict", i32(1))});
+            }
+            return success();
+          }
+        }
         FailureOr<Access> a = buildAccess(o, o.getBase(), o.getIndices(), o.getValue().getType(), o.getMask(), o.getBoundsCheck());
         if (failed(a))
           return failure();
@@ -562,12 +750,23 @@ LogicalResult Converter::convert(KernelOp kernel) {
   Block &body = kernel.getBody().front();
   Block *nb = new Block();
   fn->getRegion(0).push_back(nb);
-  for (BlockArgument a : body.getArguments())
-    map.map(a, nb->addArgument(convertType(a.getType()), a.getLoc()));
+  for (BlockArgument a : body.getArguments()) {
+    Value arg = nb->addArgument(convertType(a.getType()), a.getLoc());
+    map.map(a, arg);
+    if (kernel.getArgAttr(a.getArgNumber(), aligned))
+      alignedArgs.insert(arg);
+  }
+  entry = nb;
   b.setInsertionPointToEnd(nb);
   for (Operation &op : body)
     if (failed(convertOp(&op)))
       return failure();
+  if (!fallbacks.empty()) { // Python turns these into one warning
+    SmallVector<Attribute> notes;
+    for (const std::string &f : fallbacks)
+      notes.push_back(b.getStringAttr(f));
+    ctx->getLoadedDialect<TileDialect>()->getIndexingFallbacksAttrHelper().setAttr(fn, b.getArrayAttr(notes));
+  }
   kernel.erase();
   return success();
 }

@@ -84,6 +84,13 @@ LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribut
                                << "' must be a non-negative i64 on a tile.kernel";
     return success();
   }
+  if (attr.getName() == getIndexingFallbacksAttrHelper().getName()) {
+    auto notes = llvm::dyn_cast<ArrayAttr>(attr.getValue());
+    if (op->getName().getStringRef() != "tt.func" || !notes ||
+        !llvm::all_of(notes, [](Attribute a) { return llvm::isa<StringAttr>(a); }))
+      return op->emitOpError() << "'" << attr.getName().getValue() << "' must be a list of strings on a tt.func";
+    return success();
+  }
   return op->emitOpError() << "unknown tile dialect attribute '" << attr.getName().getValue() << "'";
 }
 

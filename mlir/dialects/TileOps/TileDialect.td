@@ -26,7 +26,10 @@ def Tile_Dialect : Dialect {
     // On tile.kernel, set by helion-lower-grid: the static launch size.
     "::mlir::IntegerAttr":$num_programs,
     // On a tensor argument of tile.kernel: its data pointer is 16-byte aligned.
-    "::mlir::UnitAttr":$aligned
+    "::mlir::UnitAttr":$aligned,
+    // On the tt.func, set by convert-tile-to-triton: the loads and stores
+    // whose Config.indexing fell back to pointers, and why (Python warns).
+    "::mlir::ArrayAttr":$indexing_fallbacks
   );
 }
 

@@ -207,6 +207,14 @@ LogicalResult verifyIndexedAccess(Operation *op, MemRefType base,
   return verifyResultTypes(op);
 }
 
+/// Config.indexing's values (tile.load, tile.store).
+LogicalResult verifyIndexing(Operation *op, std::optional<StringRef> indexing) {
+  if (indexing && *indexing != "pointer" && *indexing != "block_ptr" && *indexing != "tensor_descriptor")
+    return op->emitOpError() << "unknown indexing '" << *indexing
+                             << "'; expected pointer, block_ptr or tensor_descriptor";
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -465,6 +473,8 @@ LogicalResult IndexOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LoadOp::verify() {
+  if (failed(verifyIndexing(*this, getIndexing())))
+    return failure();
   if (failed(verifyIndexedAccess(*this, getBase().getType(), getIndices(),
                                  getType(), getMask(), getBoundsCheck(), "result")))
     return failure();
@@ -482,6 +492,8 @@ LogicalResult LoadOp::verify() {
 }
 
 LogicalResult StoreOp::verify() {
+  if (failed(verifyIndexing(*this, getIndexing())))
+    return failure();
   return verifyIndexedAccess(*this, getBase().getType(), getIndices(),
                              getValue().getType(), getMask(), getBoundsCheck(),
                              "stored value");

@@ -210,12 +210,15 @@ def Tile_LoadOp : Tile_Op<"load", [AttrSizedOperandSegments,
     all true) records which dims still need that mask. `mask` adds a user
     mask; masked-off elements read `other` (default zero). `eviction_policy`
     (evict_first or evict_last; from hl.load or Config.load_eviction_policies)
-    is the L2 cache hint of the load.
+    is the L2 cache hint of the load. `indexing` (pointer, block_ptr or
+    tensor_descriptor; from Config.indexing) is how the conversion addresses
+    memory.
   }];
   let arguments = (ins AnyMemRef:$base, Variadic<AnyType>:$indices,
                        Optional<AnyType>:$mask, Optional<AnyType>:$other,
                        OptionalAttr<DenseBoolArrayAttr>:$bounds_check,
-                       OptionalAttr<StrAttr>:$eviction_policy);
+                       OptionalAttr<StrAttr>:$eviction_policy,
+                       OptionalAttr<StrAttr>:$indexing);
   let results = (outs AnyType:$result);
   let assemblyFormat = [{
     $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)?
@@ -229,12 +232,13 @@ def Tile_StoreOp : Tile_Op<"store", [AttrSizedOperandSegments,
     MemoryEffects<[MemWrite]>]> {
   let summary = "write a tile of a kernel tensor";
   let description = [{
-    Indexing as in `tile.load`; `value` has exactly the indexed shape and the
-    element type of `base`.
+    Indexing as in `tile.load` (`indexing` too); `value` has exactly the
+    indexed shape and the element type of `base`.
   }];
   let arguments = (ins AnyType:$value, AnyMemRef:$base, Variadic<AnyType>:$indices,
                        Optional<AnyType>:$mask,
-                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check);
+                       OptionalAttr<DenseBoolArrayAttr>:$bounds_check,
+                       OptionalAttr<StrAttr>:$indexing);
   let assemblyFormat = [{
     $value `,` $base `[` $indices `]` (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict
     `:` type($value) `,` type($base) `[` type($indices) `]`

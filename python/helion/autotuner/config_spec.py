@@ -9,6 +9,8 @@ field, the value and the legal values. Passes downstream only assert.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import random
 import warnings
@@ -33,9 +35,11 @@ MAX_BLOCK = 1 << 20
 
 # Fields validated for their values but not yet acted on by the compiler;
 # a config that sets them gets one warning (never a silent no-op).
-_NOT_YET_HONOURED = {
-    "indexing": EnumFragment(["pointer", "block_ptr", "tensor_descriptor"]),
-}
+_NOT_YET_HONOURED: dict[str, Fragment] = {}
+# Config.indexing: one value for every load and store, or one per load/store
+# in program order (helion-apply-access-knobs). Where a block access is
+# illegal the conversion uses pointers and the compile warns once.
+INDEXING = EnumFragment(["pointer", "block_ptr", "tensor_descriptor"])
 # Config.pid_type: persistent kernels launch SMs x num_sm_multiplier programs
 # that loop over tiles (helion-lower-grid). "xyz" runs as "flat" (one warning).
 PID_TYPE = EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"])
@@ -77,7 +81,9 @@ class ConfigSpec:
         self.reduction_slots = traced.reduction_slots
         self.multi_dim_loops = list(traced.multi_dim_loops)
         self.num_grids = traced.num_grids
-        self.tensor_shapes, self.has_dot, inner_loops, self.num_loads, self.scanned = _collect_shapes(traced.module)
+        facts = _ir_facts(traced.module)
+        self.tensor_shapes, self.has_dot, inner_loops = facts.shapes, facts.has_dot, facts.loops
+        self.num_loads, self.num_accesses, self.scanned = facts.loads, facts.accesses, facts.scanned
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
@@ -287,6 +293,13 @@ class ConfigSpec:
             if not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
         self._check_pid_type(merged)
+        indexing = merged.get("indexing")
+        if isinstance(indexing, list):
+            _as_list(merged, "indexing", self.num_accesses, name, "one entry per load and store in program order, "
+                     "or one string for all")
+            _check_entries("indexing", indexing, INDEXING, name)
+        elif indexing is not None and not INDEXING.contains(indexing):
+            raise exc.InvalidConfig(_bad("indexing", None, indexing, INDEXING.describe(), name))
         self._check_loop_knobs(merged)
         if merged.get("load_eviction_policies") is not None:
             policies = _as_list(merged, "load_eviction_policies", self.num_loads, name,
@@ -389,14 +402,20 @@ def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
     return v
 
 
-def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int, set[int]]:
-    """The distinct shapes of the kernel's tensors, each dim an int or
-    ("slot", id); whether the kernel has a dot; how many tile loops it has
-    inside the grid; how many loads; the slots a tile.scan runs along."""
+@dataclasses.dataclass
+class _IRFacts:
+    shapes: list[tuple]  # distinct tensor shapes, each dim an int or ("slot", id)
+    has_dot: bool
+    loops: int  # tile loops inside the grid
+    loads: int
+    accesses: int  # loads and stores
+    scanned: set[int]  # slots a tile.scan runs along
+
+
+def _ir_facts(module: Any) -> _IRFacts:
+    """What the ConfigSpec needs to know of a kernel's tile IR."""
     shapes: set[tuple] = set()
-    scanned: set[int] = set()
-    has_dot = False
-    loops = loads = 0
+    facts = _IRFacts([], False, 0, 0, 0, set())
 
     def walk(op: Any) -> Iterator[Any]:
         for region in op.regions:
@@ -406,14 +425,15 @@ def _collect_shapes(module: Any) -> tuple[list[tuple], bool, int, int, set[int]]
                     yield from walk(inner)
 
     for op in walk(module.operation):
-        if op.name == "tile.dot":
-            has_dot = True
-        loops += op.name == "tile.for"
-        loads += op.name == "tile.load"
+        facts.has_dot |= op.name == "tile.dot"
+        facts.loops += op.name == "tile.for"
+        facts.loads += op.name == "tile.load"
+        facts.accesses += op.name in ("tile.load", "tile.store")
         if op.name == "tile.scan":
-            scanned.add(op.operands[0].type.block_slots[op.attributes["axis"]])
+            facts.scanned.add(op.operands[0].type.block_slots[op.attributes["axis"]])
         for r in op.results:
             t = r.type
             if t.is_tensor:
                 shapes.add(tuple(("slot", s) if d < 0 else d for d, s in zip(t.shape, t.block_slots)))
-    return sorted(shapes, key=repr), has_dot, loops, loads, scanned
+    facts.shapes = sorted(shapes, key=repr)
+    return facts

@@ -27,6 +27,7 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
         ("range-flattens", [_tri(v) for v in config.range_flattens or []]),
         ("static-ranges", [int(bool(v)) for v in config.static_ranges or []]),
         ("load-eviction-policies", [("", "first", "last").index(v) for v in config.load_eviction_policies or []]),
+        ("indexing", [_INDEXING.index(v) for v in _as_list(config.indexing)]),
     ]
     opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
     pid_type = config.pid_type or "flat"
@@ -34,6 +35,13 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
         opts.append(f"pid-type={pid_type} num-workers={num_sms * (config.num_sm_multiplier or 1)}")
     opts.append(f"index-bits={index_bits}")
     return "helion-to-ttir{" + " ".join(opts) + "}"
+
+
+_INDEXING = ("pointer", "block_ptr", "tensor_descriptor")
+
+
+def _as_list(v) -> list:
+    return [] if v is None else [v] if isinstance(v, str) else list(v)
 
 
 def _tri(v: bool | None) -> int:
@@ -56,11 +64,28 @@ def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
     except ir.MLIRError as e:
         raise exc.CompilationError(f"compiling {kernel.name} with {config!r} failed: {e}") from None
     fn = module.body.operations[0]
+    fallbacks = fn.attributes.get("tile.indexing_fallbacks")
+    if fallbacks:
+        _warn_fallbacks(kernel.name, fallbacks)
     num_programs = fn.attributes.get("tile.num_programs")
     if num_programs is None:
         raise exc.CompilationError(f"{kernel.name}: the grid size is not static")
     # With locations: Triton and the CPU executor name the user's line in errors.
     return TTIRResult(module.to_string(generic=True, debug_info=True), int(num_programs), kernel.name)
+
+
+_warned: set[tuple] = set()
+
+
+def _warn_fallbacks(name: str, fallbacks: list[str]) -> None:
+    """One warning per kernel and reason: accesses where Config.indexing asked
+    for block pointers or TMA descriptors but pointers were used."""
+    import warnings
+
+    new = [f for f in fallbacks if (name, f) not in _warned]
+    if new:
+        _warned.update((name, f) for f in new)
+        warnings.warn(f"helion: {name}: " + "; ".join(new), stacklevel=3)
 
 
 def compile_ttir(ttir: TTIRResult, config: Config, target=None, load: bool = False):
@@ -74,6 +99,33 @@ def compile_ttir(ttir: TTIRResult, config: Config, target=None, load: bool = Fal
 
         major, minor = torch.cuda.get_device_capability()
         target = GPUTarget("cuda", major * 10 + minor, 32)
-    path = disk_cache.ttir_file(ttir.name, ttir.text)
+    text = _rewrite_block_pointers(ttir.text) if '"tt.make_tensor_ptr"' in ttir.text else ttir.text
+    path = disk_cache.ttir_file(ttir.name, text)
     options = {"num_warps": config.num_warps or 4, "num_stages": config.num_stages or 2}
     return disk_cache.triton_compile(path, target, options, f"{ttir.name} with {config!r}", load=load)
+
+
+def _rewrite_block_pointers(text: str) -> str:
+    """Block pointers (Config.indexing="block_ptr") go through Triton's own
+    rewrite-tensor-pointer pass, which Triton runs in its TTIR stage, the
+    stage a compile from TTIR starts after (the GPU backend cannot lower them
+    otherwise). The CPU executor runs them as they are."""
+    import os
+    import tempfile
+
+    from triton._C.libtriton import ir as tir
+    from triton._C.libtriton import passes
+
+    ctx = tir.context()
+    tir.load_dialects(ctx)
+    fd, path = tempfile.mkstemp(suffix=".ttir")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        module = tir.parse_mlir_module(path, ctx)
+    finally:
+        os.unlink(path)
+    pm = tir.pass_manager(ctx)
+    passes.ttir.add_rewrite_tensor_pointer(pm)
+    pm.run(module, "helion-block-pointers")
+    return str(module)

@@ -194,3 +194,31 @@ tile.kernel @lock(%x: memref<4xi32>) attributes {tile.num_programs = 4 : i64} {
   %old = tile.atomic_cas %zero, %one, %x[%pid] {sem = "acquire"} : i32, i32, memref<4xi32>[index] -> i32
   tile.return
 }
+
+// -----
+
+// Config.indexing: a tensor descriptor made once at entry (shape i32,
+// strides i64), a descriptor load at the tile begins; a block pointer for
+// the store, bounds checked on dim 0 only (the tile of 32 may pass row 100);
+// a transposed tensor falls back to pointers and says why.
+// CHECK-LABEL: "tt.func"
+// CHECK: %[[D:.*]] = "tt.make_tensor_descriptor"(%arg0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (!tt.ptr<f16>, i32, i32, i64, i64) -> !tt.tensordesc<tensor<32x64xf16>>
+// CHECK: %[[V:.*]] = "tt.descriptor_load"(%[[D]], %{{.*}}, %{{.*}}) : (!tt.tensordesc<tensor<32x64xf16>>, i32, i32) -> tensor<32x64xf16>
+// CHECK: %[[P:.*]] = "tt.make_tensor_ptr"(%arg1, %{{.*}}) {order = array<i32: 1, 0>} : (!tt.ptr<f16>, i64, i64, i64, i64, i32, i32) -> !tt.ptr<tensor<32x64xf16>>
+// CHECK: "tt.store"(%[[P]], %[[V]]) {boundaryCheck = array<i32: 0>, cache = 1 : i32, evict = 1 : i32}
+// CHECK: "tt.load"(%{{.*}}) {boundaryCheck = array<i32>
+// CHECK: tile.indexing_fallbacks = ["{{.*}}loads-stores.mlir:{{[0-9]+}}: load uses pointers, not tensor_descriptor: its last dim is not contiguous"]
+tile.kernel @indexing(%x: memref<100x64xf16> {tile.aligned}, %y: memref<100x64xf16>, %z: memref<100x64xf16, strided<[1, 100]>> {tile.aligned}) attributes {tile.num_programs = 4 : i64} {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c100 = arith.constant 100 : index
+  %pid = tile.program_id
+  %begin = arith.muli %pid, %c32 : index
+  %m = tile.make_tile %begin, %c100, %c32
+  %n = tile.make_tile %c0, %c64, %c64
+  %v = tile.load %x[%m, %n] {bounds_check = array<i1: true, false>, indexing = "tensor_descriptor"} : memref<100x64xf16>[!tile.tile, !tile.tile] -> tensor<32x64xf16>
+  tile.store %v, %y[%m, %n] {bounds_check = array<i1: true, false>, indexing = "block_ptr"} : tensor<32x64xf16>, memref<100x64xf16>[!tile.tile, !tile.tile]
+  %w = tile.load %z[%m, %n] {bounds_check = array<i1: false, false>, indexing = "tensor_descriptor"} : memref<100x64xf16, strided<[1, 100]>>[!tile.tile, !tile.tile] -> tensor<32x64xf16>
+  tile.return
+}
