@@ -147,7 +147,26 @@ def _cuda_launch_call(ck):
             and hasattr(launcher, "launch_cooperative_grid") and hasattr(launcher, "launch_pdl")):
         return direct, (ck.function, launcher.launch_cooperative_grid, launcher.launch_pdl, None, None,
                         ck.packed_metadata, None, None, None)
+    if getattr(launcher, "global_scratch_size", 0):
+        launcher = _with_scratch_allocator(launcher)
     return launcher, (ck.function, ck.packed_metadata, None, None, None)
+
+
+def _with_scratch_allocator(launcher):
+    """Kernels that need global scratch memory (TMA descriptors made on the
+    device) get it from Triton's allocator, a per-thread context variable
+    that is unset by default: unless the user set one, use torch's."""
+    from triton.runtime import _allocation
+
+    def launch(*args):
+        if _allocation._allocator.get() is _allocation._NULL_ALLOCATOR:
+            _allocation.set_allocator(_torch_scratch)
+        return launcher(*args)
+    return launch
+
+
+def _torch_scratch(size: int, alignment: int, stream) -> torch.Tensor:
+    return torch.empty(size, dtype=torch.int8, device="cuda")
 
 
 def _no_launch(*args) -> None:
