@@ -280,6 +280,17 @@ def test_split_and_join(device, dtype):
     assert torch.equal(out, torch.stack([-x[..., 1], x[..., 0]], -1))
 
 
+@pytest.mark.parametrize("device", DEVICES)
+def test_split_and_join_keep_special_values(device):
+    """Signed zeros, infinities and NaN pass through (the sign of a negated NaN aside)."""
+    x = torch.tensor([-0.0, 0.0, float("inf"), -float("inf"), float("nan"), -1.5], device=device)
+    x = x[torch.randint(0, 6, (16, 8, 2), device=device)]
+    out = _run(swap_pairs, (x,), C(block_sizes=[8]))
+    ref = torch.stack([-x[..., 1], x[..., 0]], -1)
+    torch.testing.assert_close(out, ref, atol=0, rtol=0, equal_nan=True)
+    assert torch.equal(torch.signbit(out[~ref.isnan()]), torch.signbit(ref[~ref.isnan()]))
+
+
 @helion.kernel()
 def join_promotes(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     out = torch.empty([a.size(0), 2], dtype=torch.float32, device=a.device)

@@ -28,6 +28,11 @@ def _nan_ignoring(reduce_fn, fill):
     return f
 
 
+def _signed_zero_sum(x, dim):
+    """torch.sum starts from +0.0; the GPU's tree of adds gives -0.0 where every term is -0.0."""
+    return torch.where(((x == 0) & torch.signbit(x)).all(dim), -0.0, torch.sum(x, dim))
+
+
 def _reduce_fast_path(o, block):
     """A torch reduction equivalent to a single-op combine region, or None."""
     ops = block.operations
@@ -42,7 +47,7 @@ def _reduce_fast_path(o, block):
     is_int = o.in_types[0].is_int and dt != torch.bool
     name = op.name
     if name == "arith.addf" and full_float:  # f32 sums stay in f32 (torch's CPU sum accumulates in f32)
-        return lambda x, d: torch.sum(x, d)
+        return _signed_zero_sum
     if name == "arith.mulf" and full_float:
         return lambda x, d: torch.prod(x, d)
     if name in ("arith.addi", "arith.muli") and is_int:
