@@ -77,8 +77,8 @@ private:
   Type convertType(Type t) {
     if (t.isIndex())
       return indexType();
-    if (auto m = llvm::dyn_cast<MemRefType>(t))
-      return ptrType(m.getElementType());
+    if (auto m = llvm::dyn_cast<MemRefType>(t)) // bool tensors are bytes (Triton's backend aborts on i1 pointers)
+      return ptrType(m.getElementType().isInteger(1) ? b.getI8Type() : m.getElementType());
     if (auto r = llvm::dyn_cast<RankedTensorType>(t)) {
       Type elt = r.getElementType().isIndex() ? indexType() : r.getElementType();
       return RankedTensorType::get(r.getShape(), elt);
@@ -112,6 +112,25 @@ private:
     if (APFloat v(0.0); matchPattern(scalar, m_ConstantFloat(&v)))
       return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(t, b.getFloatAttr(scalar.getType(), v)));
     return tt(loc, "tt.splat", scalar, t)->getResult(0);
+  }
+
+  /// Bool data in memory is one byte per element: i1 values widen to i8
+  /// before stores and narrow (!= 0) after loads.
+  Type asBytes(Type t, bool isBool) {
+    if (!isBool)
+      return t;
+    if (auto r = llvm::dyn_cast<RankedTensorType>(t))
+      return RankedTensorType::get(r.getShape(), b.getI8Type());
+    return b.getI8Type();
+  }
+  Value toBytes(Location loc, Value v, bool isBool) {
+    return isBool ? b.create<arith::ExtUIOp>(loc, asBytes(v.getType(), true), v).getResult() : v;
+  }
+  Value fromBytes(Location loc, Value v, bool isBool) {
+    if (!isBool)
+      return v;
+    Value zero = constInt(loc, 0, v.getType());
+    return b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, v, zero);
   }
 
   /// Integer cast between widths (sign-extending).
@@ -541,13 +560,14 @@ LogicalResult Converter::convertOp(Operation *op) {
         FailureOr<Access> a = buildAccess(o, o.getBase(), o.getIndices(), o.getType(), o.getMask(), o.getBoundsCheck());
         if (failed(a))
           return failure();
-        Type result = convertType(o.getType());
+        bool isBool = getElementTypeOrSelf(o.getType()).isInteger(1);
+        Type result = asBytes(convertType(o.getType()), isBool);
         SmallVector<Value> operands{a->ptr};
         Value other;
         if (a->mask) {
           operands.push_back(a->mask);
           Type elt = getElementTypeOrSelf(result);
-          other = o.getOther() ? lookup(o.getOther()) : Value();
+          other = o.getOther() ? toBytes(loc, lookup(o.getOther()), isBool) : Value();
           if (!other)
             other = llvm::isa<FloatType>(elt)
                         ? Value(b.create<arith::ConstantOp>(loc, b.getFloatAttr(elt, 0.0)))
@@ -566,7 +586,7 @@ LogicalResult Converter::convertOp(Operation *op) {
                             attr("isVolatile", b.getBoolAttr(false)),
                             attr("operandSegmentSizes",
                                  b.getDenseI32ArrayAttr({1, a->mask ? 1 : 0, a->mask ? 1 : 0}))});
-        map.map(o.getResult(), ld->getResult(0));
+        map.map(o.getResult(), fromBytes(loc, ld->getResult(0), isBool));
         return success();
       })
       .Case([&](StoreOp o) -> LogicalResult {
@@ -590,7 +610,8 @@ LogicalResult Converter::convertOp(Operation *op) {
         FailureOr<Access> a = buildAccess(o, o.getBase(), o.getIndices(), o.getValue().getType(), o.getMask(), o.getBoundsCheck());
         if (failed(a))
           return failure();
-        SmallVector<Value> operands{a->ptr, lookup(o.getValue())};
+        bool isBool = getElementTypeOrSelf(o.getValue().getType()).isInteger(1);
+        SmallVector<Value> operands{a->ptr, toBytes(loc, lookup(o.getValue()), isBool)};
         if (a->mask)
           operands.push_back(a->mask);
         tt(loc, "tt.store", operands, {},
