@@ -429,8 +429,8 @@ def _ir_facts(module: Any) -> _IRFacts:
         facts.loops += op.name == "tile.for"
         facts.loads += op.name == "tile.load"
         facts.accesses += op.name in ("tile.load", "tile.store")
-        if op.name == "tile.scan":
-            facts.scanned.add(op.operands[0].type.block_slots[op.attributes["axis"]])
+        if op.name == "tile.scan":  # roll-reductions refuses a scan over any looped dim
+            facts.scanned.update(s for s in op.operands[0].type.block_slots if s >= 0)
         for r in op.results:
             t = r.type
             if t.is_tensor:

@@ -15,6 +15,7 @@ import os
 from typing import Any, Callable, Sequence
 
 from .. import exc
+from .._utils import get_num_sm
 from ..config import Config
 from .workers import JobResult, WorkerPool
 
@@ -45,26 +46,27 @@ class _ParsedKernel:
 
     def __init__(self, name: str, module: Any) -> None:
         self.name, self.module = name, module
+        self.device = None  # workers get the SM count with each job instead
 
 
 def target_tuple(target: Any) -> tuple:
     return (target.backend, target.arch, target.warp_size)
 
 
-def compile_one(kernel: Any, config: Config, target: tuple) -> dict:
-    """Lower `config` and Triton-compile it for `target`; raises
-    helion.exc.CompilationError on failure."""
+def compile_one(kernel: Any, config: Config, target: tuple, num_sms: int) -> dict:
+    """Lower `config` (persistent grids sized to `num_sms`) and Triton-compile
+    it for `target`; raises helion.exc.CompilationError on failure."""
     from triton.backends.compiler import GPUTarget
 
     from ..compiler import pipeline
 
-    ttir = pipeline.lower_to_ttir(kernel, config)
+    ttir = pipeline.lower_to_ttir(kernel, config, num_sms)
     ck = pipeline.compile_ttir(ttir, config, target=GPUTarget(*target))
     return {"ttir": ttir.text, "num_programs": ttir.num_programs, "shared": int(ck.metadata.shared)}
 
 
 class CompileHandler:
-    """Runs in a worker: ("compile", (ir_text, name, config_json, target))."""
+    """Runs in a worker: ("compile", (ir_text, name, config_json, target, num_sms))."""
 
     def __init__(self) -> None:
         self.kernels: dict[str, _ParsedKernel] = {}
@@ -72,7 +74,7 @@ class CompileHandler:
     def __call__(self, kind: str, payload: Any) -> Any:
         if kind == "state":
             return None
-        text, name, config_json, target = payload
+        text, name, config_json, target, num_sms = payload
         digest = hashlib.sha256(text.encode()).hexdigest()
         kernel = self.kernels.get(digest)
         if kernel is None:
@@ -80,7 +82,7 @@ class CompileHandler:
 
             self.kernels.clear()  # one kernel at a time is the common case
             kernel = self.kernels[digest] = _ParsedKernel(name, _mlir.Context().parse_module(text))
-        return compile_one(kernel, Config.from_json(config_json), target)
+        return compile_one(kernel, Config.from_json(config_json), target, num_sms)
 
 
 _POOL: list[WorkerPool] = []
@@ -123,11 +125,12 @@ def compile_candidates(traced: Any, configs: Sequence[Config], target: Any, *, t
     CompiledCandidate per config, in order. `parallel=False` compiles in this
     process, one after another (no timeout: for debugging)."""
     tgt = target_tuple(target)
+    num_sms = get_num_sm(traced.device) if traced.device is not None else 1
     if not parallel or len(configs) == 0:
         out = []
         for c in configs:
             try:
-                r = JobResult("ok", compile_one(traced, c, tgt), 0.0)
+                r = JobResult("ok", compile_one(traced, c, tgt, num_sms), 0.0)
             except exc.Base as e:
                 r = JobResult("error", f"{type(e).__name__}: {e}", 0.0)
             cand = _classify(c, r, shared_limit)
@@ -137,7 +140,7 @@ def compile_candidates(traced: Any, configs: Sequence[Config], target: Any, *, t
         return out
     text = traced.module.to_string(generic=False, debug_info=True)
     pool = compile_pool(jobs)
-    job_list = [("compile", (text, traced.name, c.to_json(), tgt)) for c in configs]
+    job_list = [("compile", (text, traced.name, c.to_json(), tgt, num_sms)) for c in configs]
     done: dict[int, CompiledCandidate] = {}
 
     def finished(i: int, r: JobResult) -> None:

@@ -55,9 +55,11 @@ class TTIRResult:
         self.name = name
 
 
-def lower_to_ttir(kernel: TracedKernel, config: Config) -> TTIRResult:
+def lower_to_ttir(kernel: TracedKernel, config: Config, num_sms: int | None = None) -> TTIRResult:
+    """`num_sms` sizes persistent grids: by default the SMs of the kernel's device."""
     module = kernel.module.clone()
-    num_sms = get_num_sm(kernel.device) if kernel.device is not None else 1
+    if num_sms is None:
+        num_sms = get_num_sm(kernel.device) if kernel.device is not None else 1
     pipeline = pass_pipeline(config, num_sms=num_sms)
     try:
         module.run_passes(pipeline)
