@@ -230,7 +230,10 @@ def test_spec_is_built_from_the_kernel():
     assert isinstance(spec, ConfigSpec)
     names = [(n, i) for n, i, _ in spec.fields()]
     assert names == [("block_sizes", 0), ("block_sizes", 1), ("block_sizes", 2), ("loop_orders", 0), ("l2_groupings", 0),
-                     ("num_warps", None), ("num_stages", None)]
+                     ("num_warps", None), ("num_stages", None), ("pid_type", None), ("indexing", None)]
+    assert spec.default_config().pid_type == "flat" and spec.default_config().indexing == "pointer"
+    add_spec = add.bind((torch.randn(100), torch.randn(100))).config_spec
+    assert "pid_type" not in [n for n, _, _ in add_spec.fields()]  # searched for dot kernels only
     assert spec.num_loops == 2  # the grid and the k loop
     assert spec.has_dot and spec.block_sizes[0].low == 16 and spec.block_sizes[0].high == 64
     assert TRITON_MAX_TENSOR_ELEMENTS == 1 << 20

@@ -67,6 +67,13 @@ LOOP_KNOBS = {
 # rates in the README were measured without them, and their effect has not
 # been timed on a GPU; users set them explicitly meanwhile.
 _SEARCHED_LOOP_KNOBS: dict[str, Fragment] = {}
+# Whole-kernel knobs the search explores for kernels with a dot (first value
+# the default): persistent grids and TMA descriptors, measured on the H200
+# (benchmarks/config_space.py, README).
+_SEARCHED_DOT_KNOBS: dict[str, Fragment] = {
+    "pid_type": EnumFragment(["flat", "persistent_interleaved", "persistent_blocked"]),
+    "indexing": EnumFragment(["pointer", "tensor_descriptor"]),
+}
 
 
 class ConfigSpec:
@@ -96,6 +103,7 @@ class ConfigSpec:
         # Searched per-loop knobs: the grid's entry is fixed (EnumFragment of its one value).
         self.loop_knobs = {name: ([EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner_loops if inner_loops else [])
                            for name, frag in _SEARCHED_LOOP_KNOBS.items()}
+        self.kernel_knobs = dict(_SEARCHED_DOT_KNOBS) if self.has_dot else {}
         self.tunables = {name: frag for name, (frag, _) in (tunables or {}).items()}
         self.host_tunables = {name: v for name, (_, v) in (tunables or {}).items() if v is not None}
 
@@ -114,6 +122,7 @@ class ConfigSpec:
         for name, frags in self.loop_knobs.items():
             out += [(name, i, f) for i, f in enumerate(frags)]
         out += [("num_warps", None, self.num_warps), ("num_stages", None, self.num_stages)]
+        out += [(name, None, frag) for name, frag in self.kernel_knobs.items()]
         out += [(name, None, self.tunable_domain(name)) for name in self.tunables]
         return out
 
@@ -182,6 +191,7 @@ class ConfigSpec:
             "num_stages": 2,
         }
         base.update({name: [f.default for f in frags] for name, frags in self.loop_knobs.items() if frags})
+        base.update({name: frag.default for name, frag in self.kernel_knobs.items()})
         base.update({name: self.tunable_domain(name).default for name in self.tunables})
         base.update(fields)
         return Config(**base)
