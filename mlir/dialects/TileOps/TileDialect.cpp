@@ -84,6 +84,13 @@ LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribut
                                << "' must be a non-negative i64 on a tile.kernel";
     return success();
   }
+  if (attr.getName() == getIndexBitsAttrHelper().getName()) {
+    auto n = llvm::dyn_cast<IntegerAttr>(attr.getValue());
+    bool onKernel = llvm::isa<KernelOp>(op) || op->getName().getStringRef() == "tt.func";
+    if (!onKernel || !n || (n.getInt() != 32 && n.getInt() != 64))
+      return op->emitOpError() << "'" << attr.getName().getValue() << "' must be 32 or 64 on a tile.kernel";
+    return success();
+  }
   if (attr.getName() == getIndexingFallbacksAttrHelper().getName()) {
     auto notes = llvm::dyn_cast<ArrayAttr>(attr.getValue());
     if (op->getName().getStringRef() != "tt.func" || !notes ||

@@ -27,6 +27,9 @@ def Tile_Dialect : Dialect {
     "::mlir::IntegerAttr":$num_programs,
     // On a tensor argument of tile.kernel: its data pointer is 16-byte aligned.
     "::mlir::UnitAttr":$aligned,
+    // On tile.kernel, set by the frontend: 64 when index arithmetic must be
+    // 64-bit (index_dtype=torch.int64, or a tensor past 2**31 - 1 elements).
+    "::mlir::IntegerAttr":$index_bits,
     // On the tt.func, set by convert-tile-to-triton: the loads and stores
     // whose Config.indexing fell back to pointers, and why (Python warns).
     "::mlir::ArrayAttr":$indexing_fallbacks

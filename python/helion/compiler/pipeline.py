@@ -60,7 +60,8 @@ def lower_to_ttir(kernel: TracedKernel, config: Config, num_sms: int | None = No
     module = kernel.module.clone()
     if num_sms is None:
         num_sms = get_num_sm(kernel.device) if kernel.device is not None else 1
-    pipeline = pass_pipeline(config, num_sms=num_sms)
+    index_bits = module.body.operations[0].attributes.get("tile.index_bits", 32)  # set by the tracer
+    pipeline = pass_pipeline(config, index_bits=index_bits, num_sms=num_sms)
     try:
         module.run_passes(pipeline)
     except ir.MLIRError as e:

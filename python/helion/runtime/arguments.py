@@ -15,7 +15,17 @@ from .. import language as hl
 from ..frontend.inlining import launch_names, lifted_tensors
 
 _INT64 = (-(2**63), 2**63 - 1)
-_INDEX_LIMIT = 2**31  # offsets and tile indices are 32-bit in the generated code
+_INDEX_LIMIT = 2**31  # past this, offsets and tile indices need 64-bit arithmetic
+
+
+def needs_64bit_indexing(values: tuple) -> bool:
+    """Whether a tensor argument has a dim or an element offset of 2**31 or more."""
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            reach = sum((s - 1) * abs(st) for s, st in zip(v.shape, v.stride()) if s > 0)
+            if any(s >= _INDEX_LIMIT for s in v.shape) or reach >= _INDEX_LIMIT:
+                return True
+    return False
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # python/helion/
 
 
@@ -133,11 +143,6 @@ def check_new_specialization(kernel, values: tuple, where: str | None) -> torch.
                 raise exc.InvalidArgument(f"kernel {name}: tensor {arg!r} is on {v.device} (CUDA and CPU are supported)",
                                           location=where)
             devices.setdefault(v.device, arg)
-            reach = sum((s - 1) * abs(st) for s, st in zip(v.shape, v.stride()) if s > 0)
-            if any(s >= _INDEX_LIMIT for s in v.shape) or reach >= _INDEX_LIMIT:
-                raise exc.NotSupported(f"kernel {name}: tensor {arg!r} of shape {list(v.shape)} needs 64-bit indexing, "
-                                       "which is not supported yet (split it into chunks below 2**31 elements)",
-                                       location=where)
         elif isinstance(v, int) and not isinstance(v, bool) and not _INT64[0] <= v <= _INT64[1]:
             raise exc.InvalidArgument(f"kernel {name}: int {arg!r} = {v} does not fit in 64 bits", location=where)
         elif isinstance(v, hl.constexpr) and isinstance(v.value, int) and not _INT64[0] <= v.value <= _INT64[1]:

@@ -474,6 +474,8 @@ class Kernel:
             start = time.perf_counter()
             with repro.internal_errors("tracing device code", self._loop_location()):
                 traced = trace(self._split, values)
+            if self.settings.index_dtype == torch.int64 or arguments.needs_64bit_indexing(values):
+                traced.module.body.operations[0].set_attribute("tile.index_bits", 64)
             log.debug("%s: new specialization %d traced in %.1f ms", self.fn.__name__, len(self._specs) + 1,
                       1e3 * (time.perf_counter() - start))
             spec = self._specs[key] = _Specialization(traced, device, dict(self._split.tunables))

@@ -99,7 +99,6 @@ BAD_CALLS = [
     ("tensor-for-int", lambda: scale(X, 1.0, X), exc.InvalidArgument, r"argument 'n' .* must be an int, got a torch.float32 tensor of shape \[32\]", CALL),
     ("bad-kwarg-value", lambda: scale(X, s=None, n=1), exc.InvalidArgument, r"argument 's' .* must be a float, got a NoneType", CALL),
     ("unannotated-list", lambda: untyped([1.0] * 16, X), exc.InvalidArgument, r"device code reads 'x', which is a list; device code takes tensors", CALL),
-    ("needs-64-bit-indexing", lambda: head(torch.empty(1).expand(2**31)), exc.NotSupported, r"tensor 'x' of shape \[2147483648\] needs 64-bit indexing", CALL),
     ("bind-too-few", lambda: add.bind((X,)), exc.InvalidArgument, r"missing a required argument: 'y'", CALL),
     ("bind-bad-value", lambda: add.bind((X, None)), exc.InvalidArgument, r"argument 'y' .* got a NoneType", CALL),
     ("bound-kernel-call", lambda: add.bind((X, X))(X), exc.InvalidArgument, r"missing a required argument: 'y'", CALL),
