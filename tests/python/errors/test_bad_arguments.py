@@ -37,14 +37,6 @@ def scale(x: torch.Tensor, s: float, n: int) -> torch.Tensor:
     return out
 
 
-@helion.kernel(config=helion.Config(block_sizes=[4]))
-def head(x: torch.Tensor) -> torch.Tensor:
-    out = torch.empty(4, device=x.device)
-    for t in hl.tile(4):
-        out[t] = x[t]
-    return out
-
-
 @helion.kernel(config=CFG)
 def untyped(x, y):
     out = torch.empty(16)
