@@ -3,7 +3,7 @@
 # carried: installs the prebuilt cp312 extension into python/helion, then
 #   (no flag)     pytest -m gpu
 #   --bench       the benchmarks that compare with torch and the roofline
-#                 (end_to_end, launch_breakdown, reductions, defaults, run)
+#                 (end_to_end, launch_breakdown, reductions, defaults, config_space, run)
 #   --autotune    benchmarks/autotune.py at quick effort (every kernel, ~3 min)
 #   --no-tests    skip pytest (with --bench / --autotune)
 # Results go to $OUT (when set): gpu-tests.log, benchmarks.log, *.json.
@@ -31,7 +31,7 @@ if [ $tests = 1 ]; then
   status=${PIPESTATUS[0]}
 fi
 if [ $bench = 1 ]; then
-  for b in end_to_end launch_breakdown reductions defaults run; do
+  for b in end_to_end launch_breakdown reductions defaults config_space run; do
     python3 "benchmarks/$b.py" --out "$OUT" 2>&1 | tee -a "$OUT/benchmarks.log"
   done
 fi
