@@ -9,7 +9,7 @@ import math
 import torch
 
 from .. import exc
-from .values import DTensor, Scalar, Sym, TensorArg, Tile, mlir_dtype
+from .values import DTensor, Scalar, Sym, TensorArg, Tile
 
 
 class IndexingMixin:
@@ -381,11 +381,7 @@ class IndexingMixin:
         self._atomic_targets().add(id(base))
         v = self._value_for(base, dims, value)
         mask = self._gather_mask(dims)
-        segments = self.ctx.parse_attr(f"array<i32: 1, 1, {len(operands)}, {0 if mask is None else 1}>")
-        result = self.b.op1("tile.atomic_rmw", [v.value, base.value] + operands + ([] if mask is None else [mask.value]),
-                            v.type if isinstance(v, DTensor) else mlir_dtype(base.dtype),
-                            {"kind": kind, "sem": sem, "operandSegmentSizes": segments})
-        return DTensor(result, base.dtype, list(dims)) if dims else Scalar(result, base.dtype)
+        return self.b.atomic_rmw(kind, v, base.value, operands, None if mask is None else mask.value, sem)
 
     def _atomic_targets(self) -> set:
         """ids of the tensor arguments an atomic updates (created on first use)."""

@@ -163,6 +163,13 @@ class TileBuilder(IRBuilder):
         seg = {"operandSegmentSizes": self._segments(1, 1, len(indices), 0 if mask is None else 1)}
         self.op("tile.store", [value, memref] + indices + ([mask] if mask is not None else []), attributes=seg)
 
+    def atomic_rmw(self, kind: str, value, memref, indices: list, mask, sem: str):
+        """A tile.atomic_rmw of `value` (a DTensor or Scalar); returns the old values."""
+        seg = {"operandSegmentSizes": self._segments(1, 1, len(indices), 0 if mask is None else 1)}
+        v = self.op1("tile.atomic_rmw", [value.value, memref] + indices + ([] if mask is None else [mask]),
+                     value.type if isinstance(value, DTensor) else mlir_dtype(value.dtype), {"kind": kind, "sem": sem, **seg})
+        return DTensor(v, value.dtype, list(value.dims)) if isinstance(value, DTensor) else Scalar(v, value.dtype)
+
     def atomic_cas(self, cmp, value, memref, indices: list, sem: str):
         """A tile.atomic_cas (no mask: Triton's atomic_cas takes none); returns the old values."""
         v = self.op1("tile.atomic_cas", [cmp.value, value.value, memref] + indices, cmp.type if isinstance(cmp, DTensor)
