@@ -2,7 +2,7 @@
 a float64 torch reference, tolerances and its configs.
 
 The kernels live in their family's file (matmul, pointwise, reductions,
-softmax, attention, memory_ops, control_flow, scans, random_ops); tests/python/test_examples.py runs this registry on the
+softmax, attention, memory_ops, control_flow, scans, random_ops, jagged); tests/python/test_examples.py runs this registry on the
 CPU executor and on the GPU, and run_examples.py from the command line.
 Configs include block sizes that do not divide the extents and, for
 reductions, looped-reduction configs (`reduction_loops`).
@@ -18,6 +18,7 @@ import helion
 from attention import attention, attention_reference, flash_scalar
 import attention_canonical
 import activations
+import jagged
 from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, searchsorted_reference, skip_rows_softmax,
                           skip_rows_softmax_reference)
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
@@ -408,3 +409,26 @@ register(Example(
     collatz_steps_reference,
     [C(), C(num_warps=1)],
     fp32_tol=(0, 0), half_tol=(0, 0)))
+
+# ---------------------------------------------------------------- jagged rows (examples/jagged.py): inner loops over loaded bounds
+_JAGGED = lambda d, t: jagged.jagged_inputs(9, 40, 30, d, t)  # noqa: E731
+_JAGGED_CONFIGS = [C(block_sizes=[16, 8]), C(block_sizes=[64, 1]), C(block_sizes=[8, 32], num_warps=2),
+                   C(block_sizes=[32, 16], num_stages=3), C(block_sizes=[64, 64], num_warps=8), C(block_sizes=[4, 4])]
+register(Example("jagged_sum", jagged.jagged_sum, _JAGGED, jagged.jagged_sum_reference, _JAGGED_CONFIGS, reduces=True))
+register(Example("jagged_mean", jagged.jagged_mean, _JAGGED, jagged.jagged_mean_reference,
+                 _JAGGED_CONFIGS[:-1] + [C(block_sizes=[16, 8], l2_groupings=[4])], reduces=True))
+register(Example(
+    "jagged_softmax", jagged.jagged_softmax, _JAGGED, jagged.jagged_softmax_reference,
+    [C(block_sizes=[16, 8, 8]), C(block_sizes=[64, 1, 16]), C(block_sizes=[8, 32, 4], num_warps=2),
+     C(block_sizes=[32, 16, 16], num_stages=3), C(block_sizes=[64, 64, 64], num_warps=8), C(block_sizes=[4, 4, 32])],
+    reduces=True))
+register(Example(
+    "segment_max", jagged.segment_max, lambda d, t: jagged.segment_max_inputs(100, 30, 10, d, t),
+    jagged.segment_max_reference, _JAGGED_CONFIGS, fp32_tol=(0, 0), half_tol=(0, 0), reduces=True))
+register(Example(
+    "grouped_gemm", jagged.grouped_gemm, lambda d, t: jagged.grouped_gemm_inputs(5, 48, 40, 40, d, t),
+    jagged.grouped_gemm_reference,
+    [C(block_sizes=[16, 16, 16]), C(block_sizes=[32, 64, 16], num_warps=8), C(block_sizes=[64, 16, 32], num_stages=3),
+     C(block_sizes=[16, 32, 64], pid_type="persistent_blocked"), C(block_sizes=[32, 32, 16], range_unroll_factors=[0, 2, 0, 0]),
+     C(block_sizes=[64, 64, 64], pid_type="persistent_interleaved", num_warps=8)],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))

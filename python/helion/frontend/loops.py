@@ -87,8 +87,13 @@ class LoopsMixin:
             if isinstance(v, Tile) and not v.scalar:
                 raise exc.TypeError_("a tile is not a loop bound; write hl.tile(t) for the range of tile t, or use "
                                      "t.begin / t.end", location=self.where())
-            if isinstance(v, bool) or not isinstance(v, (int, Scalar, Tile, BlockSize)):
-                raise exc.TypeError_(f"loop bounds must be integers, got {self.describe(v)}", location=self.where())
+            # A bound the kernel loads (offsets[g]) is a device scalar: the loop's
+            # trip count and its last tile's mask are computed at run time.
+            not_int = isinstance(v, Scalar) and not v.is_index and (v.dtype.is_floating_point or v.dtype == torch.bool)
+            if isinstance(v, bool) or not_int or not isinstance(v, (int, Scalar, Tile, BlockSize)):
+                hint = ("; a loop bound is one value: load it at one position (offsets[g] with an hl.grid index "
+                        "or t.begin)" if isinstance(v, DTensor) else "")
+                raise exc.TypeError_(f"loop bounds must be integers, got {self.describe(v)}{hint}", location=self.where())
         if isinstance(lb, int) and lb < 0:
             raise exc.TypeError_(f"loop begin {lb} is negative", location=self.where())
         if isinstance(lb, int) and isinstance(ub, int) and ub < lb:
