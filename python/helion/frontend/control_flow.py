@@ -84,7 +84,8 @@ class ControlFlowMixin:
     def eval_test(self, node: ast.AST, what: str):
         """The condition of an `if` or `while`. `and`/`or` short-circuit as in
         Python, device operands through scf.if: `while j < n and x[j] > 0`
-        never reads x[n]."""
+        never reads x[n]. Host operands that decide the truth fold away
+        (`dev and False` is a host False)."""
         if not isinstance(node, ast.BoolOp):
             return self.eval(node)
         is_and = isinstance(node.op, ast.And)
@@ -99,9 +100,13 @@ class ControlFlowMixin:
         try:
             for block_is_rest, region in zip((is_and, not is_and), op.regions):
                 self.b.block = region.add_block([])
-                value = self.device_condition(self.eval_test(rest, what), what) if block_is_rest else c
+                if block_is_rest:
+                    later = self.eval_test(rest, what)
+                    if not self.is_device_value(later):
+                        op.erase()
+                        return later if bool(later) != is_and else first
                 self._at(node)
-                self._scf_yield([value])
+                self._scf_yield([self.device_condition(later, what) if block_is_rest else c])
         finally:
             self.b.block = outer_block
         return Scalar(op.result(0), torch.bool)
@@ -273,6 +278,12 @@ class ControlFlowMixin:
         n_loads, arg_sources = len(self.loads), dict(self.arg_sources)
         for _attempt in range(4):
             op, after, finals, body_env = self._trace_while(stmt, carried, inits)
+            if after is None:
+                op.erase()  # Triton cannot compile a loop whose body is unreachable
+                del self.loads[n_loads:]
+                self.arg_sources = dict(arg_sources)
+                self.loop_locals.update((n, stmt.lineno) for n in names if n not in self.env)
+                return
             widen = self._widenings(carried, inits, finals)
             if not widen:
                 break
@@ -311,7 +322,10 @@ class ControlFlowMixin:
             for name, init, arg in zip(carried, inits, cond_block.arguments):
                 self.env[name] = _Spec.of(init).rebind(arg)
                 self.arg_sources[arg] = [init.value]
-            cond = self.device_condition(self.eval_test(stmt.test, "while"), "while")
+            test = self.eval_test(stmt.test, "while")
+            if not self.is_device_value(test) and not test:
+                return op, None, None, None  # never runs (a host operand decides)
+            cond = self.device_condition(test, "while")
             self._at(stmt)
             self.b.op("scf.condition", [cond.value] + list(cond_block.arguments))
             after = op.regions[1].add_block(types)
