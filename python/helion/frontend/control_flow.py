@@ -1,5 +1,7 @@
 """Data-dependent control flow in device code: `if`/`elif`/`else` on a
-device scalar becomes scf.if, `while` on one becomes scf.while.
+device scalar becomes scf.if, `while` on one becomes scf.while, and `a if c
+else b` on one an scf.if with a result; `and`/`or` in their conditions
+short-circuit.
 
 Conditions on host values never get here: the tracer resolves them while
 tracing (the kernel specializes on them). A device `if` merges the names its
