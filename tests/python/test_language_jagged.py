@@ -356,11 +356,23 @@ def _k_tensor_bound(x):
     return out
 
 
+def _k_carried_takes_the_loop_tile(x):
+    out = torch.zeros([4], dtype=x.dtype, device=x.device)
+    for g in hl.grid(4):
+        acc = hl.zeros([1], dtype=torch.float32)
+        for t in hl.tile(g * 16, g * 16 + 16):  # BAD
+            acc = acc + x[t]  # [1] + [t]: the loop's own tile, gone after it
+        out[g] = acc.sum(0)
+    return out
+
+
 BAD = [
     (_k_float_bound, exc.TypeError_, r"loop bounds must be integers, got a torch.float32 scalar"),
     (_k_bool_bound, exc.TypeError_, r"loop bounds must be integers, got a torch.bool scalar"),
     (_k_tensor_bound, exc.TypeError_, r"loop bounds must be integers, got a torch.int32 tensor of shape \[block0\]; a loop "
                                       r"bound is one value: load it at one position \(offsets\[g\] with an hl.grid index"),
+    (_k_carried_takes_the_loop_tile, exc.TypeError_, r"'acc' is carried out of this loop but takes the shape \[block0\] in "
+                                                      r"it, a dim of which is this loop's tile 't'; reduce over that dim"),
 ]
 
 

@@ -202,6 +202,7 @@ class LoopsMixin:
                         widen[i] = dims
             if not widen:
                 break
+            self._check_widened_dims(widen, carried, blocks, targets)
             block, saved_block, saved_env = self._pending_yield
             self.b.block, self.env = saved_block, saved_env
             for arg in block.arguments:
@@ -237,6 +238,21 @@ class LoopsMixin:
         finals = [self._lookup(name) for name in carried]  # a name a device `if` left without one value is refused
         self._pending_yield = (block, saved_block, saved_env)
         return loop, finals
+
+    def _check_widened_dims(self, widen: dict, carried: list, blocks: list, targets: list) -> None:
+        """A carried value may widen to a dim of an enclosing tile, never to
+        one of this loop's own tiles: those change every iteration and are
+        gone after the loop (acc [1, n] += x[t, :1] would become [t, n])."""
+        names = ([t.id for t in targets] if len(targets) == len(blocks)
+                 else [f"{targets[0].id}[{d}]" for d in range(len(blocks))])  # one name over a multi-dim loop
+        own = {b.slot: name for b, name in zip(blocks, names) if isinstance(b, Sym)}
+        for i, to in widen.items():
+            dims = to if isinstance(to, list) else to.dims if isinstance(to, DTensor) else []
+            tiles = [own[d.slot] for d in dims if isinstance(d, Sym) and d.slot in own]
+            if tiles:
+                raise exc.TypeError_(f"{carried[i]!r} is carried out of this loop but takes the shape {dims} in it, "
+                                     f"a dim of which is this loop's tile {tiles[0]!r}; reduce over that dim in the loop "
+                                     "(e.g. .sum(0)) so the carried value keeps its shape", location=self.where())
 
     def _check_no_lost_updates(self, node: ast.For, assigned: list, carried: list) -> None:
         """Values assigned in a loop body live on after it only when carried
