@@ -192,3 +192,16 @@ def test_time_budget_stops_between_generations(matmul_spec):
     search.search()
     assert search.configs_searched <= 40  # the initial population only
     assert "Stopping: the time budget of 50s is spent" in out.getvalue()
+
+
+def test_refinement_with_nothing_new_to_time_keeps_the_earlier_best(matmul_spec):
+    """Full effort refines the global search's best configs with a
+    PatternSearch sharing its results. When every neighbour was already timed
+    (a kernel with a tiny space, e.g. only hl.grid), the refinement must
+    return the earlier best, not fail as if every config had failed."""
+    land = Landscape(matmul_spec, matmul_spec.default_config())
+    first = RandomSearch(matmul_spec, land, count=6, seed=3)
+    best = first.search()
+    refine = PatternSearch(matmul_spec, lambda cs: [math.inf] * len(cs), initial_configs=[best], copies=1,
+                           results=first.results, max_generations=1)
+    assert refine.search() == best and refine.best_time == first.best_time

@@ -44,6 +44,11 @@ class BaseSearch:
         self.results: dict[Config, float] = results if results is not None else {}
         self.best_config: Config | None = None
         self.best_time = math.inf
+        # A refinement starts from the earlier stage's best: with a small
+        # space it may have nothing new to time.
+        for c, t in self.results.items():
+            if t < self.best_time:
+                self.best_time, self.best_config = t, c
 
     @property
     def configs_searched(self) -> int:
