@@ -26,6 +26,7 @@ _FIELDS = (
     "indexing",
     "pid_type",
     "num_sm_multiplier",
+    "maxnreg",
 )
 
 

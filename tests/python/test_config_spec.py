@@ -315,3 +315,15 @@ def test_host_helpers_cdiv_next_power_of_2_and_get_num_sm(poison_empty):
     assert got.shape == (8, 4)
     torch.testing.assert_close(got[:5], x[:, :4])
     assert (got[5:] == 0).all()
+
+
+def test_maxnreg_reaches_the_ptx_and_bad_values_are_refused(compile_case_sm90):
+    args = (torch.randn(64, 48), torch.randn(48, 32))
+    _, compiled, cfg = compile_case_sm90(matmul, args, helion.Config(block_sizes=[16, 16, 16], maxnreg=128))
+    assert cfg.maxnreg == 128 and ".maxnreg 128" in compiled.asm["ptx"]
+    _, plain, _ = compile_case_sm90(matmul, args, helion.Config(block_sizes=[16, 16, 16]))
+    assert ".maxnreg" not in plain.asm["ptx"]
+    spec = matmul.bind(args).config_spec
+    for bad in (100, "128", True):
+        with pytest.raises(helion.exc.InvalidConfig, match=r"maxnreg = .* is not legal; expected one of None, 32, 64, 128, 256"):
+            spec.normalize(helion.Config(block_sizes=[16, 16, 16], maxnreg=bad))

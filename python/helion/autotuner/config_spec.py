@@ -44,6 +44,8 @@ INDEXING = EnumFragment(["pointer", "block_ptr", "tensor_descriptor"])
 # that loop over tiles (helion-lower-grid). "xyz" runs as "flat" (one warning).
 PID_TYPE = EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"])
 NUM_SM_MULTIPLIER = PowerOfTwoFragment(1, 16, 1)
+# Config.maxnreg: Triton's per-thread register cap (None = the compiler's choice).
+MAXNREG = EnumFragment([None, 32, 64, 128, 256])
 _PER_LOOP_NOT_YET_HONOURED = {
     "flatten_loops": EnumFragment([False, True]),
 }
@@ -361,6 +363,8 @@ class ConfigSpec:
                                              "for these arguments (it comes from the kernel's config=)", self.kernel_name))
 
     def _check_pid_type(self, merged: dict) -> None:
+        if merged.get("maxnreg") is not None and not (is_int(merged["maxnreg"]) and MAXNREG.contains(merged["maxnreg"])):
+            raise exc.InvalidConfig(_bad("maxnreg", None, merged["maxnreg"], MAXNREG.describe(), self.kernel_name))
         for field, legal in (("pid_type", PID_TYPE), ("num_sm_multiplier", NUM_SM_MULTIPLIER)):
             if merged.get(field) is not None and not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), self.kernel_name))

@@ -105,6 +105,8 @@ def compile_ttir(ttir: TTIRResult, config: Config, target=None, load: bool = Fal
     text = _rewrite_block_pointers(ttir.text) if '"tt.make_tensor_ptr"' in ttir.text else ttir.text
     path = disk_cache.ttir_file(ttir.name, text)
     options = {"num_warps": config.num_warps or 4, "num_stages": config.num_stages or 2}
+    if config.maxnreg is not None:  # registers per thread (PTX .maxnreg)
+        options["maxnreg"] = config.maxnreg
     return disk_cache.triton_compile(path, target, options, f"{ttir.name} with {config!r}", load=load)
 
 
