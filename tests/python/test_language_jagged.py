@@ -8,8 +8,8 @@ end (another row's elements, or zeros, lie past it); config knobs on such
 loops; sm_90 compiles through Triton; errors at the user's line. The
 examples built on them (examples/jagged.py) run in test_examples.py.
 
-`hl.jagged_tile` is not in the reference API documents (../shared/seeds),
-so it is not provided."""
+`hl.jagged_tile` is not in the reference API documents, so it is not
+provided."""
 import inspect
 
 import pytest
