@@ -26,7 +26,8 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
     // reduction block-size step, which bindBlockSizes replaces.
     if (failed(recordLoopKnobs(module)) || failed(bindBlockSizes(module, slotValues)) ||
         failed(staticizeTypes(module, slotValues)) ||
-        failed(recordLoopOrders(module)) || failed(recordL2Groupings(module)))
+        failed(recordLoopOrders(module)) || failed(recordFlattenedLoops(module)) ||
+        failed(recordL2Groupings(module)))
       signalPassFailure();
   }
 
@@ -159,6 +160,44 @@ struct ApplyConfigPass : public helion::impl::ApplyConfigBase<ApplyConfigPass> {
     if (next != loopOrders.size())
       return module.emitError() << "loop-orders has " << loopOrders.size()
                                 << " entries; the multi-dim loops use " << next;
+    return success();
+  }
+
+  /// Config.flatten_loops: one entry per multi-dim loop in program order (as
+  /// loop-orders). A tile.for whose entry is 1 is lowered as one loop; the
+  /// grid always maps to one program-id axis, so its entry must be 1.
+  LogicalResult recordFlattenedLoops(ModuleOp module) {
+    if (flattenLoops.empty())
+      return success();
+    size_t next = 0;
+    WalkResult result = module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+      auto grid = llvm::dyn_cast<GridOp>(op);
+      auto loop = llvm::dyn_cast<ForOp>(op);
+      unsigned n = grid ? grid.getNumDims() : loop ? loop.getNumDims() : 0;
+      if (n < 2)
+        return WalkResult::advance();
+      if (next >= flattenLoops.size()) {
+        op->emitOpError("flatten-loops has no entry for this loop");
+        return WalkResult::interrupt();
+      }
+      int64_t flat = flattenLoops[next++];
+      if (flat != 0 && flat != 1) {
+        op->emitOpError() << "flatten-loops entry " << flat << " is not 0 or 1";
+        return WalkResult::interrupt();
+      }
+      if (grid && !flat) {
+        op->emitOpError("the grid is always one program-id axis: its flatten-loops entry must be 1");
+        return WalkResult::interrupt();
+      }
+      if (loop && flat)
+        loop.setFlattened(true);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return failure();
+    if (next != flattenLoops.size())
+      return module.emitError() << "flatten-loops has " << flattenLoops.size()
+                                << " entries; the kernel has " << next << " multi-dim loops";
     return success();
   }
 

@@ -51,7 +51,37 @@ struct LowerTileLoopsPass : public helion::impl::LowerTileLoopsBase<LowerTileLoo
     SmallVector<Value> ivs;
     ValueRange outerResults;
     scf::ForOp innermost;
-    for (unsigned d = 0; d < n; ++d) {
+    bool flat = loop.getFlattened() && n > 1;
+    if (flat) {
+      // Config.flatten_loops: one loop over every combination of tiles, the
+      // last dim varying fastest (the order of the nest it replaces).
+      SmallVector<Value> counts;
+      Value total = b.create<arith::ConstantIndexOp>(loc, 1);
+      for (unsigned d = 0; d < n; ++d) {
+        Value extent = b.create<arith::SubIOp>(loc, loop.getUpperBounds()[d], loop.getLowerBounds()[d]);
+        counts.push_back(b.create<arith::CeilDivSIOp>(loc, extent, loop.getSteps()[d]));
+        total = b.create<arith::MulIOp>(loc, total, counts.back());
+      }
+      Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+      innermost = b.create<scf::ForOp>(loc, zero, total, one, iterVals);
+      outerResults = innermost.getResults();
+      Block *body = innermost.getBody();
+      if (carries)
+        b.setInsertionPointToEnd(body);
+      else
+        b.setInsertionPoint(body->getTerminator());
+      iterVals.assign(innermost.getRegionIterArgs().begin(), innermost.getRegionIterArgs().end());
+      ivs.resize(n);
+      Value rest = innermost.getInductionVar();
+      for (int d = n - 1; d >= 0; --d) {
+        Value idx = d ? b.create<arith::RemSIOp>(loc, rest, counts[d]).getResult() : rest;
+        if (d)
+          rest = b.create<arith::DivSIOp>(loc, rest, counts[d]);
+        ivs[d] = b.create<arith::AddIOp>(loc, loop.getLowerBounds()[d],
+                                         b.create<arith::MulIOp>(loc, idx, loop.getSteps()[d]));
+      }
+    }
+    for (unsigned d = 0; d < n && !flat; ++d) {
       auto f = b.create<scf::ForOp>(loc, loop.getLowerBounds()[d], loop.getUpperBounds()[d],
                                     loop.getSteps()[d], iterVals);
       if (d == 0)

@@ -32,6 +32,8 @@ def ApplyConfig : Pass<"helion-apply-config", "mlir::ModuleOp"> {
                "Per loop, grid first: -1/0 = no, 1 = flatten the loop nest (Config.range_flattens)">,
     ListOption<"staticRanges", "static-ranges", "int64_t",
                "Per loop, grid first: 1 = unroll fully (Config.static_ranges)">,
+    ListOption<"flattenLoops", "flatten-loops", "int64_t",
+               "Per multi-dim loop, grid first: 1 = one loop over all tile combinations (Config.flatten_loops)">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }

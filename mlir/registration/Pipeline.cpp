@@ -41,6 +41,8 @@ struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
                                            llvm::cl::desc("Config.range_warp_specializes (-1 None, 0, 1)")};
   ListOption<int64_t> rangeFlattens{*this, "range-flattens", llvm::cl::desc("Config.range_flattens (-1 None, 0, 1)")};
   ListOption<int64_t> staticRanges{*this, "static-ranges", llvm::cl::desc("Config.static_ranges (0, 1)")};
+  ListOption<int64_t> flattenLoops{*this, "flatten-loops",
+                                   llvm::cl::desc("Config.flatten_loops, per multi-dim loop (0, 1)")};
   Option<std::string> pidType{*this, "pid-type", llvm::cl::init("flat"),
                               llvm::cl::desc("flat, persistent_blocked or persistent_interleaved (Config.pid_type)")};
   Option<int64_t> numWorkers{*this, "num-workers", llvm::cl::init(0),
@@ -61,7 +63,8 @@ void buildHelionToTTIR(OpPassManager &pm, const HelionToTTIROptions &options) {
   pm.addPass(helion::createApplyConfig(
       {toVector(options.blockSizes), toVector(options.loopOrders), toVector(options.l2Groupings),
        toVector(options.rangeNumStages), toVector(options.rangeUnrollFactors), toVector(options.rangeMultiBuffers),
-       toVector(options.rangeWarpSpecializes), toVector(options.rangeFlattens), toVector(options.staticRanges)}));
+       toVector(options.rangeWarpSpecializes), toVector(options.rangeFlattens), toVector(options.staticRanges),
+       toVector(options.flattenLoops)}));
   pm.addPass(helion::createReorderLoops());
   pm.addPass(helion::createEliminateMasks());
   pm.addPass(helion::createDropUnitDims());

@@ -127,19 +127,6 @@ def test_early_readme_spellings_are_normalized():
         helion.Config(use_yz_grid="yes")
 
 
-def test_fields_not_yet_honoured_warn_once():
-    import helion.autotuner.config_spec as cs
-
-    cs._warned_fields.discard("flatten_loops")
-    spec = add.bind((torch.randn(100), torch.randn(100))).config_spec
-    with pytest.warns(UserWarning, match="Config.flatten_loops is accepted but not implemented yet"):
-        spec.normalize(helion.Config(flatten_loops=[True]))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        spec.normalize(helion.Config(flatten_loops=[False]))  # once per process
-
-
-# -- defaults that always run ------------------------------------------------
 def test_default_configs_respect_the_element_budget():
     wide = softmax.bind((torch.randn(4, 8192),)).config_spec
     cfg = wide.default_config()

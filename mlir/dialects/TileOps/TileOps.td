@@ -112,14 +112,16 @@ def Tile_ForOp : Tile_Op<"for", [AttrSizedOperandSegments]> {
     consumed by helion-lower-tile-loops on the innermost scf.for):
     `num_stages` (software pipelining depth), `unroll_factor` (>= 2),
     `disallow_multi_buffer`, `warp_specialize`, `flatten`, and
-    `static_range` (unroll fully; needs a static trip count).
+    `static_range` (unroll fully; needs a static trip count). `flattened`
+    (Config.flatten_loops) lowers a multi-dim loop as one scf.for over all
+    tile combinations instead of a nest.
   }];
   let arguments = (ins Variadic<Index>:$lowerBounds, Variadic<Index>:$upperBounds,
                        Variadic<Index>:$steps, Variadic<AnyType>:$inits,
                        OptionalAttr<DenseI64ArrayAttr>:$loop_order,
                        OptionalAttr<I64Attr>:$num_stages, OptionalAttr<I64Attr>:$unroll_factor,
                        UnitAttr:$disallow_multi_buffer, UnitAttr:$warp_specialize, UnitAttr:$flatten,
-                       UnitAttr:$static_range);
+                       UnitAttr:$static_range, UnitAttr:$flattened);
   let results = (outs Variadic<AnyType>:$results);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;

@@ -33,9 +33,6 @@ SEARCH_MAX_ELEMENTS_PER_THREAD = 256
 DEFAULT_ELEMENTS = 8192
 MAX_BLOCK = 1 << 20
 
-# Fields validated for their values but not yet acted on by the compiler;
-# a config that sets them gets one warning (never a silent no-op).
-_NOT_YET_HONOURED: dict[str, Fragment] = {}
 # Config.indexing: one value for every load and store, or one per load/store
 # in program order (helion-apply-access-knobs). Where a block access is
 # illegal the conversion uses pointers and the compile warns once.
@@ -46,14 +43,11 @@ PID_TYPE = EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interl
 NUM_SM_MULTIPLIER = PowerOfTwoFragment(1, 16, 1)
 # Config.maxnreg: Triton's per-thread register cap (None = the compiler's choice).
 MAXNREG = EnumFragment([None, 32, 64, 128, 256])
-_PER_LOOP_NOT_YET_HONOURED = {
-    "flatten_loops": EnumFragment([False, True]),
-}
-# Config.load_eviction_policies: one entry per load (helion-apply-eviction-policies);
+# Config.load_eviction_policies: one entry per load (helion-apply-access-knobs);
 # "" keeps the kernel's own (hl.load's eviction_policy, or none). Not searched
 # until timed on a GPU.
 EVICTION_POLICY = EnumFragment(["", "first", "last"])
-_warned_fields: set[str] = set()
+_warned_fields: set[str] = set()  # warnings given once per process
 # Per-loop knobs (one entry per loop, the grid loop first): legal values and
 # the grid's only legal value unless the pid_type is persistent.
 LOOP_KNOBS = {
@@ -305,6 +299,7 @@ class ConfigSpec:
             if not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), name))
         self._check_pid_type(merged)
+        self._check_flatten_loops(merged)
         indexing = merged.get("indexing")
         if isinstance(indexing, list):
             _as_list(merged, "indexing", self.num_accesses, name, "one entry per load and store in program order, "
@@ -317,7 +312,6 @@ class ConfigSpec:
             policies = _as_list(merged, "load_eviction_policies", self.num_loads, name,
                                 'one entry per load of the kernel, in program order: "", "first" or "last"')
             _check_entries("load_eviction_policies", policies, EVICTION_POLICY, name)
-        self._check_not_yet_honoured(merged)
         self._check_tunables(merged)
         out = Config(**merged)
         n = self.max_elements(out)
@@ -362,6 +356,21 @@ class ConfigSpec:
                 raise exc.InvalidConfig(_bad(field, None, value, f"{host!r}, the value the kernel's host code computed with "
                                              "for these arguments (it comes from the kernel's config=)", self.kernel_name))
 
+    def _check_flatten_loops(self, merged: dict) -> None:
+        """Config.flatten_loops: one bool per multi-dim loop (as loop_orders);
+        True lowers an inner loop as one loop over all its tile combinations.
+        The grid is always one program-id axis, so its entry is True."""
+        if merged.get("flatten_loops") is None:
+            return
+        name = self.kernel_name
+        values = _as_list(merged, "flatten_loops", len(self.multi_dim_loops), name,
+                          "one bool per multi-dim hl.tile, in loop order")
+        _check_entries("flatten_loops", values, EnumFragment([False, True]), name)
+        grid_is_multi_dim = sum(1 for s in self.tile_slots if s.in_grid) >= 2
+        if grid_is_multi_dim and values and values[0] is not True:
+            raise exc.InvalidConfig(_bad("flatten_loops", 0, values[0], "True: the grid is always one program-id axis",
+                                         name))
+
     def _check_pid_type(self, merged: dict) -> None:
         if merged.get("maxnreg") is not None and not (is_int(merged["maxnreg"]) and MAXNREG.contains(merged["maxnreg"])):
             raise exc.InvalidConfig(_bad("maxnreg", None, merged["maxnreg"], MAXNREG.describe(), self.kernel_name))
@@ -371,23 +380,6 @@ class ConfigSpec:
         if merged.get("pid_type") == "xyz" and "pid_type=xyz" not in _warned_fields:
             _warned_fields.add("pid_type=xyz")
             warnings.warn("helion: Config.pid_type='xyz' is not implemented yet; it runs as 'flat'", stacklevel=3)
-
-    def _check_not_yet_honoured(self, merged: dict) -> None:
-        for field, legal in _NOT_YET_HONOURED.items():
-            if field in merged and not legal.contains(merged[field]):
-                raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), self.kernel_name))
-        for field, legal in _PER_LOOP_NOT_YET_HONOURED.items():
-            if field not in merged:
-                continue
-            values = merged[field]
-            if not isinstance(values, list):
-                raise exc.InvalidConfig(_bad(field, None, values, "a list with one entry per loop", self.kernel_name))
-            _check_entries(field, values, legal, self.kernel_name)
-        for field in sorted(set(merged) & (set(_NOT_YET_HONOURED) | set(_PER_LOOP_NOT_YET_HONOURED))):
-            if field not in _warned_fields:
-                _warned_fields.add(field)
-                warnings.warn(f"helion: Config.{field} is accepted but not implemented yet; it has no effect "
-                              f"on the generated code", stacklevel=3)
 
 
 def _replace(cfg: Config, **fields: Any) -> Config:

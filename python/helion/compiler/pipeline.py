@@ -26,6 +26,7 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
         ("range-warp-specializes", [_tri(v) for v in config.range_warp_specializes or []]),
         ("range-flattens", [_tri(v) for v in config.range_flattens or []]),
         ("static-ranges", [int(bool(v)) for v in config.static_ranges or []]),
+        ("flatten-loops", [int(bool(v)) for v in config.flatten_loops or []]),
         ("load-eviction-policies", [("", "first", "last").index(v) for v in config.load_eviction_policies or []]),
         ("indexing", [_INDEXING.index(v) for v in _as_list(config.indexing)]),
     ]

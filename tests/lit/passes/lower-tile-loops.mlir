@@ -63,3 +63,41 @@ tile.kernel @nested(%x: memref<128x64xf32>) {
   }
   tile.return
 }
+
+// -----
+
+// A flattened 2-d loop (Config.flatten_loops): one scf.for over the 4 x 2
+// tile combinations; the last dim varies fastest, the carried value goes
+// through the single loop.
+// CHECK-LABEL: tile.kernel @flat
+// CHECK: %[[R:.*]] = scf.for %[[V:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (tensor<32xf32>) {
+// CHECK-NOT: scf.for
+// CHECK:   %[[J:.*]] = arith.remsi %[[V]], %{{.*}} : index
+// CHECK:   %[[I:.*]] = arith.divsi %[[V]], %{{.*}} : index
+// CHECK:   tile.make_tile %{{.*}}, %c128, %c32
+// CHECK:   tile.make_tile %{{.*}}, %c64, %c32
+// CHECK:   scf.yield
+// CHECK: tile.store %[[R]]
+tile.kernel @flat(%x: memref<128x64xf32>, %out: memref<32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c32 = arith.constant 32 : index
+  %m = arith.constant 128 : index
+  %n = arith.constant 64 : index
+  %f = arith.constant 0.0 : f32
+  tile.grid (%t) = (%c0) to (%c32) step (%c32) {
+    %z = tile.full %f : f32 -> tensor<32xf32>
+    %r = tile.for (%i, %j) = (%c0, %c0) to (%m, %n) step (%c32, %c32) iter_args(%a = %z) -> (tensor<32xf32>) attributes {flattened} {
+      %v = tile.load %x[%i, %j] : memref<128x64xf32>[!tile.tile, !tile.tile] -> tensor<32x32xf32>
+      %s = tile.reduce(%v) axis = 1 : (tensor<32x32xf32>) -> tensor<32xf32> {
+      ^bb0(%p: f32, %q: f32):
+        %sum = arith.addf %p, %q : f32
+        tile.yield %sum : f32
+      }
+      %n2 = arith.addf %a, %s : tensor<32xf32>
+      tile.yield %n2 : tensor<32xf32>
+    }
+    tile.store %r, %out[%t] : tensor<32xf32>, memref<32xf32>[!tile.tile]
+    tile.yield
+  }
+  tile.return
+}
