@@ -167,7 +167,10 @@ class DeviceOps:
         x = self.rebind(x, dims)
         if x.dims == dims:
             return x
-        broadcast_dims(x.dims, dims, self.b.where())
+        # Only size-1 dims grow: [t, n] cannot become [1, n] (a store into a
+        # narrower target), though the two shapes broadcast together.
+        if any(d != t and d != 1 for d, t in zip(x.dims, dims)):
+            raise exc.TypeError_(f"cannot broadcast shape {x.dims} to {dims}", location=self.b.where())
         return self.b.broadcast(x, dims)
 
     def place(self, x: DTensor, pos: int, dims: list) -> DTensor:

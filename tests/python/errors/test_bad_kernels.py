@@ -1430,6 +1430,19 @@ def helper_called_with_too_few_arguments():
     elementwise(lambda x, t: _scale(x[t]), X)  # BAD
 
 
+@bad(exc.TypeError_, r"cannot broadcast shape \[block1, block0\] to \[1, block0\]")
+def store_rows_into_one_row():
+    @kernel
+    def k(values, offsets):
+        out = torch.zeros([offsets.size(0) - 1, values.size(1)], device=values.device)
+        for tg in hl.tile(offsets.size(0) - 1, block_size=1):
+            for tc in hl.tile(values.size(1)):
+                for t in hl.tile(offsets[tg.begin], offsets[tg.begin + 1]):
+                    out[tg, tc] = values[t, tc]  # BAD
+        return out
+    k(torch.randn(20, 4), torch.tensor([0, 5, 20]))
+
+
 @pytest.mark.parametrize("case,err,match,marked_in", CASES)
 def test_bad_kernel(case, err, match, marked_in):
     with pytest.raises(err, match=match) as info:
