@@ -6,7 +6,6 @@ gpu) on CUDA, sm_90 compiles through Triton, and the errors of what stays
 refused at the user's line. Host conditions keep being resolved while
 tracing. The examples (skip_rows_softmax, searchsorted, collatz_steps) run in
 test_examples.py through the registry."""
-import inspect
 import linecache
 
 import pytest
@@ -15,21 +14,15 @@ import torch
 import helion
 import helion.language as hl
 from helion import exc
+from language_helpers import DEVICES, line_of
 
 C = helion.Config
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
 HERE = __file__
 
 
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
-
-
-def _line(fn, marker: str) -> int:
-    """The line of `fn`'s source that contains `marker`."""
-    lines, start = inspect.getsourcelines(fn)
-    return start + next(i for i, line in enumerate(lines) if marker in line)
 
 
 def _kernel(src: str, filename: str, config):
@@ -621,7 +614,7 @@ def test_tensor_condition_is_refused():
                 out[t] = x[t]
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(bad_if, 'if x[t]')}: `if` on a device value that is a "
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(bad_if, 'if x[t]')}: `if` on a device value that is a "
                                                r"torch.bool tensor of shape \[block0\], not one element: .*torch.where"):
         bad_if(torch.randn(64))
 
@@ -635,7 +628,7 @@ def test_tensor_condition_is_refused():
             out[t] = v
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(bad_while, 'while v')}: `while` on a device value that "
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(bad_while, 'while v')}: `while` on a device value that "
                                                r"is a torch.bool tensor"):
         bad_while(torch.randn(64))
 
@@ -650,8 +643,8 @@ def test_name_from_one_branch_is_refused_where_used():
             out[i] = y
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(bad, 'out[i] = y')}: 'y' is assigned only in the then "
-                                               rf"branch of the device `if` at line {_line(bad, 'if x[i]')}"):
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(bad, 'out[i] = y')}: 'y' is assigned only in the then "
+                                               rf"branch of the device `if` at line {line_of(bad, 'if x[i]')}"):
         bad(torch.randn(8))
 
 
@@ -693,8 +686,8 @@ def test_unmerged_loop_carried_value_is_refused_at_its_loop():
             out[tm] = acc
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(bad, 'for j in')}: 'acc' is a torch.int32 tensor .* in one "
-                                               rf"branch of the device `if` at line {_line(bad, 'if w[j]')} and a "
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(bad, 'for j in')}: 'acc' is a torch.int32 tensor .* in one "
+                                               rf"branch of the device `if` at line {line_of(bad, 'if w[j]')} and a "
                                                r"torch.float32 tensor .* in the other: both branches must give the same dtype"):
         bad(torch.randn(16, 4), torch.randn(4))
 
@@ -750,7 +743,7 @@ def test_return_in_a_device_branch_is_refused():
             out[i] = _returns_in_branch(x[i])
         return out
 
-    line = _line(_returns_in_branch, "return v")
+    line = line_of(_returns_in_branch, "return v")
     with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line}: `return` inside an `if` on a device value"):
         bad(torch.randn(8))
 
@@ -764,7 +757,7 @@ def test_endless_host_while_and_uncarried_names_are_refused():
                 out[t] = x[t]
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(endless, 'while True')}: `while` on a host value that "
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(endless, 'while True')}: `while` on a host value that "
                                                "the loop body does not change never ends"):
         endless(torch.randn(32))
 
@@ -780,7 +773,7 @@ def test_endless_host_while_and_uncarried_names_are_refused():
             out[i] = v
         return out
 
-    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{_line(uncarried, 'while v')}: 'mode' is reassigned in this "
+    with pytest.raises(exc.NotSupported, match=rf"{HERE}:{line_of(uncarried, 'while v')}: 'mode' is reassigned in this "
                                                "`while` loop to str"):
         uncarried(torch.rand(8) + 1)
 

@@ -11,6 +11,7 @@ import torch
 
 import helion
 import helion.language as hl
+from language_helpers import sync
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)]
 HERE = re.escape(__file__)
@@ -22,11 +23,6 @@ def _line(fn, text: str) -> int:
 
     lines, first = inspect.getsourcelines(fn)
     return first + next(i for i, line in enumerate(lines) if text in line)
-
-
-def _sync(device):
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 # ----------------------------------------------------------- host values deciding code
@@ -67,7 +63,7 @@ def test_host_values_decide_device_code(device):
              (0.0, "abs", True, None)]
     for beta, mode, flag, b in cases:
         out = scaled(x, beta, mode, flag, b)
-        _sync(device)
+        sync(device)
         torch.testing.assert_close(out.double(), _scaled_reference(x, beta, mode, flag, b), atol=1e-5, rtol=1e-5,
                                    msg=str((beta, mode, flag)))
     # beta decides code, so its value is in the key; the same values reuse their specialization
@@ -173,7 +169,7 @@ def test_one_name_for_a_multi_dim_tile(device, poison_empty):
     g = torch.randn(5, 7, device=device)
     poison_empty()
     got = add_tiles(x, y), tile_parts(a, b), inner_multi(z), grid_points(g)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(got[3].double(), g.double() * 2 + torch.arange(7, device=device), atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(got[0].double(), x.double() + y.double(), atol=1e-5, rtol=1e-5)
     cols = torch.arange(33, device=device, dtype=torch.float64)[None, :]
@@ -236,7 +232,7 @@ LATE_OFFSET = 0.25
 def test_module_globals_defined_after_the_kernel(device):
     x = torch.randn(90, device=device)
     out = uses_late_globals(x)
-    _sync(device)
+    sync(device)
     xd = x.double()
     torch.testing.assert_close(out.double(), (torch.sigmoid(xd) + LATE_OFFSET) * 3.0 + 1.5, atol=1e-5, rtol=1e-5)
 
@@ -264,13 +260,13 @@ def test_global_tensors_become_kernel_arguments(device, monkeypatch):
         monkeypatch.setitem(globals(), "LIFTED_TABLE", torch.randn(90, device=device))
         monkeypatch.setitem(globals(), "LIFTED_SCALE", torch.randn(90, device=device))
         out = reads_globals(x)
-        _sync(device)
+        sync(device)
         torch.testing.assert_close(out.double(), x.double() * LIFTED_SCALE.double() + LIFTED_TABLE.double(),
                                    atol=1e-5, rtol=1e-5)
     assert len(reads_globals._specs) == 1
     monkeypatch.setitem(globals(), "LIFTED_TABLE", torch.randn(90, device=device, dtype=torch.float64))
     out = reads_globals(x)  # a new dtype: a new specialization
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), x.double() * LIFTED_SCALE.double() + LIFTED_TABLE, atol=1e-5, rtol=1e-5)
     assert len(reads_globals._specs) == 2
 
@@ -331,17 +327,17 @@ def test_epilogues_and_captured_tensors(device, monkeypatch):
              (relu_bias, torch.relu(ref + bias.double()) * rows.double()[:, None] * 0.5)]
     for fn, want in cases:
         out = matmul_epilogue(x, y, fn)
-        _sync(device)
+        sync(device)
         torch.testing.assert_close(out.double(), want, atol=2e-2, rtol=1e-2)
     # new tensors in the closure on the next call: read, not baked in
     bias, rows = torch.randn(36, device=device), torch.randn(40, device=device)
     out = matmul_epilogue(x, y, relu_bias)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), torch.relu(ref + bias.double()) * rows.double()[:, None] * 0.5, atol=2e-2, rtol=1e-2)
     # a module global tensor read by a module-level epilogue
     monkeypatch.setitem(globals(), "EPILOGUE_BIAS", torch.randn(36, device=device))
     out = matmul_epilogue(x, y, _global_bias_epilogue)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), ref * 2 - EPILOGUE_BIAS.double(), atol=2e-2, rtol=1e-2)
 
 
@@ -385,7 +381,7 @@ def test_block_size_arithmetic_in_host_code(device, poison_empty):
     x = torch.randn(1000, device=device)
     poison_empty()
     out = block_sums(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), _block_sums_reference(x, 16), atol=1e-4, rtol=1e-4)
     spec = block_sums.bind((x,)).config_spec
     assert spec.block_sizes[0].describe() == "a power of two in [16, 16]"  # host code computed with 16
@@ -450,7 +446,7 @@ def test_register_block_size_min_max(device):
     for config in (spec.default_config(), helion.Config(block_sizes=[8, 16]), helion.Config(block_sizes=[64, 128])):
         bound.set_config(config)
         out = bounded_scale(x)
-        _sync(device)
+        sync(device)
         torch.testing.assert_close(out.double(), x.double() * 3, atol=1e-5, rtol=1e-5)
 
 
@@ -524,15 +520,15 @@ def _with_config(kernel, config):
 def test_tunables_in_host_and_device_code(device):
     x = torch.randn(256, device=device)
     out = tuned_rows(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 4, "neg", 2, True), atol=1e-5, rtol=1e-5)
     other = _with_config(tuned_rows, helion.Config(block_sizes=[16], split=8, mode="pos", shift=0, clamp=False))
     out = other(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 8, "pos", 0, False), atol=1e-5, rtol=1e-5)
     defaults = helion.kernel(autotune_effort="none")(tuned_rows.fn)  # the fragments' defaults
     out = defaults(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), _tuned_rows_reference(x, 2, "pos", 0, False), atol=1e-5, rtol=1e-5)
 
 

@@ -10,7 +10,6 @@ examples built on them (examples/jagged.py) run in test_examples.py.
 
 `hl.jagged_tile` is not in the reference API documents, so it is not
 provided."""
-import inspect
 
 import pytest
 import torch
@@ -18,20 +17,9 @@ import torch
 import helion
 import helion.language as hl
 from helion import exc
+from language_helpers import DEVICES, line_of, sync
 
 C = helion.Config
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
-
-
-def _line(fn, marker: str) -> int:
-    """The line of `fn`'s source that contains `marker`."""
-    lines, start = inspect.getsourcelines(fn)
-    return start + next(i for i, line in enumerate(lines) if marker in line)
-
-
-def _sync(device):
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 def _offsets(rows: int, max_len: int, device, dtype=torch.int64) -> torch.Tensor:
@@ -70,7 +58,7 @@ def test_tile_between_loaded_bounds(device, config):
     values = torch.randn(int(offsets[-1]), 50, device=device)
     row_sums.bind((values, offsets)).set_config(config)
     out = row_sums(values, offsets)
-    _sync(device)
+    sync(device)
     ref = torch.stack([values[a:b].double().sum() for a, b in _bounds(offsets)])
     torch.testing.assert_close(out.double(), ref, atol=1e-4, rtol=1e-5)
 
@@ -99,7 +87,7 @@ def test_stores_stop_at_the_loaded_end(device, config):
     values = torch.randn(64, 32, device=device)
     scale_segments.bind((values, starts, ends)).set_config(config)
     out = scale_segments(values, starts, ends)
-    _sync(device)
+    sync(device)
     ref = torch.zeros(64, 32, dtype=torch.float64, device=device)
     for g in range(9):
         ref[starts[g]:ends[g]] = values[starts[g]:ends[g]].double() * (g + 1)
@@ -124,7 +112,7 @@ def test_tile_to_a_loaded_end(device, config):
     lengths = torch.tensor([64, 16, 0, 33, 1, 63, 48], device=device)
     prefix_plus_one.bind((x, lengths)).set_config(config)
     out = prefix_plus_one(x, lengths)
-    _sync(device)
+    sync(device)
     keep = torch.arange(64, device=device)[None, :] < lengths[:, None]
     torch.testing.assert_close(out.double(), torch.where(keep, x.double() + 1, 0.0), atol=1e-6, rtol=1e-6)
 
@@ -152,7 +140,7 @@ def test_grid_between_loaded_bounds(device, config):
     values = torch.randn(int(offsets[-1]), 40, device=device)
     column_sums.bind((values, offsets)).set_config(config)
     out = column_sums(values, offsets)
-    _sync(device)
+    sync(device)
     ref = torch.stack([values[a:b].double().sum(0) for a, b in _bounds(offsets)])
     torch.testing.assert_close(out.double(), ref, atol=1e-5, rtol=1e-5)
 
@@ -179,7 +167,7 @@ def test_tile_attributes_over_int32_offsets(device):
     offsets = _offsets(9, 21, device, torch.int32)
     values = torch.randn(int(offsets[-1]), device=device)
     out = tile_facts(values, offsets)
-    _sync(device)
+    sync(device)
     ref = torch.zeros(values.numel(), 4, dtype=torch.float64)
     for g, (a, b) in enumerate(_bounds(offsets)):
         for i in range(a, b):
@@ -213,7 +201,7 @@ def test_computed_bounds_and_a_tile_of_the_tile(device, config):
     lengths[4] = 0
     shifted_prefix_sums.bind((x, lengths)).set_config(config)
     out = shifted_prefix_sums(x, lengths)
-    _sync(device)
+    sync(device)
     ref = torch.stack([x[g, 1:int(lengths[g]) + 1].double().sum() for g in range(9)])
     torch.testing.assert_close(out.double(), ref, atol=1e-5, rtol=1e-5)
 
@@ -235,7 +223,7 @@ def test_multi_dim_tile_with_a_loaded_bound(device, config):
     lengths = torch.tensor([30, 0, 7, 16, 29], device=device)
     prefix_block_double.bind((x, lengths)).set_config(config)
     out = prefix_block_double(x, lengths)
-    _sync(device)
+    sync(device)
     keep = (torch.arange(30, device=device)[None, :] < lengths[:, None])[:, :, None]
     torch.testing.assert_close(out.double(), torch.where(keep, 2 * x.double(), 0.0), atol=0, rtol=0)
 
@@ -258,7 +246,7 @@ def test_loaded_bounds_with_64_bit_indices(device):
     values = torch.randn(int(offsets[-1]), device=device)
     row_sums_64.bind((values, offsets)).set_config(C(block_sizes=[16]))
     out = row_sums_64(values, offsets)
-    _sync(device)
+    sync(device)
     ref = torch.stack([values[a:b].double().sum() for a, b in _bounds(offsets)])
     torch.testing.assert_close(out.double(), ref, atol=1e-5, rtol=1e-5)
 
@@ -286,7 +274,7 @@ def test_loop_knobs_on_a_loaded_bounds_loop(device, config, compile_case_sm90):
         assert len(ck.asm["cubin"]) > 1000
     kernel.bind(args).set_config(config)
     out = kernel(*args)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), reference(*args), atol=2e-2, rtol=2e-2)
 
 
@@ -300,14 +288,14 @@ def test_block_indexing_falls_back_where_a_tile_ends_at_a_loaded_bound(device, i
                                          "before the tensor does"):
         kernel.bind(args).set_config(C(block_sizes=[64, 64, 16], indexing=indexing))
     out = kernel(*args)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), reference(*args), atol=1e-1, rtol=5e-2)
 
 
 def test_static_range_of_a_loaded_bounds_loop_is_refused_at_its_line():
     kernel, args, _ = _grouped_gemm_case("cpu")
     import jagged
-    line = _line(jagged.grouped_gemm.fn, "for tm in hl.tile(start, end)")
+    line = line_of(jagged.grouped_gemm.fn, "for tm in hl.tile(start, end)")
     with pytest.raises(exc.CompilationError, match=f"jagged.py\":{line}:\\d+\\): error: .*static_ranges needs a static "
                                                    "trip count"):
         kernel.bind(args).set_config(C(block_sizes=[16, 16, 16], static_ranges=[False, True, False, False]))
@@ -326,7 +314,7 @@ def test_random_configs_of_jagged_examples(device, name):
     for seed in range(6):
         bound.set_config(bound.config_spec.random_config(seed))
         out = ex.kernel(*args)
-        _sync(device)
+        sync(device)
         torch.testing.assert_close(out.double(), ex.reference(*args), atol=ex.fp32_tol[0], rtol=ex.fp32_tol[1])
 
 
@@ -398,4 +386,4 @@ def test_bad_bound_names_the_problem_and_the_line(fn, err, match):
     kernel = helion.kernel(fn, config=C(block_sizes=[16]))
     with pytest.raises(err, match=match) as info:
         kernel(torch.randn(64))
-    assert info.value.location.endswith(f":{_line(fn, '# BAD')}"), info.value.location
+    assert info.value.location.endswith(f":{line_of(fn, '# BAD')}"), info.value.location

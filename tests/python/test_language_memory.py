@@ -5,7 +5,6 @@ bounds loaded by the kernel). Numerics against torch on the CPU executor and
 (marker gpu) on CUDA, sm_90 compiles through Triton, and the errors of bad
 calls at the user's line. The examples built on them (split-K matmul,
 histogram, cross entropy) run in test_examples.py through the registry."""
-import inspect
 
 import pytest
 import torch
@@ -13,25 +12,14 @@ import torch
 import helion
 import helion.language as hl
 from helion import exc
+from language_helpers import DEVICES, line_of, sync
 
 C = helion.Config
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
 
 
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
-
-
-def _line(fn, marker: str) -> int:
-    """The line of `fn`'s source that contains `marker`."""
-    lines, start = inspect.getsourcelines(fn)
-    return start + next(i for i, line in enumerate(lines) if marker in line)
-
-
-def _sync(device):
-    if device == "cuda":
-        torch.cuda.synchronize()
 
 
 # ------------------------------------------------------------------ hl.load / hl.store
@@ -53,7 +41,7 @@ def test_masked_load_and_store(device, config):
     keep = (torch.rand(37, 51, device=device) > 0.4).to(torch.int8)
     masked_copy.bind((x, keep)).set_config(config)
     out = masked_copy(x, keep)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out, torch.where(keep != 0, x + 1, -7.0), atol=0, rtol=0)
 
 
@@ -70,7 +58,7 @@ def test_index_of_a_multi_dim_tile_under_one_name(device):
     x = torch.randn(40, 50, device=device)
     tile_by_one_name.bind((x,)).set_config(C(block_sizes=[16, 32]))
     out = tile_by_one_name(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out, x * 3, atol=0, rtol=0)
 
 
@@ -89,7 +77,7 @@ def test_mask_computed_in_the_kernel_broadcasts(device):
     x = torch.randn(45, 30, device=device, dtype=torch.bfloat16)
     lower_triangle.bind((x,)).set_config(C(block_sizes=[16, 8]))
     out = lower_triangle(x)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out.double(), torch.tril(x.double()) * 2, atol=0, rtol=0)
 
 
@@ -113,7 +101,7 @@ def test_load_with_gathers_ints_and_slices(device, config):
     rows = torch.randint(-10, 50, (33,), device=device)
     gather_rows.bind((x, rows)).set_config(config)
     out = gather_rows(x, rows)
-    _sync(device)
+    sync(device)
     ref = torch.where((rows >= 0)[:, None], x[rows.clamp(min=0)], 0.0) + x[0][None, :]
     torch.testing.assert_close(out, ref, atol=1e-6, rtol=1e-6)
 
@@ -138,7 +126,7 @@ def test_masked_scatter(device, config):
     rows[torch.rand(40, device=device) < 0.3] = -1
     scatter_rows.bind((x, rows)).set_config(config)
     out = scatter_rows(x, rows)
-    _sync(device)
+    sync(device)
     ref = torch.full_like(x, -7.0)
     ref[rows[rows >= 0]] = x[rows >= 0]
     torch.testing.assert_close(out, ref, atol=0, rtol=0)
@@ -160,7 +148,7 @@ def test_scalar_load_at_a_loaded_index(device):
     idx = torch.randint(0, 100, (23,), device=device)
     scalar_ops.bind((x, idx)).set_config(C(num_warps=1))
     out = scalar_ops(x, idx)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out, torch.where(idx % 2 == 0, x[idx], 0.0), atol=0, rtol=0)
 
 
@@ -214,7 +202,7 @@ def test_many_programs_add_into_the_same_bins(device, block):
     x = torch.randint(0, 5, (3000 if device == "cpu" else 1 << 22,), device=device)
     bincount.bind((x, 5)).set_config(C(block_sizes=[block]))
     out = bincount(x, 5)
-    _sync(device)
+    sync(device)
     assert torch.equal(out.long(), torch.bincount(x, minlength=5))
 
 
@@ -235,7 +223,7 @@ def test_split_reduction_is_exact_on_small_integers(device, dtype):
     x = torch.randint(-2, 3, (64, 70), device=device).to(dtype)
     column_sums.bind((x,)).set_config(C(block_sizes=[16, 32]))
     out = column_sums(x)
-    _sync(device)
+    sync(device)
     assert torch.equal(out, x.sum(0))
 
 
@@ -255,7 +243,7 @@ def test_atomic_over_a_full_slice(device, config):
     x = torch.randint(-3, 4, (50, 300), device=device).float()
     column_sums_whole_rows.bind((x,)).set_config(config)
     out = column_sums_whole_rows(x)
-    _sync(device)
+    sync(device)
     assert torch.equal(out, x.sum(0))
     if device == "cpu" and config.get("reduction_loops"):
         ttir = column_sums_whole_rows.bind((x,)).to_triton_code(config)
@@ -290,7 +278,7 @@ def test_every_atomic_kind_and_its_old_values(device, dtype):
     start = a.clone()
     all_atomics.bind((a, b, idx)).set_config(C(block_sizes=[32]))
     old = all_atomics(a, b, idx)
-    _sync(device)
+    sync(device)
     assert torch.equal(old, start[:, idx])
     s = start[:, idx]
     for row, want in enumerate((s[0] + b, s[1] & b, s[2] | b, s[3] ^ b, b, torch.maximum(s[5], b), torch.minimum(s[6], b))):
@@ -311,7 +299,7 @@ def test_racing_max(device):
     bins = torch.randint(0, 7, (5000,), device=device)
     racing_max.bind((x, bins, 7)).set_config(C(block_sizes=[64]))
     out = racing_max(x, bins, 7)
-    _sync(device)
+    sync(device)
     ref = torch.full([7], -(2 ** 31), dtype=torch.int32, device=device).scatter_reduce(0, bins, x, "amax")
     assert torch.equal(out, ref)
 
@@ -336,7 +324,7 @@ def test_scalar_atomics_hand_out_tickets(device):
     x = torch.randperm(n, device=device).float()
     tickets.bind((x,)).set_config(C(num_warps=1))
     order, seen, slot = tickets(x)
-    _sync(device)
+    sync(device)
     assert torch.equal(order.sort().values, torch.arange(n, device=device))  # each ticket once
     # The exchanges form one chain: every value but the last one swapped in is seen once, and -1.
     assert torch.equal(torch.cat([seen, slot]).sort().values, torch.cat([x, x.new_tensor([-1.0])]).sort().values)
@@ -461,7 +449,7 @@ def test_slice_to_a_host_int(device, config):
     x = -torch.rand(20, 100, device=device) - 1.0  # all negative: a padded 0 would win the max
     head.bind((x, 37)).set_config(config)
     out, top = head(x, 37)
-    _sync(device)
+    sync(device)
     ref = torch.zeros_like(x)
     ref[:, :37] = 2 * x[:, :37]
     torch.testing.assert_close(out, ref, atol=0, rtol=0)
@@ -484,7 +472,7 @@ def test_slice_between_kernel_arguments(device, config):
     x = torch.randn(30, 90, device=device)
     window_sums.bind((x, 10, 53)).set_config(config)
     out = window_sums(x, 10, 53)
-    _sync(device)
+    sync(device)
     ref = torch.stack([x[:, 10:53].sum(-1), x[:, -5:].sum(-1), x[:, 10:].sum(-1)], dim=1)
     torch.testing.assert_close(out, ref, atol=1e-5, rtol=1e-5)
 
@@ -511,7 +499,7 @@ def test_slice_between_loaded_bounds(device, config):
     values = torch.randn(int(offsets[-1]), 24, device=device)
     jagged_mean.bind((values, offsets)).set_config(config)
     out = jagged_mean(values, offsets)
-    _sync(device)
+    sync(device)
     ref = torch.stack([values[offsets[i]:offsets[i + 1]].double().sum(0) / max(int(lengths[i]), 1) for i in range(11)])
     torch.testing.assert_close(out.double(), ref, atol=1e-5, rtol=1e-5)
 
@@ -537,7 +525,7 @@ def test_store_between_loaded_bounds(device, config):
     scales = torch.randn(values.size(0), device=device)
     jagged_scale.bind((values, offsets, scales)).set_config(config)
     out = jagged_scale(values, offsets, scales)
-    _sync(device)
+    sync(device)
     torch.testing.assert_close(out, values * scales[:, None] + 1, atol=1e-6, rtol=1e-6)
 
 
@@ -685,4 +673,4 @@ def test_bad_call_names_the_problem_and_the_line(fn, err, match):
     kernel = helion.kernel(fn, config=C(block_sizes=[16]))
     with pytest.raises(err, match=match) as info:
         kernel(x)
-    assert info.value.location.endswith(f":{_line(fn, '# BAD')}"), info.value.location
+    assert info.value.location.endswith(f":{line_of(fn, '# BAD')}"), info.value.location

@@ -3,7 +3,6 @@ element position). Checked bit for bit against a torch implementation of the
 generator (itself checked against the published known answer), the same for
 every Config, uniform statistics, seeds loaded in the kernel, the GPU against
 the CPU executor bit for bit (marker gpu), sm_90 compiles, and bad calls."""
-import inspect
 
 import pytest
 import torch
@@ -12,14 +11,9 @@ import helion
 import helion.language as hl
 from helion import exc
 from random_ops import dropout, dropout_reference, philox_uniform, philox_words
+from language_helpers import DEVICES, line_of
 
 C = helion.Config
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
-
-
-def _line(fn, marker: str) -> int:
-    lines, start = inspect.getsourcelines(fn)
-    return start + next(i for i, line in enumerate(lines) if marker in line)
 
 
 def _run(kernel, args, config):
@@ -230,4 +224,4 @@ def bad_block_size_shape(x: torch.Tensor) -> torch.Tensor:
 def test_bad_calls(kernel, error, match, marker):
     with pytest.raises(error, match=match) as e:
         kernel.bind((torch.randn(16),))
-    assert e.value.location.endswith(f"test_language_random.py:{_line(kernel, marker)}")
+    assert e.value.location.endswith(f"test_language_random.py:{line_of(kernel, marker)}")

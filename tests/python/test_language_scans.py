@@ -6,7 +6,6 @@ float64 torch reference on the CPU executor and (marker gpu) on CUDA, with
 tiles that end past the tensor (their lanes must not leak, in reverse scans
 too), sm_90 compiles through Triton, and the errors of bad calls at the
 user's line."""
-import inspect
 
 import pytest
 import torch
@@ -14,9 +13,9 @@ import torch
 import helion
 import helion.language as hl
 from helion import exc
+from language_helpers import DEVICES, line_of, sync
 
 C = helion.Config
-DEVICES = [pytest.param("cpu", id="cpu"), pytest.param("cuda", id="cuda", marks=pytest.mark.gpu)]
 
 
 @pytest.fixture(autouse=True)
@@ -24,20 +23,10 @@ def _seed():
     torch.manual_seed(0)
 
 
-def _line(fn, marker: str) -> int:
-    lines, start = inspect.getsourcelines(fn)
-    return start + next(i for i, line in enumerate(lines) if marker in line)
-
-
-def _sync(device):
-    if device == "cuda":
-        torch.cuda.synchronize()
-
-
 def _run(kernel, args, config):
     kernel.bind(args).set_config(config)
     out = kernel(*args)
-    _sync(args[0].device.type)
+    sync(args[0].device.type)
     return out
 
 
@@ -403,7 +392,7 @@ def bad_reverse(x: torch.Tensor) -> torch.Tensor:
 def test_bad_calls(kernel, shape, error, match, marker):
     with pytest.raises(error, match=match) as e:
         kernel.bind((torch.randn(*shape),))
-    assert e.value.location.endswith(f"test_language_scans.py:{_line(kernel, marker)}")
+    assert e.value.location.endswith(f"test_language_scans.py:{line_of(kernel, marker)}")
 
 
 # ------------------------------------------------------------------ hl.atomic_cas
@@ -537,4 +526,4 @@ def cas_bad_sem(x: torch.Tensor) -> torch.Tensor:
 def test_atomic_cas_bad_calls(kernel, args, error, match):
     with pytest.raises(error, match=match) as e:
         kernel.bind(args)
-    assert e.value.location.endswith(f"test_language_scans.py:{_line(kernel, 'hl.atomic_cas')}")
+    assert e.value.location.endswith(f"test_language_scans.py:{line_of(kernel, 'hl.atomic_cas')}")
