@@ -201,6 +201,8 @@ private:
   };
   std::optional<BlockAccess> planBlockAccess(Operation *op, StringRef kind, Value base, ValueRange indices,
                                              Type data, Value userMask, std::optional<ArrayRef<bool>> boundsCheck);
+  SmallVector<Value> blockOperands(Location loc, const BlockAccess &a, Type sizeType);
+  Type blockType(StringRef kind, const BlockAccess &a);
   Value descriptorFor(Location loc, const BlockAccess &a);
   Value blockPointerFor(Location loc, const BlockAccess &a);
   Value toBlockShape(Location loc, Value v, ArrayRef<int64_t> shape);
@@ -374,41 +376,42 @@ Value Converter::descriptorFor(Location loc, const BlockAccess &a) {
     return it->second;
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(entry);
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  (void)a.memref.getStridesAndOffset(strides, offset);
-  SmallVector<Value> operands{a.base};
-  for (int64_t size : a.memref.getShape())
-    operands.push_back(constInt(loc, size, b.getI32Type()));
-  for (int64_t stride : strides)
-    operands.push_back(constInt(loc, stride, b.getI64Type()));
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "tensordesc<" << RankedTensorType::get(a.block, a.memref.getElementType()) << ">";
-  Value desc = tt(loc, "tt.make_tensor_descriptor", operands, OpaqueType::get(StringAttr::get(ctx, "tt"), text))
+  Value desc = tt(loc, "tt.make_tensor_descriptor", blockOperands(loc, a, b.getI32Type()), blockType("tensordesc", a))
                    ->getResult(0);
   descriptors[{a.base.getAsOpaquePointer(), key}] = desc;
   return desc;
 }
 
-Value Converter::blockPointerFor(Location loc, const BlockAccess &a) {
+/// The base pointer, the tensor's sizes (as `sizeType`) and its i64 strides:
+/// what block pointers and descriptors are made from.
+SmallVector<Value> Converter::blockOperands(Location loc, const BlockAccess &a, Type sizeType) {
   SmallVector<int64_t> strides;
   int64_t offset;
   (void)a.memref.getStridesAndOffset(strides, offset);
   SmallVector<Value> operands{a.base};
   for (int64_t size : a.memref.getShape())
-    operands.push_back(constInt(loc, size, b.getI64Type()));
+    operands.push_back(constInt(loc, size, sizeType));
   for (int64_t stride : strides)
     operands.push_back(constInt(loc, stride, b.getI64Type()));
+  return operands;
+}
+
+/// `!tt.<kind><tensor<block x element>>`: a block pointer (kind "ptr") or a
+/// descriptor (kind "tensordesc").
+Type Converter::blockType(StringRef kind, const BlockAccess &a) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << kind << "<" << RankedTensorType::get(a.block, a.memref.getElementType()) << ">";
+  return OpaqueType::get(StringAttr::get(ctx, "tt"), text);
+}
+
+Value Converter::blockPointerFor(Location loc, const BlockAccess &a) {
+  SmallVector<Value> operands = blockOperands(loc, a, b.getI64Type());
   operands.append(a.offsets.begin(), a.offsets.end());
   SmallVector<int32_t> order;
   for (int64_t d = a.memref.getRank() - 1; d >= 0; --d)
     order.push_back(static_cast<int32_t>(d));
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << "ptr<" << RankedTensorType::get(a.block, a.memref.getElementType()) << ">";
-  return tt(loc, "tt.make_tensor_ptr", operands, OpaqueType::get(StringAttr::get(ctx, "tt"), text),
-            {attr("order", b.getDenseI32ArrayAttr(order))})
+  return tt(loc, "tt.make_tensor_ptr", operands, blockType("ptr", a), {attr("order", b.getDenseI32ArrayAttr(order))})
       ->getResult(0);
 }
 
