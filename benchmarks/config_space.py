@@ -18,11 +18,7 @@ import helion  # noqa: E402
 from matmul import readme_matmul as matmul  # noqa: E402
 from softmax import softmax  # noqa: E402
 
-
-def gpu_ms(fn):
-    from triton.testing import do_bench
-
-    return do_bench(fn, warmup=25, rep=100)
+from end_to_end import gpu_ms  # noqa: E402
 
 
 def matmul_configs():
