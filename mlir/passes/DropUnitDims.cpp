@@ -250,8 +250,14 @@ private:
           first = v;
       }
     } else {
+      // An op we do not model (scf.if, scf.while, ...) keeps every dim of its
+      // operands, results and region arguments.
       for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
         pinAll(v);
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          for (BlockArgument arg : block.getArguments())
+            pinAll(arg);
     }
   }
 

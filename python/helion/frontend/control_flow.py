@@ -300,7 +300,7 @@ class ControlFlowMixin:
         self.b.block = after
         self._at(stmt)
         yields = [self._convert(v, _Spec.of(init)) for init, v in zip(inits, finals)]
-        self._scf_yield([self._anchor(v, arg, after) for v, arg in zip(yields, after.arguments)])
+        self._scf_yield(yields)
         self.b.block = outer_block
         for name in names:
             if name in carried:
@@ -341,17 +341,6 @@ class ControlFlowMixin:
             return op, after, finals, self.env
         finally:
             self.b.block, self.env = outer_block, outer_env
-
-    def _anchor(self, v, arg, after):
-        """The yielded value, tied to the after region's argument when that is
-        read: helion-drop-unit-dims relates neither to scf.while's types and
-        would drop a unit-tile dim from the argument alone (a known bug). The
-        select of a constant true makes them one elementwise op (folded
-        after that pass)."""
-        if not (isinstance(v, DTensor) and v.ndim > 1 and _reads(after, arg)):
-            return v  # a 1-d value always keeps its dim
-        true = self.b.scalar_const(True, torch.bool)
-        return DTensor(self.b.op1("arith.select", [true.value, v.value, arg], v.type), v.dtype, v.dims)
 
     def _widenings(self, carried: list, inits: list, finals: list) -> dict:
         """Carried values the body turns into a wider kind (int -> float,
@@ -424,10 +413,6 @@ class ControlFlowMixin:
                                location=self.where())
 
 
-def _reads(block, value) -> bool:
-    """Whether an op in `block` (or in regions inside it) reads `value`."""
-    return any(value in op.operands or any(_reads(b, value) for r in op.regions for b in r.blocks)
-               for op in block.operations)
 
 
 def _same(a, b) -> bool:

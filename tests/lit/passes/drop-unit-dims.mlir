@@ -124,3 +124,44 @@ tile.kernel @row_sum(%x: memref<4x32xf32>, %y: memref<4xf32>) {
   }
   tile.return
 }
+
+// -----
+
+// An op the pass does not model (scf.while) keeps every dim: its operands,
+// results and region arguments alike, so the loop's types stay consistent
+// (the after region's argument alone lost its unit dim before).
+// CHECK-LABEL: tile.kernel @unit_while
+// CHECK: scf.while (%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) : (tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64) -> (tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64)
+// CHECK: ^bb0(%{{.*}}: tensor<1x?xf32, #tile.dims<[-1, 0]>>, %{{.*}}: i64):
+  tile.kernel @unit_while(%arg0: memref<5x40xf32, strided<[40, 1]>> {tile.aligned}, %arg1: memref<5x40xf32, strided<[40, 1]>> {tile.aligned}) {
+    %0 = tile.block_size 0 {extent = 40 : i64}
+    %c0 = arith.constant 0 : index
+    %c0_0 = arith.constant 0 : index
+    %c5 = arith.constant 5 : index
+    %c1 = arith.constant 1 : index
+    %c0_1 = arith.constant 0 : index
+    %c40 = arith.constant 40 : index
+    tile.grid (%arg2, %arg3) = (%c0_0, %c0_1) to (%c5, %c40) step (%c1, %0) {
+      %1 = tile.load %arg0[%arg2, %arg3] : memref<5x40xf32, strided<[40, 1]>>[!tile.tile, !tile.tile] -> tensor<1x?xf32, #tile.dims<[-1, 0]>>
+      %c0_i64 = arith.constant 0 : i64
+      %2:2 = scf.while (%arg4 = %1, %arg5 = %c0_i64) : (tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64) -> (tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64) {
+        %c3_i64 = arith.constant 3 : i64
+        %3 = arith.cmpi slt, %arg5, %c3_i64 : i64
+        scf.condition(%3) %arg4, %arg5 : tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64
+      } do {
+      ^bb0(%arg4: tensor<1x?xf32, #tile.dims<[-1, 0]>>, %arg5: i64):
+        %3 = tile.load %arg0[%arg2, %arg3] : memref<5x40xf32, strided<[40, 1]>>[!tile.tile, !tile.tile] -> tensor<1x?xf32, #tile.dims<[-1, 0]>>
+        %4 = arith.addf %arg4, %3 : tensor<1x?xf32, #tile.dims<[-1, 0]>>
+        tile.store %4, %arg1[%arg2, %arg3] : tensor<1x?xf32, #tile.dims<[-1, 0]>>, memref<5x40xf32, strided<[40, 1]>>[!tile.tile, !tile.tile]
+        %5 = tile.load %arg0[%arg2, %arg3] : memref<5x40xf32, strided<[40, 1]>>[!tile.tile, !tile.tile] -> tensor<1x?xf32, #tile.dims<[-1, 0]>>
+        %cst = arith.constant 2.000000e+00 : f32
+        %6 = tile.full %cst : f32 -> tensor<1x?xf32, #tile.dims<[-1, 0]>>
+        %7 = arith.mulf %5, %6 : tensor<1x?xf32, #tile.dims<[-1, 0]>>
+        %c1_i64 = arith.constant 1 : i64
+        %8 = arith.addi %arg5, %c1_i64 : i64
+        scf.yield %7, %8 : tensor<1x?xf32, #tile.dims<[-1, 0]>>, i64
+      }
+      tile.yield
+    }
+    tile.return
+  }
