@@ -19,6 +19,7 @@ from attention import attention, attention_reference, flash_scalar
 import attention_canonical
 import activations
 import jagged
+import layout_ops
 from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, searchsorted_reference, skip_rows_softmax,
                           skip_rows_softmax_reference)
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
@@ -432,3 +433,14 @@ register(Example(
      C(block_sizes=[16, 32, 64], pid_type="persistent_blocked"), C(block_sizes=[32, 32, 16], range_unroll_factors=[0, 2, 0, 0]),
      C(block_sizes=[64, 64, 64], pid_type="persistent_interleaved", num_warps=8)],
     fp32_tol=TF32, half_tol=HALF_LOOSE))
+
+register(Example(
+    "rope", layout_ops.rope, lambda d, t: layout_ops.rope_inputs(37, 4, 64, d, t), layout_ops.rope_reference,
+    [C(block_sizes=[16, 2]), C(block_sizes=[64, 4], num_warps=8), C(block_sizes=[1, 1]), C(block_sizes=[32, 1], num_warps=2),
+     C(block_sizes=[8, 4], loop_orders=[[1, 0]])],
+    half_tol=(5e-2, 5e-2)))
+register(Example(
+    "concat_last", layout_ops.concat_last, lambda d, t: (_randn(50, 24, device=d, dtype=t), _randn(50, 40, device=d, dtype=t)),
+    layout_ops.concat_reference,
+    [C(block_sizes=[16]), C(block_sizes=[64], num_warps=8), C(block_sizes=[1]), C(block_sizes=[8], reduction_loops=[8, 16])],
+    fp32_tol=(0, 0), half_tol=(0, 0)))
