@@ -20,6 +20,7 @@ import attention_canonical
 import activations
 import jagged
 import layout_ops
+import moe
 from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, searchsorted_reference, skip_rows_softmax,
                           skip_rows_softmax_reference)
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
@@ -444,3 +445,8 @@ register(Example(
     layout_ops.concat_reference,
     [C(block_sizes=[16]), C(block_sizes=[64], num_warps=8), C(block_sizes=[1]), C(block_sizes=[8], reduction_loops=[8, 16])],
     fp32_tol=(0, 0), half_tol=(0, 0)))
+register(Example(
+    "moe_matmul", moe.moe_matmul, lambda d, t: moe.moe_inputs(70, 32, 48, 4, d, t), moe.moe_reference,
+    [C(block_sizes=[16, 16, 16]), C(block_sizes=[64, 64, 32], num_warps=8, num_stages=3), C(block_sizes=[32, 16, 32]),
+     C(block_sizes=[16, 32, 16], pid_type="persistent_interleaved"), C(block_sizes=[16, 16, 16], indexing="tensor_descriptor")],
+    fp32_tol=TF32, half_tol=HALF_LOOSE))

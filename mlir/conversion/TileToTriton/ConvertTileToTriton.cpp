@@ -315,7 +315,7 @@ Converter::planBlockAccess(Operation *op, StringRef kind, Value base, ValueRange
     return std::nullopt;
   };
   if (!llvm::isa<RankedTensorType>(data))
-    return refuse("it accesses one element");
+    return std::nullopt; // one element: there is no block to address (not worth a warning)
   if (userMask)
     return refuse("it has a mask of its own");
   if (memref.getElementType().isInteger(1))

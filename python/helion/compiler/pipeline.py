@@ -86,7 +86,7 @@ def _warn_fallbacks(name: str, fallbacks: list[str]) -> None:
     for block pointers or TMA descriptors but pointers were used."""
     import warnings
 
-    new = [f for f in fallbacks if (name, f) not in _warned]
+    new = [f for f in dict.fromkeys(fallbacks) if (name, f) not in _warned]
     if new:
         _warned.update((name, f) for f in new)
         warnings.warn(f"helion: {name}: " + "; ".join(new), stacklevel=3)
