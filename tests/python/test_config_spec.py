@@ -314,3 +314,17 @@ def test_maxnreg_reaches_the_ptx_and_bad_values_are_refused(compile_case_sm90):
     for bad in (100, "128", True):
         with pytest.raises(helion.exc.InvalidConfig, match=r"maxnreg = .* is not legal; expected one of None, 32, 64, 128, 256"):
             spec.normalize(helion.Config(block_sizes=[16, 16, 16], maxnreg=bad))
+
+
+def test_rows_that_meet_a_static_size_are_never_looped_by_the_search():
+    """RoPE's half-rows meet tensors of their static size (tile.rebind):
+    roll-reductions cannot loop them, so neither the search nor the default
+    does; a user's looped config gets the pass's error naming the line."""
+    import layout_ops
+
+    args = layout_ops.rope_inputs(37, 4, 64, "cpu", torch.float32)
+    spec = layout_ops.rope.bind(args).config_spec
+    assert [f.choices for f in spec.reduction_loops] == [[None]]
+    assert all(spec.random_config(i).reduction_loops == [None] for i in range(20))
+    with pytest.raises(helion.exc.CompilationError, match="cannot loop reduction_loops"):
+        layout_ops.rope.bind(args).to_triton_code(helion.Config(block_sizes=[16, 2], reduction_loops=[16]))

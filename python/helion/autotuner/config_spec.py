@@ -87,6 +87,7 @@ class ConfigSpec:
         facts = _ir_facts(traced.module)
         self.tensor_shapes, self.has_dot, inner_loops = facts.shapes, facts.has_dot, facts.loops
         self.num_loads, self.num_accesses, self.scanned = facts.loads, facts.accesses, facts.scanned
+        self.rebound = facts.rebound
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
@@ -172,7 +173,8 @@ class ConfigSpec:
         for s in self.reduction_slots:
             width = next_power_of_2(s.extent) if s.extent else None
             # A row longer than this streams through a reduction loop.
-            reductions.append(8192 if width is not None and width > 16384 and s.slot not in self.scanned else None)
+            loopable = s.slot not in self.scanned | self.rebound
+            reductions.append(8192 if width is not None and width > 16384 and loopable else None)
         cfg = self.shrink_to_fit(self._complete(block_sizes=sizes, reduction_loops=reductions), DEFAULT_ELEMENTS)
         warps = min(16, max(4, next_power_of_2(self.max_elements(cfg)) // 512))
         return _replace(cfg, num_warps=warps)
@@ -202,7 +204,7 @@ class ConfigSpec:
         return next_power_of_2(slot.extent) if slot.extent else 4096
 
     def _reduction_fragment(self, slot: Any) -> EnumFragment:
-        if slot.slot in self.scanned:  # a scan needs the whole dim in one program
+        if slot.slot in self.scanned | self.rebound:  # a scan or a static size needs the whole dim
             return EnumFragment([None], None)
         width = next_power_of_2(slot.extent) if slot.extent else 1 << 16
         chunks = []
@@ -416,12 +418,14 @@ class _IRFacts:
     loads: int
     accesses: int  # loads and stores
     scanned: set[int]  # slots a tile.scan runs along
+    rebound: set[int]  # slots a tile.rebind views as their static size: not looped by the search or the
+    # default (a user's looped config gets roll-reductions' error naming the line)
 
 
 def _ir_facts(module: Any) -> _IRFacts:
     """What the ConfigSpec needs to know of a kernel's tile IR."""
     shapes: set[tuple] = set()
-    facts = _IRFacts([], False, 0, 0, 0, set())
+    facts = _IRFacts([], False, 0, 0, 0, set(), set())
 
     def walk(op: Any) -> Iterator[Any]:
         for region in op.regions:
@@ -435,6 +439,10 @@ def _ir_facts(module: Any) -> _IRFacts:
         facts.loops += op.name == "tile.for"
         facts.loads += op.name == "tile.load"
         facts.accesses += op.name in ("tile.load", "tile.store")
+        if op.name == "tile.rebind":  # roll-reductions refuses to loop a slot that meets a static size
+            for a, b in zip(op.operands[0].type.block_slots, op.results[0].type.block_slots):
+                if (a >= 0) != (b >= 0):
+                    facts.rebound.add(max(a, b))
         if op.name == "tile.scan":  # roll-reductions refuses a scan over any looped dim
             facts.scanned.update(s for s in op.operands[0].type.block_slots if s >= 0)
         for r in op.results:
