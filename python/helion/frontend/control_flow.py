@@ -97,7 +97,7 @@ class ControlFlowMixin:
             return first if bool(first) != is_and else self.eval_test(rest, what)
         c = self.device_condition(first, what)
         self._at(node)
-        op = self.b.op("scf.if", [c.value], [self.b.type("i1")], regions=2)
+        op = self.b.if_(c.value, [self.b.type("i1")])
         outer_block = self.b.block
         try:
             for block_is_rest, region in zip((is_and, not is_and), op.regions):
@@ -156,7 +156,7 @@ class ControlFlowMixin:
 
     def _trace_branches(self, stmt: ast.If, c: Scalar, before: dict, specs: dict):
         """Both branches traced into a new scf.if (not yet terminated); returns (op, blocks, envs)."""
-        op = self.b.op("scf.if", [c.value], [self.b.type(s.text) for s in specs.values()], regions=2)
+        op = self.b.if_(c.value, [self.b.type(s.text) for s in specs.values()])
         outer_block = self.b.block
         blocks, envs = [], []
         try:
@@ -230,7 +230,7 @@ class ControlFlowMixin:
         c = self.device_condition(cond, "if")
         spec, n_loads, arg_sources = None, len(self.loads), dict(self.arg_sources)
         for _attempt in range(2):
-            op = self.b.op("scf.if", [c.value], [self.b.type(spec.text)] if spec else [], regions=2)
+            op = self.b.if_(c.value, [self.b.type(spec.text)] if spec else [])
             outer_block, blocks, values = self.b.block, [], []
             try:
                 for region, expr in zip(op.regions, (node.body, node.orelse)):
@@ -316,7 +316,7 @@ class ControlFlowMixin:
 
     def _trace_while(self, stmt: ast.While, carried: list, inits: list):
         types = [self.b.type(_Spec.of(v).text) for v in inits]
-        op = self.b.op("scf.while", [v.value for v in inits], types, regions=2)
+        op = self.b.while_([v.value for v in inits], types)
         outer_block, outer_env = self.b.block, dict(self.env)
         try:
             cond_block = op.regions[0].add_block(types)
@@ -329,7 +329,7 @@ class ControlFlowMixin:
                 return op, None, None, None  # never runs (a host operand decides)
             cond = self.device_condition(test, "while")
             self._at(stmt)
-            self.b.op("scf.condition", [cond.value] + list(cond_block.arguments))
+            self.b.condition(cond.value, list(cond_block.arguments))
             after = op.regions[1].add_block(types)
             self.b.block, self.env = after, dict(outer_env)
             for name, init, arg in zip(carried, inits, after.arguments):
@@ -383,7 +383,7 @@ class ControlFlowMixin:
         return self.ops.scalar(v, spec.dtype)
 
     def _scf_yield(self, values: list) -> None:
-        self.b.op("scf.yield", [v.value for v in values])
+        self.b.scf_yield([v.value for v in values])
 
     def _refuse_returns(self, stmts, what: str) -> None:
         for stmt in stmts:

@@ -126,6 +126,22 @@ class TileBuilder(IRBuilder):
     def yield_(self, values=()) -> None:
         self.op("tile.yield", list(values))
 
+    # -- structured control flow on device values (scf) --------------------------
+    def if_(self, cond, result_types: list):
+        """An scf.if on an i1 scalar, its two regions empty; returns the op."""
+        return self.op("scf.if", [cond], result_types, regions=2)
+
+    def while_(self, inits: list, types: list):
+        """An scf.while carrying `inits` (of `types`), its two regions empty."""
+        return self.op("scf.while", inits, types, regions=2)
+
+    def condition(self, cond, values: list) -> None:
+        """The end of an scf.while's before region: continue while `cond`."""
+        self.op("scf.condition", [cond] + list(values))
+
+    def scf_yield(self, values: list) -> None:
+        self.op("scf.yield", values)
+
     def return_(self) -> None:
         self.op("tile.return")
 
