@@ -5,9 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
-PY312=${PY312:-/root/.pyenv/versions/3.12.1/bin/python3}
-if [ ! -x "$PY312" ]; then
-  echo "error: Python 3.12 not found at $PY312 (set PY312=...)" >&2
+find_py312() {  # a pyenv-installed 3.12 first (its shim fails unless 3.12 is selected), then PATH
+  if command -v pyenv >/dev/null; then
+    local v
+    v=$(pyenv versions --bare 2>/dev/null | grep -E '^3\.12(\.|$)' | head -1 || true)
+    if [ -n "$v" ]; then echo "$(pyenv root)/versions/$v/bin/python3"; return; fi
+  fi
+  command -v python3.12 || true
+}
+PY312=${PY312:-$(find_py312)}
+if [ -z "$PY312" ] || ! "$PY312" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+  echo "error: Python 3.12 not found (install it, or set PY312=...)" >&2
   exit 1
 fi
 NB_DIR=$(.venv/bin/python -m nanobind --cmake_dir)
