@@ -210,6 +210,7 @@ private:
 
   LogicalResult convertOp(Operation *op);
   LogicalResult convertRegion(Region &from, Region &to);
+  LogicalResult convertCombiner(Operation *op, StringRef name, ArrayRef<NamedAttribute> attrs);
   LogicalResult convertGeneric(Operation *op);
 };
 
@@ -421,6 +422,22 @@ Value Converter::toBlockShape(Location loc, Value v, ArrayRef<int64_t> shape) {
   if (t.getShape() == shape)
     return v;
   return tt(loc, "tt.reshape", v, RankedTensorType::get(shape, t.getElementType()))->getResult(0);
+}
+
+/// tile.reduce / tile.scan as tt.reduce / tt.scan: the same operands and
+/// results, the combine region converted in place.
+LogicalResult Converter::convertCombiner(Operation *op, StringRef name, ArrayRef<NamedAttribute> attrs) {
+  SmallVector<Value> operands;
+  for (Value v : op->getOperands())
+    operands.push_back(map.lookup(v));
+  SmallVector<Type> types;
+  for (Type t : op->getResultTypes())
+    types.push_back(convertType(t));
+  Operation *r = tt(op->getLoc(), name, operands, types, attrs, 1);
+  if (failed(convertRegion(op->getRegion(0), r->getRegion(0))))
+    return failure();
+  map.map(op->getResults(), r->getResults());
+  return success();
 }
 
 LogicalResult Converter::convertRegion(Region &from, Region &to) {
@@ -707,31 +724,11 @@ LogicalResult Converter::convertOp(Operation *op) {
         return success();
       })
       .Case([&](ReduceOp o) -> LogicalResult {
-        SmallVector<Value> operands;
-        for (Value v : o.getOperands())
-          operands.push_back(lookup(v));
-        SmallVector<Type> types;
-        for (Type t : o.getResultTypes())
-          types.push_back(convertType(t));
-        Operation *r = tt(loc, "tt.reduce", operands, types, {attr("axis", i32(o.getAxis()))}, 1);
-        if (failed(convertRegion(o.getCombine(), r->getRegion(0))))
-          return failure();
-        map.map(o.getResults(), r->getResults());
-        return success();
+        return convertCombiner(o, "tt.reduce", {attr("axis", i32(o.getAxis()))});
       })
       .Case([&](ScanOp o) -> LogicalResult {
-        SmallVector<Value> operands;
-        for (Value v : o.getOperands())
-          operands.push_back(lookup(v));
-        SmallVector<Type> types;
-        for (Type t : o.getResultTypes())
-          types.push_back(convertType(t));
-        Operation *r = tt(loc, "tt.scan", operands, types,
-                          {attr("axis", i32(o.getAxis())), attr("reverse", b.getBoolAttr(o.getReverse()))}, 1);
-        if (failed(convertRegion(o.getCombine(), r->getRegion(0))))
-          return failure();
-        map.map(o.getResults(), r->getResults());
-        return success();
+        return convertCombiner(o, "tt.scan",
+                               {attr("axis", i32(o.getAxis())), attr("reverse", b.getBoolAttr(o.getReverse()))});
       })
       .Case([&](YieldOp y) -> LogicalResult {
         // Only combine regions of tile.reduce and tile.scan remain at this point.

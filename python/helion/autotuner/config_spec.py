@@ -87,7 +87,8 @@ class ConfigSpec:
         facts = _ir_facts(traced.module)
         self.tensor_shapes, self.has_dot, inner_loops = facts.shapes, facts.has_dot, facts.loops
         self.num_loads, self.num_accesses, self.scanned = facts.loads, facts.accesses, facts.scanned
-        self.rebound = facts.rebound
+        # Reduction dims the search and the default never loop (roll-reductions refuses them).
+        self.unloopable = facts.scanned | facts.rebound
         self.num_loops = 1 + inner_loops  # the grid, then each hl.tile loop inside it
         grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
         self.block_sizes = [PowerOfTwoFragment(s.min_size, max(s.min_size, min(self._cap(s), 4096)), s.min_size)
@@ -173,7 +174,7 @@ class ConfigSpec:
         for s in self.reduction_slots:
             width = next_power_of_2(s.extent) if s.extent else None
             # A row longer than this streams through a reduction loop.
-            loopable = s.slot not in self.scanned | self.rebound
+            loopable = s.slot not in self.unloopable
             reductions.append(8192 if width is not None and width > 16384 and loopable else None)
         cfg = self.shrink_to_fit(self._complete(block_sizes=sizes, reduction_loops=reductions), DEFAULT_ELEMENTS)
         warps = min(16, max(4, next_power_of_2(self.max_elements(cfg)) // 512))
@@ -204,7 +205,7 @@ class ConfigSpec:
         return next_power_of_2(slot.extent) if slot.extent else 4096
 
     def _reduction_fragment(self, slot: Any) -> EnumFragment:
-        if slot.slot in self.scanned | self.rebound:  # a scan or a static size needs the whole dim
+        if slot.slot in self.unloopable:  # a scan or a static size needs the whole dim
             return EnumFragment([None], None)
         width = next_power_of_2(slot.extent) if slot.extent else 1 << 16
         chunks = []

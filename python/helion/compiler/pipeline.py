@@ -28,7 +28,7 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
         ("static-ranges", [int(bool(v)) for v in config.static_ranges or []]),
         ("flatten-loops", [int(bool(v)) for v in config.flatten_loops or []]),
         ("load-eviction-policies", [("", "first", "last").index(v) for v in config.load_eviction_policies or []]),
-        ("indexing", [_INDEXING.index(v) for v in _as_list(config.indexing)]),
+        ("indexing", [_INDEXING.index(v) for v in _per_access(config.indexing)]),
     ]
     opts = [f"{name}={','.join(map(str, values))}" for name, values in lists if values]
     pid_type = config.pid_type or "flat"
@@ -41,7 +41,8 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
 _INDEXING = ("pointer", "block_ptr", "tensor_descriptor")
 
 
-def _as_list(v) -> list:
+def _per_access(v) -> list:
+    """Config.indexing as a list: none, one value for all accesses, or one each."""
     return [] if v is None else [v] if isinstance(v, str) else list(v)
 
 

@@ -122,16 +122,14 @@ class ControlFlowMixin:
         before = dict(self.env)
         names = _assigned_names(stmt.body + stmt.orelse)
         specs = {n: _Spec.of(before[n]) for n in names if isinstance(before.get(n), (DTensor, Scalar))}
-        n_loads, arg_sources = len(self.loads), dict(self.arg_sources)
+        saved = self._trace_state()
         for _attempt in range(2):
             op, blocks, envs = self._trace_branches(stmt, c, before, specs)
             merged = self._merge_branches(names, envs, stmt.lineno)
             found = {n: v for n, v in merged.items() if isinstance(v, _Spec)}
             if found == specs:
                 break
-            op.erase()  # traced again with the result types now known
-            del self.loads[n_loads:]
-            self.arg_sources = dict(arg_sources)
+            self._undo_trace(op, saved)  # traced again with the result types now known
             specs = found
         else:
             raise exc.InternalError("the result types of the device `if` did not settle", location=self.where())
@@ -228,7 +226,7 @@ class ControlFlowMixin:
         runs (`x[j] if j < n else 0.0` reads nothing out of bounds); the
         result has torch.where's dtype and shape."""
         c = self.device_condition(cond, "if")
-        spec, n_loads, arg_sources = None, len(self.loads), dict(self.arg_sources)
+        spec, saved = None, self._trace_state()
         for _attempt in range(2):
             op = self.b.if_(c.value, [self.b.type(spec.text)] if spec else [])
             outer_block, blocks, values = self.b.block, [], []
@@ -242,9 +240,7 @@ class ControlFlowMixin:
             found = self._where_spec(*values)
             if found == spec:
                 break
-            op.erase()  # traced again with the result type now known
-            del self.loads[n_loads:]
-            self.arg_sources = dict(arg_sources)
+            self._undo_trace(op, saved)  # traced again with the result type now known
             spec = found
         else:
             raise exc.InternalError("the result type of the conditional expression did not settle", location=self.where())
@@ -277,21 +273,17 @@ class ControlFlowMixin:
                                                  torch.int64 if isinstance(v, int) else torch.float32)
         carried = [n for n in names if isinstance(self.env.get(n), (DTensor, Scalar))]
         inits = [self.env[n] for n in carried]
-        n_loads, arg_sources = len(self.loads), dict(self.arg_sources)
+        saved = self._trace_state()
         for _attempt in range(4):
             op, after, finals, body_env = self._trace_while(stmt, carried, inits)
             if after is None:
-                op.erase()  # Triton cannot compile a loop whose body is unreachable
-                del self.loads[n_loads:]
-                self.arg_sources = dict(arg_sources)
+                self._undo_trace(op, saved)  # Triton cannot compile a loop whose body is unreachable
                 self.loop_locals.update((n, stmt.lineno) for n in names if n not in self.env)
                 return
             widen = self._widenings(carried, inits, finals)
             if not widen:
                 break
-            op.erase()  # traced again with the wider carried types
-            del self.loads[n_loads:]
-            self.arg_sources = dict(arg_sources)
+            self._undo_trace(op, saved)  # traced again with the wider carried types
             for i, spec in widen.items():
                 inits[i] = self._convert(inits[i], spec)
         else:
@@ -381,6 +373,17 @@ class ControlFlowMixin:
         if spec.is_index:
             return Scalar(self._index(v), torch.int64, True)
         return self.ops.scalar(v, spec.dtype)
+
+    def _trace_state(self) -> tuple:
+        """What tracing records beside the IR (loads, argument sources), to undo a trace."""
+        return len(self.loads), dict(self.arg_sources)
+
+    def _undo_trace(self, op, state: tuple) -> None:
+        """Erase `op`, traced with types that did not settle, and what tracing it recorded."""
+        op.erase()
+        n_loads, arg_sources = state
+        del self.loads[n_loads:]
+        self.arg_sources = dict(arg_sources)
 
     def _scf_yield(self, values: list) -> None:
         self.b.scf_yield([v.value for v in values])
