@@ -22,7 +22,7 @@ def main():
     out = torch.empty_like(x)
     add(x, y)
     entry = next(iter(add._specs.values())).best
-    launch_fn, grid, _, tail, _ = entry.launch_tuple
+    launch_fn, gx, gy, gz, _, tail, _ = entry.launch_tuple
     ck = entry.compiled
     launch = add._host_globals["__helion_launch"]
     named = {"x": x, "y": y, "out": out}
@@ -32,8 +32,8 @@ def main():
     pieces = {
         "torch.add": lambda: torch.add(x, y),
         "torch.empty_like": lambda: torch.empty_like(x),
-        "Triton CompiledKernel.run": lambda: ck.run(grid, 1, 1, s, ck.function, ck.packed_metadata, None, None, None, *args),
-        "our launch call": lambda: launch_fn(grid, 1, 1, s, *tail, *[a.data_ptr() for a in args]),
+        "Triton CompiledKernel.run": lambda: ck.run(gx, gy, gz, s, ck.function, ck.packed_metadata, None, None, None, *args),
+        "our launch call": lambda: launch_fn(gx, gy, gz, s, *tail, *[a.data_ptr() for a in args]),
         "generated launcher": lambda: launch(*values),
         "host code + launcher": lambda: add._host(x, y),
         "kernel(x, y)": lambda: add(x, y),

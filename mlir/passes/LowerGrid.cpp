@@ -1,6 +1,6 @@
-// helion-lower-grid: program id -> tile mapping, with L2 grouping, and
+// helion-lower-grid: program id -> tile mapping, with L2 grouping;
 // persistent kernels (Config.pid_type): a fixed number of programs, each
-// looping over tiles.
+// looping over tiles; or pid_type=xyz: one launch axis per grid dim.
 #include "passes/LoopKnobs.h"
 
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -21,9 +21,10 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
   using LowerGridBase::LowerGridBase;
 
   void runOnOperation() override {
-    if (pidType != "flat" && pidType != "persistent_blocked" && pidType != "persistent_interleaved") {
+    if (pidType != "flat" && pidType != "xyz" && pidType != "persistent_blocked" &&
+        pidType != "persistent_interleaved") {
       getOperation().emitError() << "pid-type '" << pidType
-                                 << "' is not flat, persistent_blocked or persistent_interleaved";
+                                 << "' is not flat, xyz, persistent_blocked or persistent_interleaved";
       return signalPassFailure();
     }
     SmallVector<GridOp> grids;
@@ -42,7 +43,7 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
     Location loc = grid.getLoc();
     OpBuilder b(grid);
     unsigned n = grid.getNumDims();
-    bool persistent = pidType != "flat";
+    bool persistent = llvm::StringRef(pidType).starts_with("persistent");
     if (!persistent && hasLoopKnobs(grid))
       return grid.emitOpError("the grid loop's knobs (entry 0 of the range_* Config lists) need a "
                               "persistent pid_type");
@@ -63,6 +64,8 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
       std::optional<int64_t> value = staticCount(c);
       total = total && value ? std::optional<int64_t>(*total * *value) : std::nullopt;
     }
+    if (pidType == "xyz")
+      return lowerXyz(grid, counts);
     Value pid = b.create<ProgramIdOp>(loc, b.getIndexType());
     std::optional<int64_t> launched = total;
     scf::ForOp loop;
@@ -120,28 +123,73 @@ struct LowerGridPass : public helion::impl::LowerGridBase<LowerGridPass> {
         rest = b.create<arith::DivSIOp>(loc, rest, counts[d]);
       }
     }
-    Block &body = grid.getBodyBlock();
+    bindTiles(b, grid, ids);
+    // Record the launch size when it is static.
+    auto kernel = grid->getParentOfType<KernelOp>();
+    if (launched && kernel)
+      tileDialect()->getNumProgramsAttrHelper().setAttr(kernel, b.getI64IntegerAttr(*launched));
+    std::optional<uint64_t> unroll = grid.getUnrollFactor();
+    spliceBody(grid, loop ? loop.getBody()->getTerminator()->getIterator() : Block::iterator(grid));
+    if (loop && unroll && failed(loopUnrollByFactor(loop, static_cast<int64_t>(*unroll))))
+      return loop.emitOpError("could not be unrolled by the Config's range_unroll_factors[0]");
+    return success();
+  }
+
+  /// pid_type=xyz: grid dim d is launch axis d, so the id math is gone; the
+  /// launch shape must be static and within CUDA's limits.
+  LogicalResult lowerXyz(GridOp grid, ArrayRef<Value> counts) {
+    unsigned n = grid.getNumDims();
+    if (n > 3)
+      return grid.emitOpError("pid_type 'xyz' maps grid dims to the 3 launch axes; this grid has ") << n << " dims";
+    if (std::optional<uint64_t> g = grid.getL2Grouping(); g && *g > 1)
+      return grid.emitOpError("l2_grouping ") << *g << " needs a flat or persistent pid_type (xyz has no linear id to group)";
+    SmallVector<int64_t, 3> shape(3, 1);
+    const int64_t limits[3] = {(int64_t{1} << 31) - 1, 65535, 65535};
     for (unsigned d = 0; d < n; ++d) {
+      std::optional<int64_t> c = staticCount(counts[d]);
+      if (!c)
+        return grid.emitOpError("pid_type 'xyz' needs a static number of tiles along each grid dim");
+      if (*c > limits[d])
+        return grid.emitOpError("pid_type 'xyz': grid dim ") << d << " has " << *c
+                                                            << " tiles, over the launch axis limit of " << limits[d];
+      shape[d] = *c;
+    }
+    OpBuilder b(grid);
+    SmallVector<Value> ids;
+    for (unsigned d = 0; d < n; ++d)
+      ids.push_back(b.create<ProgramIdOp>(grid.getLoc(), b.getIndexType(), b.getI32IntegerAttr(d)));
+    bindTiles(b, grid, ids);
+    auto kernel = grid->getParentOfType<KernelOp>();
+    if (kernel) {
+      tileDialect()->getNumProgramsAttrHelper().setAttr(kernel, b.getI64IntegerAttr(shape[0] * shape[1] * shape[2]));
+      tileDialect()->getGridShapeAttrHelper().setAttr(kernel, b.getDenseI64ArrayAttr(shape));
+    }
+    spliceBody(grid, Block::iterator(grid));
+    return success();
+  }
+
+  TileDialect *tileDialect() { return getContext().getLoadedDialect<TileDialect>(); }
+
+  /// Replaces the grid's tile arguments with tiles starting at ids[d] * step.
+  static void bindTiles(OpBuilder &b, GridOp grid, ArrayRef<Value> ids) {
+    Location loc = grid.getLoc();
+    Block &body = grid.getBodyBlock();
+    for (unsigned d = 0; d < grid.getNumDims(); ++d) {
       Value offset = b.create<arith::MulIOp>(loc, ids[d], grid.getSteps()[d]);
       Value begin = b.create<arith::AddIOp>(loc, grid.getLowerBounds()[d], offset);
       Value tile = b.create<MakeTileOp>(loc, TileType::get(b.getContext()), begin, grid.getUpperBounds()[d],
                                         grid.getSteps()[d]);
       body.getArgument(d).replaceAllUsesWith(tile);
     }
-    // Record the launch size when it is static.
-    auto kernel = grid->getParentOfType<KernelOp>();
-    if (launched && kernel)
-      kernel->getContext()->getLoadedDialect<TileDialect>()->getNumProgramsAttrHelper().setAttr(
-          kernel, b.getI64IntegerAttr(*launched));
-    // Splice the body in place of the grid (into the loop when persistent).
+  }
+
+  /// Moves the grid's body before `at` (into the persistent loop, or in place
+  /// of the grid) and erases the grid.
+  static void spliceBody(GridOp grid, Block::iterator at) {
+    Block &body = grid.getBodyBlock();
     body.back().erase(); // tile.yield
-    Block::iterator at = loop ? loop.getBody()->getTerminator()->getIterator() : Block::iterator(grid);
     at->getBlock()->getOperations().splice(at, body.getOperations());
-    std::optional<uint64_t> unroll = grid.getUnrollFactor();
     grid.erase();
-    if (loop && unroll && failed(loopUnrollByFactor(loop, static_cast<int64_t>(*unroll))))
-      return loop.emitOpError("could not be unrolled by the Config's range_unroll_factors[0]");
-    return success();
   }
 
   /// Evaluates ceil((ub - lb) / step) when all three are constants.

@@ -128,10 +128,13 @@ def LowerGrid : Pass<"helion-lower-grid", "mlir::ModuleOp"> {
     programs, and each loops (scf.for) over its tiles: a contiguous range
     (persistent_blocked) or every num-workers-th tile
     (persistent_interleaved). The grid's loop knobs go on that loop.
+
+    With pid-type=xyz, grid dim d (at most 3) takes its tile from program id
+    axis d; the launch shape goes in `tile.grid_shape`.
   }];
   let options = [
     Option<"pidType", "pid-type", "std::string", "\"flat\"",
-           "flat, persistent_blocked or persistent_interleaved (Config.pid_type)">,
+           "flat, xyz, persistent_blocked or persistent_interleaved (Config.pid_type)">,
     Option<"numWorkers", "num-workers", "int64_t", "0",
            "Programs of a persistent kernel: SMs x Config.num_sm_multiplier">,
   ];

@@ -44,7 +44,7 @@ struct HelionToTTIROptions : public PassPipelineOptions<HelionToTTIROptions> {
   ListOption<int64_t> flattenLoops{*this, "flatten-loops",
                                    llvm::cl::desc("Config.flatten_loops, per multi-dim loop (0, 1)")};
   Option<std::string> pidType{*this, "pid-type", llvm::cl::init("flat"),
-                              llvm::cl::desc("flat, persistent_blocked or persistent_interleaved (Config.pid_type)")};
+                              llvm::cl::desc("flat, xyz, persistent_blocked or persistent_interleaved (Config.pid_type)")};
   Option<int64_t> numWorkers{*this, "num-workers", llvm::cl::init(0),
                              llvm::cl::desc("Programs of a persistent kernel (SMs x Config.num_sm_multiplier)")};
   Option<unsigned> indexBits{*this, "index-bits", llvm::cl::init(32),

@@ -105,7 +105,7 @@ def _candidates(bound, config):
     target = GPUTarget("cuda", major * 10 + minor, 32)
     (c,) = precompile.compile_candidates(bound.spec.traced, [bound.config_spec.normalize(config)], target, timeout=300)
     assert c.ok, c.message
-    cand = {"ttir": c.ttir, "name": bound.spec.traced.name, "num_programs": c.num_programs,
+    cand = {"ttir": c.ttir, "name": bound.spec.traced.name, "grid": c.grid,
             "num_warps": c.config.num_warps, "num_stages": c.config.num_stages,
             "target": precompile.target_tuple(target)}
     return cand

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import helion
+import helion.language as hl
 from matmul import readme_matmul
 from pointwise import add
 
@@ -89,9 +90,80 @@ def test_bad_values_are_refused(cfg, match):
         bound.to_triton_code(helion.Config(block_sizes=[16, 16, 16], **cfg))
 
 
-def test_xyz_runs_as_flat_with_one_warning():
-    x, y = _mm_args("cpu")
+@helion.kernel()
+def _scale3(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size()):
+        out[t] = x[t] * 2.0
+    return out
+
+
+@helion.kernel()
+def _scale4(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size()):
+        out[t] = x[t] * 2.0
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_xyz_matmul_one_launch_axis_per_grid_dim(device, poison_empty):
+    x, y = _mm_args(device, m=80, k=64, n=48)
     bound = readme_matmul.bind((x, y))
-    with pytest.warns(UserWarning, match="pid_type='xyz' is not implemented yet; it runs as 'flat'"):
-        ttir = bound.to_triton_code(helion.Config(block_sizes=[16, 16, 16], pid_type="xyz"))
-    assert _programs(ttir) == 25
+    cfg = helion.Config(block_sizes=[16, 16, 16], pid_type="xyz")
+    assert bound.compile_config(cfg).grid == (5, 3, 1)  # ceil(80/16) tiles on x, ceil(48/16) on y
+    ttir = bound.to_triton_code(cfg)
+    assert re.search(r'"tt.get_program_id"\(\) <?\{axis = 1 : i32\}', ttir)
+    bound.set_config(cfg)
+    poison_empty()
+    torch.testing.assert_close(readme_matmul(x, y).double(), x.double() @ y.double(), atol=1e-2, rtol=1e-2)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_xyz_three_dim_grid(device, poison_empty):
+    x = torch.randn(5, 6, 7, device=device)
+    bound = _scale3.bind((x,))
+    cfg = helion.Config(block_sizes=[2, 4, 4], pid_type="xyz")
+    assert bound.compile_config(cfg).grid == (3, 2, 2)
+    bound.set_config(cfg)
+    poison_empty()
+    torch.testing.assert_close(_scale3(x), x * 2)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_xyz_one_dim_grid_is_flat(device, poison_empty):
+    x, y = torch.randn(1000, device=device), torch.randn(1000, device=device)
+    bound = add.bind((x, y))
+    bound.set_config(helion.Config(block_sizes=[64], pid_type="xyz"))
+    assert bound.compile_config(helion.Config(block_sizes=[64], pid_type="xyz")).grid == (16, 1, 1)
+    poison_empty()
+    torch.testing.assert_close(add(x, y), x + y)
+
+
+def test_xyz_compiles_for_sm90(compile_case_sm90):
+    args = _mm_args("cpu", 256, 128, 192, torch.bfloat16)
+    _, compiled, _ = compile_case_sm90(readme_matmul, args, helion.Config(block_sizes=[64, 64, 32], pid_type="xyz"))
+    assert compiled.asm["cubin"]
+    assert "%ctaid.y" in compiled.asm["ptx"]
+
+
+@pytest.mark.parametrize("kernel,args,cfg,match", [
+    (readme_matmul, None, dict(block_sizes=[16, 16, 16], pid_type="xyz", l2_groupings=[4]),
+     r"l2_groupings\[0\] = 4 is not legal; expected 1 with pid_type='xyz'"),
+    (readme_matmul, None, dict(block_sizes=[16, 16, 16], pid_type="xyz", flatten_loops=[True]),
+     r"flatten_loops\[0\] = True is not legal; expected False: with pid_type='xyz'"),
+    (readme_matmul, None, dict(block_sizes=[16, 16, 16], flatten_loops=[False]),
+     r"flatten_loops\[0\] = False is not legal; expected True"),
+    (_scale4, (torch.randn(2, 2, 2, 2),), dict(block_sizes=[1, 1, 1, 1], pid_type="xyz"),
+     r"pid_type = 'xyz' is not legal; .*grid has 4 dims"),
+])
+def test_xyz_refusals(kernel, args, cfg, match):
+    bound = kernel.bind(args or _mm_args("cpu"))
+    with pytest.raises(helion.exc.InvalidConfig, match=match):
+        bound.to_triton_code(helion.Config(**cfg))
+
+
+def test_xyz_launch_axis_limit_is_a_compilation_error():
+    x = torch.randn(2, 131072)
+    with pytest.raises(helion.exc.CompilationError, match="grid dim 1 has 131072 tiles, over the launch axis limit of 65535"):
+        _scale3.bind((x.view(2, 131072, 1),)).to_triton_code(helion.Config(block_sizes=[1, 1, 1], pid_type="xyz"))

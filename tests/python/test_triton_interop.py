@@ -127,5 +127,5 @@ def test_triton_errors_name_the_users_line(tmp_path, monkeypatch):
     broken = ttir.text.replace('"arith.addf"', '"arith.subi"', 1)  # integer op on floats: Triton's verifier refuses it
     line = inspect.getsourcelines(add.fn)[1] + 4
     with pytest.raises(helion.exc.CompilationError, match=rf"test_triton_interop.py\":{line}:\d+\): error: 'arith.subi' op"):
-        pipeline.compile_ttir(pipeline.TTIRResult(broken, ttir.num_programs, "add_broken"), config,
+        pipeline.compile_ttir(pipeline.TTIRResult(broken, ttir.grid, "add_broken"), config,
                               target=GPUTarget("cuda", 90, 32))

@@ -497,7 +497,7 @@ LogicalResult Converter::convertOp(Operation *op) {
   auto lookup = [&](Value v) { return map.lookup(v); };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case([&](ProgramIdOp p) -> LogicalResult {
-        Value pid = tt(loc, "tt.get_program_id", {}, b.getI32Type(), {attr("axis", i32(0))})->getResult(0);
+        Value pid = tt(loc, "tt.get_program_id", {}, b.getI32Type(), {attr("axis", i32(p.getAxis()))})->getResult(0);
         map.map(p.getResult(), castInt(loc, pid, indexType()));
         return success();
       })

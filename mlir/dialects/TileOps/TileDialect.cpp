@@ -84,6 +84,14 @@ LogicalResult TileDialect::verifyOperationAttribute(Operation *op, NamedAttribut
                                << "' must be a non-negative i64 on a tile.kernel";
     return success();
   }
+  if (attr.getName() == getGridShapeAttrHelper().getName()) {
+    auto shape = llvm::dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    bool onKernel = llvm::isa<KernelOp>(op) || op->getName().getStringRef() == "tt.func";
+    if (!onKernel || !shape || shape.size() != 3 || llvm::any_of(shape.asArrayRef(), [](int64_t n) { return n < 0; }))
+      return op->emitOpError() << "'" << attr.getName().getValue()
+                               << "' must be three non-negative sizes [x, y, z] on a tile.kernel";
+    return success();
+  }
   if (attr.getName() == getIndexBitsAttrHelper().getName()) {
     auto n = llvm::dyn_cast<IntegerAttr>(attr.getValue());
     bool onKernel = llvm::isa<KernelOp>(op) || op->getName().getStringRef() == "tt.func";

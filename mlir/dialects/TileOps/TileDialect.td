@@ -25,6 +25,9 @@ def Tile_Dialect : Dialect {
   let discardableAttrs = (ins
     // On tile.kernel, set by helion-lower-grid: the static launch size.
     "::mlir::IntegerAttr":$num_programs,
+    // On tile.kernel, set by helion-lower-grid for pid_type=xyz: the launch
+    // grid [x, y, z] (num_programs is then their product).
+    "::mlir::DenseI64ArrayAttr":$grid_shape,
     // On a tensor argument of tile.kernel: its data pointer is 16-byte aligned.
     "::mlir::UnitAttr":$aligned,
     // On tile.kernel, set by the frontend: 64 when index arithmetic must be

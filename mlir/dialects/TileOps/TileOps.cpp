@@ -453,6 +453,8 @@ LogicalResult ForOp::verify() {
 LogicalResult ProgramIdOp::verify() {
   if ((*this)->getParentOfType<GridOp>())
     return emitOpError("is only valid after lower-grid, outside any tile.grid");
+  if (getAxis() > 2)
+    return emitOpError("axis must be 0, 1 or 2, got ") << getAxis();
   return success();
 }
 

@@ -170,9 +170,14 @@ def Tile_MakeTileOp : Tile_Op<"make_tile", [Pure]> {
 }
 
 def Tile_ProgramIdOp : Tile_Op<"program_id", [Pure]> {
-  let summary = "the linear id of the running program (after lower-grid)";
+  let summary = "the id of the running program along one launch axis (after lower-grid)";
+  let description = [{
+    Axis 0 is the linear program id of flat and persistent grids; with
+    pid_type=xyz, grid dim d runs along launch axis d (0, 1 or 2).
+  }];
+  let arguments = (ins DefaultValuedAttr<I32Attr, "0">:$axis);
   let results = (outs Index:$result);
-  let assemblyFormat = "attr-dict";
+  let assemblyFormat = "(`axis` $axis^)? attr-dict";
   let hasVerifier = 1;
 }
 

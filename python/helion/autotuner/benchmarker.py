@@ -137,12 +137,12 @@ class TimingHandler:
         key = cand["ttir"] + repr((cand["num_warps"], cand["num_stages"]))
         run = self.loaded.get(key)
         if run is None:
-            ttir = pipeline.TTIRResult(cand["ttir"], cand["num_programs"], cand["name"])
+            ttir = pipeline.TTIRResult(cand["ttir"], cand["grid"], cand["name"])
             config = Config(num_warps=cand["num_warps"], num_stages=cand["num_stages"])
             ck = pipeline.compile_ttir(ttir, config, target=GPUTarget(*cand["target"]))
             ck._init_handles()
             launch, tail = _cuda_launch_call(ck)
-            run = self.loaded[key] = (launch, tail, cand["num_programs"])
+            run = self.loaded[key] = (launch, tail, tuple(cand["grid"]))
         return run
 
     def _bench(self, cand: dict, best_ms: float | None, baseline: bool) -> dict:
@@ -150,14 +150,14 @@ class TimingHandler:
 
         state = self.state
         assert state is not None, "timing worker used before its inputs were sent"
-        launch, tail, grid = self._load(cand)
+        launch, tail, (gx, gy, gz) = self._load(cand)
         args = state["args"]
         stream = torch.cuda.current_stream(self.device).cuda_stream
         flat = [a.data_ptr() if isinstance(a, torch.Tensor) else a for a in args]
 
         def run() -> None:
-            if grid:
-                launch(grid, 1, 1, stream, *tail, *flat)
+            if gx * gy * gz:
+                launch(gx, gy, gz, stream, *tail, *flat)
 
         for a, p in zip(args, self.pristine):
             if isinstance(a, torch.Tensor):

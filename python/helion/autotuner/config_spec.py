@@ -13,7 +13,6 @@ import dataclasses
 
 import math
 import random
-import warnings
 from typing import Any, Iterator
 
 from .. import exc
@@ -38,7 +37,7 @@ MAX_BLOCK = 1 << 20
 # illegal the conversion uses pointers and the compile warns once.
 INDEXING = EnumFragment(["pointer", "block_ptr", "tensor_descriptor"])
 # Config.pid_type: persistent kernels launch SMs x num_sm_multiplier programs
-# that loop over tiles (helion-lower-grid). "xyz" runs as "flat" (one warning).
+# that loop over tiles (helion-lower-grid); "xyz" puts grid dim d on launch axis d.
 PID_TYPE = EnumFragment(["flat", "xyz", "persistent_blocked", "persistent_interleaved"])
 NUM_SM_MULTIPLIER = PowerOfTwoFragment(1, 16, 1)
 # Config.maxnreg: Triton's per-thread register cap (None = the compiler's choice).
@@ -47,7 +46,6 @@ MAXNREG = EnumFragment([None, 32, 64, 128, 256])
 # "" keeps the kernel's own (hl.load's eviction_policy, or none). Not searched
 # until timed on a GPU.
 EVICTION_POLICY = EnumFragment(["", "first", "last"])
-_warned_fields: set[str] = set()  # warnings given once per process
 # Per-loop knobs (one entry per loop, the grid loop first): legal values and
 # the grid's only legal value unless the pid_type is persistent.
 LOOP_KNOBS = {
@@ -267,6 +265,8 @@ class ConfigSpec:
         elif not isinstance(config, Config):
             raise exc.InvalidConfig(f"expected a helion.Config or a dict, got {type(config).__name__}")
         merged = dict(self.default_config().config)
+        if config.config.get("pid_type") == "xyz" and "l2_groupings" not in config.config:
+            merged["l2_groupings"] = [1] * self.num_grids  # the default grouping needs a linear program id
         merged.update(config.config)
         name = self.kernel_name
         sizes = _as_list(merged, "block_sizes", len(self.tile_slots), name, "one power of two per tiled dim, in loop order")
@@ -362,7 +362,8 @@ class ConfigSpec:
     def _check_flatten_loops(self, merged: dict) -> None:
         """Config.flatten_loops: one bool per multi-dim loop (as loop_orders);
         True lowers an inner loop as one loop over all its tile combinations.
-        The grid is always one program-id axis, so its entry is True."""
+        The grid's entry is True (one program-id axis), or False with
+        pid_type='xyz' (one launch axis per dim)."""
         if merged.get("flatten_loops") is None:
             return
         name = self.kernel_name
@@ -370,9 +371,11 @@ class ConfigSpec:
                           "one bool per multi-dim hl.tile, in loop order")
         _check_entries("flatten_loops", values, EnumFragment([False, True]), name)
         grid_is_multi_dim = sum(1 for s in self.tile_slots if s.in_grid) >= 2
-        if grid_is_multi_dim and values and values[0] is not True:
-            raise exc.InvalidConfig(_bad("flatten_loops", 0, values[0], "True: the grid is always one program-id axis",
-                                         name))
+        xyz = merged.get("pid_type") == "xyz"
+        if grid_is_multi_dim and values and values[0] is not (not xyz):
+            why = "False: with pid_type='xyz' the grid runs on one launch axis per dim" if xyz else \
+                "True: the grid is one program-id axis (pid_type='xyz' gives one axis per dim)"
+            raise exc.InvalidConfig(_bad("flatten_loops", 0, values[0], why, name))
 
     def _check_pid_type(self, merged: dict) -> None:
         if merged.get("maxnreg") is not None and not (is_int(merged["maxnreg"]) and MAXNREG.contains(merged["maxnreg"])):
@@ -380,9 +383,16 @@ class ConfigSpec:
         for field, legal in (("pid_type", PID_TYPE), ("num_sm_multiplier", NUM_SM_MULTIPLIER)):
             if merged.get(field) is not None and not legal.contains(merged[field]):
                 raise exc.InvalidConfig(_bad(field, None, merged[field], legal.describe(), self.kernel_name))
-        if merged.get("pid_type") == "xyz" and "pid_type=xyz" not in _warned_fields:
-            _warned_fields.add("pid_type=xyz")
-            warnings.warn("helion: Config.pid_type='xyz' is not implemented yet; it runs as 'flat'", stacklevel=3)
+        if merged.get("pid_type") == "xyz":
+            grid_dims = sum(1 for s in self.tile_slots if s.in_grid)
+            if grid_dims > 3:
+                raise exc.InvalidConfig(_bad("pid_type", None, "xyz", f"'flat' or a persistent one: this kernel's grid has "
+                                             f"{grid_dims} dims and xyz maps each to one of the 3 launch axes",
+                                             self.kernel_name))
+            groups = merged.get("l2_groupings") or []
+            if groups and groups[0] != 1:
+                raise exc.InvalidConfig(_bad("l2_groupings", 0, groups[0], "1 with pid_type='xyz' (L2 grouping reorders a "
+                                             "linear program id, which xyz does not have)", self.kernel_name))
 
 
 def _replace(cfg: Config, **fields: Any) -> Config:

@@ -32,7 +32,7 @@ class CompiledCandidate:
     status: str
     message: str = ""
     ttir: str | None = None
-    num_programs: int = 0
+    grid: tuple = (0, 1, 1)  # launch shape (x, y, z)
     shared: int = 0
     seconds: float = 0.0
 
@@ -62,7 +62,7 @@ def compile_one(kernel: Any, config: Config, target: tuple, num_sms: int) -> dic
 
     ttir = pipeline.lower_to_ttir(kernel, config, num_sms)
     ck = pipeline.compile_ttir(ttir, config, target=GPUTarget(*target))
-    return {"ttir": ttir.text, "num_programs": ttir.num_programs, "shared": int(ck.metadata.shared)}
+    return {"ttir": ttir.text, "grid": ttir.grid, "shared": int(ck.metadata.shared)}
 
 
 class CompileHandler:
@@ -114,8 +114,8 @@ def _classify(config: Config, r: JobResult, shared_limit: int) -> CompiledCandid
     v = r.value
     if v["shared"] > shared_limit:
         return CompiledCandidate(config, "resources", f"needs {v['shared']:,} bytes of shared memory, the GPU has "
-                                 f"{shared_limit:,}", v["ttir"], v["num_programs"], v["shared"], r.seconds)
-    return CompiledCandidate(config, "ok", "", v["ttir"], v["num_programs"], v["shared"], r.seconds)
+                                 f"{shared_limit:,}", v["ttir"], tuple(v["grid"]), v["shared"], r.seconds)
+    return CompiledCandidate(config, "ok", "", v["ttir"], tuple(v["grid"]), v["shared"], r.seconds)
 
 
 def compile_candidates(traced: Any, configs: Sequence[Config], target: Any, *, timeout: float,

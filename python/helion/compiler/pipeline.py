@@ -34,6 +34,8 @@ def pass_pipeline(config: Config, index_bits: int = 32, num_sms: int = 1) -> str
     pid_type = config.pid_type or "flat"
     if pid_type.startswith("persistent"):
         opts.append(f"pid-type={pid_type} num-workers={num_sms * (config.num_sm_multiplier or 1)}")
+    elif pid_type == "xyz":
+        opts.append("pid-type=xyz")
     opts.append(f"index-bits={index_bits}")
     return "helion-to-ttir{" + " ".join(opts) + "}"
 
@@ -51,9 +53,12 @@ def _tri(v: bool | None) -> int:
 
 
 class TTIRResult:
-    def __init__(self, text: str, num_programs: int, name: str) -> None:
+    """`grid`: the launch shape (x, y, z); `num_programs`: its product."""
+
+    def __init__(self, text: str, grid: tuple[int, int, int], name: str) -> None:
         self.text = text
-        self.num_programs = num_programs
+        self.grid = tuple(int(g) for g in grid)
+        self.num_programs = self.grid[0] * self.grid[1] * self.grid[2]
         self.name = name
 
 
@@ -75,8 +80,9 @@ def lower_to_ttir(kernel: TracedKernel, config: Config, num_sms: int | None = No
     num_programs = fn.attributes.get("tile.num_programs")
     if num_programs is None:
         raise exc.CompilationError(f"{kernel.name}: the grid size is not static")
+    grid = tuple(fn.attributes.get("tile.grid_shape") or (num_programs, 1, 1))  # pid_type=xyz: 3 launch axes
     # With locations: Triton and the CPU executor name the user's line in errors.
-    return TTIRResult(module.to_string(generic=True, debug_info=True), int(num_programs), kernel.name)
+    return TTIRResult(module.to_string(generic=True, debug_info=True), grid, kernel.name)
 
 
 _warned: set[tuple] = set()

@@ -1084,6 +1084,22 @@ func.func @f() {
 
 // -----
 
+// expected-error @+1 {{'tile.grid_shape' must be three non-negative sizes [x, y, z] on a tile.kernel}}
+tile.kernel @k() attributes {tile.grid_shape = array<i64: 4, 2>, tile.num_programs = 8 : i64} {
+  %pid = tile.program_id
+  tile.return
+}
+
+// -----
+
+tile.kernel @k() attributes {tile.num_programs = 8 : i64} {
+  // expected-error @+1 {{axis must be 0, 1 or 2, got 3}}
+  %pid = tile.program_id axis 3
+  tile.return
+}
+
+// -----
+
 // expected-error @+1 {{'tile.aligned' is a unit attribute of tensor arguments of a tile.kernel}}
 tile.kernel @k(%n: i32 {tile.aligned}) {
   %c0 = arith.constant 0 : index

@@ -89,7 +89,7 @@ def load_seeds() -> list[Seed]:
 # --- mutations ----------------------------------------------------------------
 
 INTERESTING = [0, 1, -1, 2, 3, 7, 16, 64, 100, 1023, 2**31 - 1, 2**31, -(2**31), 2**62, 2**63 - 1, -(2**63)]
-ATTR_NAMES = ["loop_order", "l2_grouping", "looped_block", "min_block", "bounds_check", "tile.num_programs",
+ATTR_NAMES = ["loop_order", "l2_grouping", "looped_block", "min_block", "bounds_check", "tile.num_programs", "tile.grid_shape",
               "tile.aligned", "reduction", "extent", "input_precision", "permutation", "axis"]
 ATTR_VALUES = ["array<i64: 1, 0>", "array<i64: 0, 0>", "array<i64: 2, 0>", "array<i64: -1>", "array<i64>",
                "array<i64: 1, 0, 2>", "array<i1: true>", "array<i1: false, true, true>", "0 : i64", "-3 : i64",
