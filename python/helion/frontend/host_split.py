@@ -1,6 +1,8 @@
 """Split a kernel function into host code (plain Python, run as is) and its
-device loop (compiled). The device loop is replaced by a launch call that
-receives the host values it reads."""
+device loops (compiled). Each top-level device loop is one phase, compiled
+as its own kernel, and is replaced by a launch call of its own that receives
+the host values it reads; `hl.barrier()` between loops is dropped (launches
+on one stream already run in program order)."""
 from __future__ import annotations
 
 import ast
@@ -23,7 +25,18 @@ NEW_HOST_RUN_NAME = "__helion_new_host_run"
 
 
 @dataclasses.dataclass
+class DeviceLoop:
+    """One top-level device loop (a phase of the kernel)."""
+    loop: ast.For
+    captured: list[str]  # host names the loop reads, in launch-call order
+    global_reads: list[str]  # other names the loop reads (globals)
+    hook: str  # the name of its launch call in the host code
+
+
+@dataclasses.dataclass
 class SplitKernel:
+    """The kernel's host code and device loops; `device_loop`, `captured` and
+    `global_reads` describe one loop: the first, or the one of `phase(i)`."""
     fn_name: str
     filename: str
     host_fn: tuple  # (the kernel function, the rewritten host code, its closure cells): see make_host_fn
@@ -35,6 +48,17 @@ class SplitKernel:
     host_configs: list = dataclasses.field(default_factory=list)
     # hl.register_tunable name -> (fragment, value) of the latest host run
     tunables: dict = dataclasses.field(default_factory=dict)
+    loops: list[DeviceLoop] = dataclasses.field(default_factory=list)  # every top-level device loop, in order
+
+    def phase(self, i: int) -> SplitKernel:
+        """The view of device loop i (sharing the configs and tunables)."""
+        d = self.loops[i]
+        return dataclasses.replace(self, device_loop=d.loop, captured=d.captured, global_reads=d.global_reads)
+
+    @property
+    def hooks(self) -> tuple[str, ...]:
+        """The host code's hook names: one launch per loop, then the helpers."""
+        return tuple(d.hook for d in self.loops) + _HOOKS[1:]
 
 
 def _loaded_names(node: ast.AST) -> list[str]:
@@ -89,15 +113,40 @@ def _is_constexpr_annotation(node: ast.AST | None, scope: dict) -> bool:
         return False
 
 
+def _called(call: ast.AST, scope: dict):
+    """The function a call expression names (None if it cannot be resolved now)."""
+    if not isinstance(call, ast.Call):
+        return None
+    try:
+        return eval(compile(ast.Expression(call.func), "<helion>", "eval"), dict(scope))  # noqa: S307
+    except Exception:
+        return None
+
+
 def is_device_loop_call(call: ast.AST, scope: dict) -> bool:
     """`hl.tile(...)`/`hl.grid(...)` or an alias of them."""
-    if not isinstance(call, ast.Call):
-        return False
-    try:
-        fn = eval(compile(ast.Expression(call.func), "<helion>", "eval"), dict(scope))  # noqa: S307
-    except Exception:
-        return False
+    fn = _called(call, scope)
     return fn is hl.tile or fn is hl.grid
+
+
+def _drop_barriers(fdef: ast.FunctionDef, loops: list[tuple[int, ast.For]], scope, filename: str) -> None:
+    """`hl.barrier()` is legal only as a statement of its own between two
+    top-level device loops, where it becomes `pass`."""
+    inside = {id(m): top for _, top in loops for m in ast.walk(top)}
+    first, last = loops[0][0], loops[-1][0]
+    for node in ast.walk(fdef):
+        if _called(node, scope) is not hl.barrier:
+            continue
+        where = f"{filename}:{node.lineno}"
+        if id(node) in inside:
+            raise exc.NotSupported(f"hl.barrier() inside the device loop of line {inside[id(node)].lineno}: a barrier "
+                                   "separates top-level device loops (each runs as its own launch); put it between "
+                                   "two loops at the kernel's top level", location=where)
+        index = next((i for i, s in enumerate(fdef.body) if isinstance(s, ast.Expr) and s.value is node), None)
+        if index is None or not first < index < last or node.args or node.keywords:
+            raise exc.NotSupported("hl.barrier() takes no arguments and must be a statement of its own at the kernel's "
+                                   "top level, between two device loops", location=where)
+        fdef.body[index] = ast.copy_location(ast.Pass(), fdef.body[index])
 
 
 _CONDITION_HINT = "move the condition into the loop (torch.where) or write one kernel per case"
@@ -167,19 +216,20 @@ def _check_defined_before(loop: ast.For, host_defined: set[str], device_defined:
                                    "assign it before the loop", location=f"{filename}:{node.lineno}")
 
 
-def _route_registrations(fdef: ast.FunctionDef, loop: ast.For, scope) -> None:
+def _route_registrations(fdef: ast.FunctionDef, loops: list[ast.For], scope, filename: str) -> None:
     """Host-code calls of hl.register_block_size / hl.register_tunable become
     methods of a HostRun made when the host code starts (numbering block sizes,
     resolving tunables against the kernel's config)."""
-    inside = {id(n) for n in ast.walk(loop)}
+    inside = {id(n) for loop in loops for n in ast.walk(loop)}
     hooks = {hl.register_block_size: "register_block_size", hl.register_tunable: "register_tunable"}
     found = False
     for node in ast.walk(fdef):
         if isinstance(node, ast.Call) and id(node) not in inside:
-            try:
-                fn = eval(compile(ast.Expression(node.func), "<helion>", "eval"), dict(scope))  # noqa: S307
-            except Exception:
-                continue
+            fn = _called(node, scope)
+            if fn in hooks and len(loops) > 1:
+                raise exc.NotSupported(f"hl.{hooks[fn]}() in the host code of a kernel with several device loops is not "
+                                       "supported yet (each loop is tuned on its own); use it inside a loop or write "
+                                       "one kernel per loop", location=f"{filename}:{node.lineno}")
             if fn in hooks:
                 node.func = ast.copy_location(ast.Attribute(ast.Name(HOST_RUN_NAME, ast.Load()), hooks[fn], ast.Load()), node.func)
                 found = True
@@ -242,23 +292,52 @@ def split_kernel(fn) -> SplitKernel:
             raise exc.NotSupported("hl.tile()/hl.grid() is only valid as the iterable of a top-level `for` loop; "
                                    "write `for tile in hl.tile(...):`", location=f"{filename}:{calls[0].lineno}")
         raise exc.NotSupported(f"kernel {fn.__name__} has no device loop (`for tile in hl.tile(...)` at its top level)", location=where)
-    if len(loops) > 1:
-        line = loops[1][1].lineno
-        raise exc.NotSupported("more than one top-level device loop in one kernel is not supported yet", location=f"{filename}:{line}")
-    index, loop = loops[0]
+    _drop_barriers(fdef, loops, scope, filename)
     params = fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs
     args = [a.arg for a in params]
     constexprs = {a.arg for a in params if _is_constexpr_annotation(a.annotation, scope)}
-    host_defined = set(args) | _stored_names(fdef.body[:index])
+    device_loops = [_split_loop(fdef, loops, k, args, constexprs, filename) for k in range(len(loops))]
+    _route_registrations(fdef, [loop for _, loop in loops], scope, filename)
+    # The host function is compiled inside a factory whose parameters are the
+    # launch hooks and the kernel's closure variables: those become cells of
+    # the host function, every other name is a global of the user's module.
+    hooks = tuple(d.hook for d in device_loops) + _HOOKS[1:]
+    factory = ast.parse(f"def __helion_factory({', '.join(hooks + fn.__code__.co_freevars)}):\n"
+                        f"    return {fdef.name}").body[0]
+    factory.body.insert(0, fdef)
+    module.body = [ast.copy_location(factory, fdef)]
+    ast.fix_missing_locations(module)
+    factory_code = next(c for c in compile(module, filename, "exec").co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == fdef.name)
+    first = device_loops[0]
+    return SplitKernel(fn.__name__, filename, (fn, code, closure), first.loop, first.captured, scope,
+                       global_reads=first.global_reads, loops=device_loops)
+
+
+def _split_loop(fdef: ast.FunctionDef, loops: list[tuple[int, ast.For]], k: int, args: list[str], constexprs: set[str],
+                filename: str) -> DeviceLoop:
+    """Check device loop k (what it reads from the host, what it leaves to
+    later code) and replace it by its launch call."""
+    index, loop = loops[k]
+    loop_nodes = {id(top) for _, top in loops}
+    host_before = [s for s in fdef.body[:index] if id(s) not in loop_nodes]
+    host_after = [s for s in fdef.body[index + 1:] if id(s) not in loop_nodes]
+    host_defined = set(args) | _stored_names(host_before)
     captured = [n for n in _loaded_names(loop) if n in host_defined]
     device_defined = _stored_names([loop])
     global_reads = [n for n in _loaded_names(loop) if n not in host_defined and n not in device_defined]
+    for _, earlier in loops[:k]:  # device values end with their loop
+        stale = sorted(set(global_reads) & _stored_names([earlier]))
+        if stale:
+            raise exc.NotSupported(f"the device loop reads {stale[0]!r}, a variable of the device loop of line "
+                                   f"{earlier.lineno}; device values end with their loop: store it into a tensor there "
+                                   "and read the tensor here", location=f"{filename}:{loop.lineno}")
     after_reads = set()
     for stmt in fdef.body[index + 1:]:
         after_reads.update(_loaded_names(stmt))
     _check_host_rebinding(loop, host_defined, after_reads, filename)
     _check_defined_before(loop, host_defined, device_defined, _stored_names(fdef.body[index + 1:]), filename)
-    leaked = sorted((device_defined - host_defined) & after_reads)
+    leaked = sorted((device_defined - host_defined) & set().union(*map(_loaded_names, host_after)))
     if leaked:
         raise exc.NotSupported(f"device-loop variables {leaked} are read after the loop; write results to tensors instead",
                                location=f"{filename}:{loop.lineno}")
@@ -268,23 +347,12 @@ def split_kernel(fn) -> SplitKernel:
         wrap = CONSTEXPR_NAME if n in constexprs else SPECIALIZE_NAME if n in conditions else None
         return ast.Call(ast.Name(wrap, ast.Load()), [ast.Name(n, ast.Load())], []) if wrap else ast.Name(n, ast.Load())
 
-    launch_args = [launch_arg(n) for n in captured]
-    call = ast.Expr(ast.Call(ast.Name(LAUNCH_NAME, ast.Load()), launch_args, []))
+    hook = LAUNCH_NAME if k == 0 else f"{LAUNCH_NAME}_{k}"
+    call = ast.Expr(ast.Call(ast.Name(hook, ast.Load()), [launch_arg(n) for n in captured], []))
     ast.copy_location(call, loop)
     ast.copy_location(call.value, loop)
     fdef.body[index] = call
-    _route_registrations(fdef, loop, scope)
-    # The host function is compiled inside a factory whose parameters are the
-    # launch hooks and the kernel's closure variables: those become cells of
-    # the host function, every other name is a global of the user's module.
-    factory = ast.parse(f"def __helion_factory({', '.join(_HOOKS + fn.__code__.co_freevars)}):\n"
-                        f"    return {fdef.name}").body[0]
-    factory.body.insert(0, fdef)
-    module.body = [ast.copy_location(factory, fdef)]
-    ast.fix_missing_locations(module)
-    factory_code = next(c for c in compile(module, filename, "exec").co_consts if isinstance(c, types.CodeType))
-    code = next(c for c in factory_code.co_consts if isinstance(c, types.CodeType) and c.co_name == fdef.name)
-    return SplitKernel(fn.__name__, filename, (fn, code, closure), loop, captured, scope, global_reads=global_reads)
+    return DeviceLoop(loop, captured, global_reads, hook)
 
 
 def _as_constexpr(value):
@@ -395,11 +463,13 @@ def _caller() -> str:
 
 
 def make_host_fn(split: SplitKernel, launcher):
-    """The kernel's host code as a function calling `launcher` in place of the
-    device loop; also returns its hooks (assign [LAUNCH_NAME] to swap the launcher)."""
+    """The kernel's host code as a function calling `launcher` in place of
+    each device loop; also returns its hooks (assign [loops[i].hook] to swap
+    loop i's launcher)."""
     fn, code, closure = split.host_fn
+    launches = (launcher,) * len(split.loops)
     hooks = Cells({name: types.CellType(value) for name, value in
-                   zip(_HOOKS, (launcher, _as_constexpr, _specialized, lambda: HostRun(split)))})
+                   zip(split.hooks, launches + (_as_constexpr, _specialized, lambda: HostRun(split)))})
     cells = {**hooks.cells, **closure.cells}
     host = types.FunctionType(code, fn.__globals__, code.co_name, fn.__defaults__,
                               tuple(cells[name] for name in code.co_freevars))

@@ -12,7 +12,7 @@ from .. import exc
 
 __all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "register_tunable", "specialize",
            "constexpr", "arange", "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
-           "atomic_min", "atomic_cas", "cumsum", "cumprod", "associative_scan", "rand", "randint", "split", "join"]
+           "atomic_min", "atomic_cas", "cumsum", "cumprod", "associative_scan", "rand", "randint", "split", "join", "barrier"]
 
 
 def _outside(name: str):
@@ -218,6 +218,15 @@ def split(tensor):
 def join(tensor0, tensor1):
     """Two device tensors of one shape stacked along a new last dim of size 2."""
     _outside("join")
+
+
+def barrier():
+    """Separates two top-level device loops (phases) of a kernel: every write
+    of the loops before it is visible to the loops after it. Each top-level
+    loop is launched as its own kernel, in program order on one stream, which
+    already gives that order: the barrier costs nothing at run time. Only
+    valid as a statement of its own between two top-level device loops."""
+    _outside("barrier")
 
 
 def register_block_size(min_or_extent, max_size=None, /):

@@ -81,25 +81,24 @@ def _own_nodes(fdef: ast.FunctionDef):
             stack.extend(ast.iter_child_nodes(node))
 
 
-def _analyze(fdef: ast.FunctionDef, loop: ast.For, params: list[str]) -> tuple[list[str], list | None, str | None]:
-    """(written parameters, return structure, problem) from the kernel's AST."""
+def _analyze(fdef: ast.FunctionDef, loops: list[ast.For], params: list[str]) -> tuple[list[str], list | None, str | None]:
+    """(written parameters, return structure, problem) from the kernel's AST;
+    `loops`: its top-level device loops."""
     aliases = {p: p for p in params}  # host name -> the parameter it is a view of
+    written = set()
+    loop_lines = {loop.lineno for loop in loops}
     for stmt in fdef.body:
-        if stmt is loop or getattr(stmt, "lineno", None) == loop.lineno:
-            break
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        if getattr(stmt, "lineno", None) in loop_lines:  # stores into (views of) parameters
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) and _root_name(node) in aliases:
+                    written.add(aliases[_root_name(node)])
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
             root = _root_name(stmt.value)
             name = stmt.targets[0].id
             if root in aliases:
                 aliases[name] = aliases[root]
             else:
                 aliases.pop(name, None)
-    written = set()
-    for node in ast.walk(loop):
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store):
-            root = _root_name(node)
-            if root in aliases:
-                written.add(aliases[root])
     for node in ast.walk(fdef):  # host-code in-place methods: x.copy_(...), x.zero_()
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr.endswith("_")
                 and not node.func.attr.startswith("_") and _root_name(node.func.value) in aliases):
@@ -141,7 +140,7 @@ def register(kernel) -> OpInfo:
         source = textwrap.dedent(inspect.getsource(kernel.fn))
         fdef = ast.parse(source).body[0]
         ast.increment_lineno(fdef, kernel.fn.__code__.co_firstlineno - 1)
-        mutated, returns, problem = _analyze(fdef, kernel._split.device_loop, names)
+        mutated, returns, problem = _analyze(fdef, [d.loop for d in kernel._split.loops], names)
     except (OSError, TypeError, SyntaxError, IndexError) as e:
         return OpInfo(kernel, params, [], None, f"its source cannot be analyzed ({e})")
     info = OpInfo(kernel, params, mutated, returns, problem)

@@ -390,15 +390,30 @@ def no_device_loop():
     k(X)
 
 
-@bad(exc.NotSupported, "more than one top-level device loop")
-def two_device_loops():
+@bad(exc.NotSupported, r"hl\.barrier\(\) inside the device loop of line")
+def barrier_inside_device_loop():
     @kernel
     def k(x):
         out = torch.empty_like(x)
         for t in hl.tile(x.size(0)):
             out[t] = x[t]
-        for t in hl.tile(x.size(0)):  # BAD
+            hl.barrier()  # BAD
+        for t in hl.tile(x.size(0)):
             out[t] = out[t] * 2
+        return out
+    k(X)
+
+
+@bad(exc.NotSupported, "a variable of the device loop of line")
+def device_value_read_by_a_later_loop():
+    @kernel
+    def k(x):
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            v = x[t] * 2
+            out[t] = v
+        for t in hl.tile(x.size(0)):  # BAD
+            out[t] = v
         return out
     k(X)
 
