@@ -1,6 +1,8 @@
 """The disk cache of tuned configs: one JSON file per (kernel source, tile IR
 of the specialization, GPU, versions), so that a second process with the
-same kernel and shapes does not tune again.
+same kernel and shapes does not tune again. With static_shapes=False the
+shape bucket (runtime/kernel.py: _bucket_key) stands in for the tile IR, so
+every shape in the bucket shares one entry.
 
 The tile IR stands for everything the specialization bakes in: shapes,
 strides, dtypes, alignment, constexpr values and the bodies of helper
@@ -60,10 +62,11 @@ def kernel_source(fn: Any) -> str:
 class AutotuneCache:
     """The cache entry of one kernel specialization on one GPU."""
 
-    def __init__(self, name: str, source: str, tile_ir: str, device: dict[str, Any],
-                 version_info: dict[str, str] | None = None) -> None:
+    def __init__(self, name: str, source: str, tile_ir: str | None, device: dict[str, Any],
+                 version_info: dict[str, str] | None = None, *, bucket: str | None = None) -> None:
         self.name = name
-        self.fields = {"format": FORMAT, "kernel": name, "source": source, "tile_ir": tile_ir, "device": device,
+        shape_key = {"tile_ir": tile_ir} if bucket is None else {"bucket": bucket}
+        self.fields = {"format": FORMAT, "kernel": name, "source": source, **shape_key, "device": device,
                        "versions": version_info if version_info is not None else versions()}
         digest = hashlib.sha256(json.dumps(self.fields, sort_keys=True).encode()).hexdigest()[:32]
         self.digest = digest

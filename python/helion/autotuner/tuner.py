@@ -86,13 +86,19 @@ def autotune(kernel: Any, spec: Any, values: tuple, *, args: Sequence[Any] | Non
     log = AutotuneLog(session.log_level)
     if spec.device.type != "cuda":
         return _check_on_cpu(kernel, spec, values, session, configs, args)
-    entry = cache.AutotuneCache(name, cache.kernel_source(kernel.fn), str(spec.traced.module),
-                                cache.device_info(spec.device))
+    bucket = None if spec.bucket is None else repr(spec.bucket)  # static_shapes=False: one entry per bucket
+    entry = cache.AutotuneCache(name, cache.kernel_source(kernel.fn), None if bucket else str(spec.traced.module),
+                                cache.device_info(spec.device), bucket=bucket)
     if not configs and not force and not session.skip_cache:
         hit = entry.get(session.effort)
         if hit is not None:
-            log(f"Using the cached config for {name} ({entry.path}): {config_text(hit)}")
-            return spec.config_spec.normalize(hit)
+            try:
+                config = spec.config_spec.normalize(hit)
+            except exc.InvalidConfig as e:  # tuned for another shape of the bucket
+                log.debug(f"the cached config {config_text(hit)} does not fit this shape ({e}); tuning it")
+            else:
+                log(f"Using the cached config for {name} ({entry.path}): {config_text(hit)}")
+                return config
     run = _GpuRun(kernel, spec, values, session, log, args)
     try:
         best = run.search(configs)

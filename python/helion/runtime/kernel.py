@@ -19,6 +19,7 @@ from .. import language as hl
 from ..compiler import pipeline
 from ..frontend import host_split
 from ..frontend.device_codegen import TracedKernel, trace
+from ..autotuner import cache as autotune_cache
 from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
 from . import arguments, repro, torch_op
@@ -80,6 +81,39 @@ def _specialization_key(values: tuple) -> tuple:
             except TypeError:
                 raise exc.NotSupported(f"cannot pass a {type(v).__name__} into device code") from None
     return tuple(key)
+
+
+def _size_bucket(n: int) -> int:
+    """0, 1 or 2 (standing for 2 or more); -1 for a negative int."""
+    return -1 if n < 0 else min(n, 2)
+
+
+def _bucket_key(values: tuple, wide_index: bool) -> tuple:
+    """static_shapes=False: the key of the tuned config that every shape of
+    one bucket shares (each exact shape still compiles on its own): per
+    tensor its dtype, device type, each dim and stride as 0, 1 or >=2, and
+    16-byte alignment; sizes that host code hands the device loop (ints,
+    x.size(), the extent of hl.register_block_size) bucketed the same way; a
+    function by its name and source; other values as in _specialization_key;
+    last, whether indexing is 64-bit. Its repr is the same in every process:
+    the disk cache keys on it."""
+    key = []
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            key.append((str(v.dtype).removeprefix("torch."), v.device.type, tuple(map(_size_bucket, v.shape)),
+                        tuple(map(_size_bucket, v.stride())), v.data_ptr() % 16 == 0))
+        elif type(v) is int:
+            key.append(("int", _size_bucket(v)))
+        elif isinstance(v, tuple) and all(type(d) is int for d in v):
+            key.append(("sizes", tuple(map(_size_bucket, v))))
+        elif isinstance(v, hl.RegisteredBlockSize):
+            extent = None if v.extent is None else _size_bucket(v.extent)
+            key.append(("block_size", extent, v.min_size, v.max_size, v.pinned))
+        elif isinstance(v, types.FunctionType):
+            key.append(("function", v.__qualname__, autotune_cache.kernel_source(v)))
+        else:
+            key += _specialization_key((v,))
+    return (*key, ("index_bits", 64 if wide_index else 32))
 
 
 class CompiledEntry:
@@ -287,6 +321,7 @@ class _Specialization:
         self.entries: dict[Config, CompiledEntry] = {}
         self.best: CompiledEntry | None = None
         self._config_spec: ConfigSpec | None = None
+        self.bucket: tuple | None = None  # static_shapes=False: _bucket_key (+ the key= function's value)
 
     @property
     def config_spec(self) -> ConfigSpec:
@@ -322,6 +357,8 @@ class Kernel:
         self.signature = inspect.signature(fn)
         # Specializations, least recently used first; at most settings.max_specializations.
         self._specs: collections.OrderedDict[tuple, _Specialization] = collections.OrderedDict()
+        # static_shapes=False: (device, bucket) -> the Config tuned for a shape of that bucket.
+        self._tuned: dict[tuple, Config] = {}
         # Held while tracing, compiling and changing what launches. The launch
         # hot path takes no lock: it reads one list slot and one dict, which
         # are replaced whole under this lock.
@@ -337,8 +374,8 @@ class Kernel:
         self._captures = threading.local()
         self._capture_host, _ = host_split.make_host_fn(self._split, self._capture_launch)
         self._host_codes = arguments.host_codes(self._host, self._capture_host)
-        if self.settings.print_repro:
-            self._host = self._recording_host(self._host)
+        if self.settings.print_repro or (key is not None and not self.settings.static_shapes):
+            self._host = self._recording_host(self._host)  # key= reads the call's arguments
         functools.update_wrapper(self, fn)
         self._torch_op = torch_op.register(self)  # what torch.compile puts in its graph
 
@@ -363,7 +400,8 @@ class Kernel:
 
     def _recording_host(self, host: Callable) -> Callable:
         """print_repro: the host code, remembering each call's arguments for
-        the reproducer printed when a new specialization compiles."""
+        the reproducer printed when a new specialization compiles (and for
+        key= in the shape bucket)."""
         def record(*args):
             self._captures.call_args = args
             return host(*args)
@@ -387,7 +425,7 @@ class Kernel:
             self._capture_host(*args)
             if not captured:
                 raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop")
-            return BoundKernel(self, captured[0])
+            return BoundKernel(self, captured[0], args)
         except Exception as e:
             self._explain(e, args, {})
             raise
@@ -405,6 +443,7 @@ class Kernel:
         """Drop every specialization and compiled kernel."""
         with self._lock:
             self._specs.clear()
+            self._tuned.clear()
             self.clear_fast_path()
 
     def clear_fast_path(self) -> None:
@@ -464,21 +503,29 @@ class Kernel:
             return
         self._hot[0] = _hot_entry(values, entry.launch_tuple)
 
-    def _specialize(self, values: tuple, key: tuple) -> _Specialization:
+    def _specialize(self, values: tuple, key: tuple, args: tuple | None = None) -> _Specialization:
+        """`args`: the kernel's own arguments (for key=); by default the
+        current call's, which the recording host code keeps."""
         with self._lock:
             spec = self._specs.get(key)
             if spec is not None:
                 self._specs.move_to_end(key)
                 return spec
             device = arguments.check_new_specialization(self, values, arguments.call_site(self._host_codes))
+            wide_index = self.settings.index_dtype == torch.int64 or arguments.needs_64bit_indexing(values)
+            bucket = None
+            if not self.settings.static_shapes:
+                extra = (self.key(*(args if args is not None else self._captures.call_args)),) if self.key else ()
+                bucket = _bucket_key(values, wide_index) + extra
             start = time.perf_counter()
             with repro.internal_errors("tracing device code", self._loop_location()):
                 traced = trace(self._split, values)
-            if self.settings.index_dtype == torch.int64 or arguments.needs_64bit_indexing(values):
+            if wide_index:
                 traced.module.body.operations[0].set_attribute("tile.index_bits", 64)
             log.debug("%s: new specialization %d traced in %.1f ms", self.fn.__name__, len(self._specs) + 1,
                       1e3 * (time.perf_counter() - start))
             spec = self._specs[key] = _Specialization(traced, device, dict(self._split.tunables))
+            spec.bucket = bucket
             if len(self._specs) > self.settings.max_specializations:
                 while len(self._specs) > self.settings.max_specializations:
                     self._specs.popitem(last=False)
@@ -502,12 +549,16 @@ class Kernel:
             if entry is not None:
                 spec.best = entry
                 return spec
+        shared = self._shared_entry(spec)
+        if shared is not None:
+            spec.best = shared
+            return spec
         # CUDA tensors and no config: tune on the first call of each specialization.
         if spec.device.type == "cuda" and (s.force_autotune or (
                 not self.configs and s.autotune_effort != "none" and not s.use_default_config)):
             from ..autotuner import tuner
 
-            spec.best = self._entry(spec, tuner.autotune(self, spec, values, force=s.force_autotune))
+            spec.best = self._entry(spec, self._share(spec, tuner.autotune(self, spec, values, force=s.force_autotune)))
         elif len(self.configs) == 1:
             spec.best = self._entry(spec, self.configs[0])
         elif len(self.configs) > 1:
@@ -540,7 +591,29 @@ class Kernel:
         from ..autotuner import tuner
 
         # A FiniteSearch: compiled in parallel, timed in the isolated workers.
-        return self._entry(spec, tuner.autotune(self, spec, values, configs=self.configs))
+        return self._entry(spec, self._share(spec, tuner.autotune(self, spec, values, configs=self.configs)))
+
+    def _share(self, spec: _Specialization, config: Config) -> Config:
+        """static_shapes=False: `config`, tuned for spec, becomes its bucket's."""
+        if spec.bucket is not None:
+            self._tuned[(spec.device, spec.bucket)] = config
+        return config
+
+    def _shared_entry(self, spec: _Specialization) -> CompiledEntry | None:
+        """static_shapes=False: the entry of the config tuned for another
+        shape of spec's bucket, unless this shape refuses it (then it is
+        tuned, or takes its default config when tuning is off)."""
+        config = None if spec.bucket is None else self._tuned.get((spec.device, spec.bucket))
+        if config is None:
+            return None
+        try:
+            entry = self._entry(spec, config)
+        except (exc.InvalidConfig, exc.CompilationError) as e:
+            log.debug("%s: %r, tuned for another shape of this bucket, does not fit this one (%s)",
+                      self.fn.__name__, config, e)
+            return None
+        log.debug("%s: %r, tuned for another shape of this bucket, serves this one", self.fn.__name__, config)
+        return entry
 
 
 # torch.compile traces torch_op.dynamo_call (one custom-op call) in place of
@@ -551,14 +624,14 @@ Kernel.__call__._torchdynamo_inline = torch_op.dynamo_call
 class BoundKernel:
     """A kernel specialized to one set of argument properties."""
 
-    def __init__(self, kernel: Kernel, values: tuple) -> None:
+    def __init__(self, kernel: Kernel, values: tuple, args: tuple | None = None) -> None:
         self.kernel = kernel
         self.values = values = arguments.with_lifted_tensors(kernel, values)
         try:
             self.key = _specialization_key(values)
         except Exception as e:  # noqa: BLE001 - explained by the argument checks
             raise arguments.argument_error(kernel, values, e, arguments.call_site(kernel._host_codes)) from None
-        self.spec = kernel._specialize(values, self.key)
+        self.spec = kernel._specialize(values, self.key, args)
 
     @property
     def tile_ir(self) -> str:
@@ -600,6 +673,7 @@ class BoundKernel:
         best = tuner.autotune(self.kernel, self.spec, self.values, args=args,
                               configs=None if force else self.kernel.configs, force=force, **options)
         self.set_config(best)
+        self.kernel._share(self.spec, best)
         return best
 
     def __call__(self, *args):

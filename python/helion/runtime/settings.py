@@ -35,6 +35,8 @@ class Settings:
     # Print a standalone reproducer script for each new specialization and with
     # every InternalError (which always names the script's file).
     print_repro: bool = dataclasses.field(default_factory=lambda: _env_flag("HELION_PRINT_REPRO"))
+    # False: shapes whose dims (and int inputs) fall in the same 0 / 1 / >=2 buckets share one tuned config;
+    # each exact shape still compiles once (runtime/kernel.py: _bucket_key).
     static_shapes: bool = True
     index_dtype: object = None  # torch.int32 (default) or torch.int64
     autotune_log_level: int = logging.INFO
@@ -72,8 +74,6 @@ class Settings:
             raise exc.InvalidSetting(f"index_dtype must be torch.int32 or torch.int64, got {self.index_dtype!r}")
         if self.aot_configs is not None and not isinstance(self.aot_configs, (str, os.PathLike)):
             raise exc.InvalidSetting(f"aot_configs must be a path to a JSON file, got {self.aot_configs!r}")
-        if not self.static_shapes:
-            raise exc.NotSupported("static_shapes=False is not supported yet; kernels specialize on shapes")
 
     @classmethod
     def names(cls) -> set[str]:
