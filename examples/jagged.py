@@ -148,3 +148,52 @@ def grouped_gemm_inputs(groups: int, k: int, n: int, max_rows: int, device, dtyp
 
 def grouped_gemm_reference(x: torch.Tensor, offsets: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return torch.cat([r @ w[i].double() for i, r in enumerate(_rows(x, offsets))])
+
+
+@helion.kernel()
+def jagged_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """Attention within each sequence of a packed batch (variable-length
+    attention): q, k, v [heads, total, d], sequence s is rows
+    offsets[s]:offsets[s + 1]. Query and key tiles both run over the loaded
+    bounds; keys past the end of the last tile are masked to -inf."""
+    heads, total, d = q.size()
+    batch = offsets.size(0) - 1
+    out = torch.empty_like(q)
+    qk_scale = 1.4426950408889634 / d ** 0.5  # log2(e) / sqrt(d): softmax in exp2
+    for h, s in hl.grid([heads, batch]):
+        start = offsets[s]
+        end = offsets[s + 1]
+        for tq in hl.tile(start, end):
+            q_i = q[h, tq, :]
+            m_i = hl.full([tq], float("-inf"), dtype=torch.float32)
+            l_i = hl.zeros([tq], dtype=torch.float32)
+            acc = hl.zeros([tq, d], dtype=torch.float32)
+            for tk in hl.tile(start, end):
+                qk = hl.dot(q_i, k[h, tk, :].T)
+                qk = torch.where(tk.index[None, :] < end, qk, float("-inf"))
+                m_ij = torch.maximum(m_i, torch.amax(qk, -1) * qk_scale)
+                p = torch.exp2(qk * qk_scale - m_ij[:, None])
+                alpha = torch.exp2(m_i - m_ij)
+                l_i = l_i * alpha + torch.sum(p, -1)
+                acc = hl.dot(p.to(v.dtype), v[h, tk, :], acc=acc * alpha[:, None])
+                m_i = m_ij
+            out[h, tq, :] = (acc / l_i[:, None]).to(out.dtype)
+    return out
+
+
+def jagged_attention_inputs(batch: int, heads: int, d: int, max_len: int, device, dtype) -> tuple:
+    lengths = torch.randint(1, max_len + 1, (batch,), device=device)
+    lengths[batch // 2] = 0  # an empty sequence
+    offsets = torch.cat([torch.zeros(1, dtype=torch.int64, device=device), lengths.cumsum(0)])
+    total = int(offsets[-1])
+    q, k, v = (torch.randn(heads, total, d, device=device, dtype=dtype) for _ in range(3))
+    return q, k, v, offsets
+
+
+def jagged_attention_reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(q, dtype=torch.float64)
+    for s in range(offsets.numel() - 1):
+        a, b = int(offsets[s]), int(offsets[s + 1])
+        qs, ks, vs = (t[:, a:b].double() for t in (q, k, v))
+        out[:, a:b] = torch.softmax(qs @ ks.transpose(1, 2) / q.size(-1) ** 0.5, -1) @ vs
+    return out

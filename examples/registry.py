@@ -2,7 +2,7 @@
 a float64 torch reference, tolerances and its configs.
 
 The kernels live in their family's file (matmul, pointwise, reductions,
-softmax, attention, memory_ops, control_flow, scans, random_ops, jagged); tests/python/test_examples.py runs this registry on the
+softmax, attention, memory_ops, control_flow, scans, random_ops, jagged, phases); tests/python/test_examples.py runs this registry on the
 CPU executor and on the GPU, and run_examples.py from the command line.
 Configs include block sizes that do not divide the extents and, for
 reductions, looped-reduction configs (`reduction_loops`).
@@ -26,6 +26,7 @@ from control_flow import (collatz_steps, collatz_steps_reference, searchsorted, 
 from memory_ops import cross_entropy_gather, cross_entropy_inputs, histogram, histogram_reference, split_k_matmul
 from matmul import batched_dot, bmm_kernel, matmul_ops, quant_dot, quant_dot_inputs, quant_dot_reference, readme_matmul
 from random_ops import dropout, dropout_reference
+from phases import global_max_normalize, global_max_normalize_reference
 from scans import cumsum_long_rows, cumsum_rows, cumsum_rows_reference, segment_sum, segment_sum_reference
 from pointwise import (add_const, broadcast_add, embedding, geglu, grid_add, mul_relu, mul_relu_backward,
                        mul_relu_backward_reference, pointwise_zoo, pointwise_zoo_reference, swiglu)
@@ -436,6 +437,13 @@ register(Example(
     fp32_tol=TF32, half_tol=HALF_LOOSE))
 
 register(Example(
+    "jagged_attention", jagged.jagged_attention, lambda d, t: jagged.jagged_attention_inputs(5, 2, 32, 70, d, t),
+    jagged.jagged_attention_reference,
+    [C(block_sizes=[16, 16]), C(block_sizes=[64, 32], num_warps=8), C(block_sizes=[32, 64], num_stages=3),
+     C(block_sizes=[16, 32], pid_type="persistent_interleaved"), C(block_sizes=[64, 64], num_warps=4, num_stages=2)],
+    fp32_tol=TF32, half_tol=HALF_LOOSE, reduces=True))
+
+register(Example(
     "rope", layout_ops.rope, lambda d, t: layout_ops.rope_inputs(37, 4, 64, d, t), layout_ops.rope_reference,
     [C(block_sizes=[16, 2]), C(block_sizes=[64, 4], num_warps=8), C(block_sizes=[1, 1]), C(block_sizes=[32, 1], num_warps=2),
      C(block_sizes=[8, 4], loop_orders=[[1, 0]])],
@@ -450,3 +458,11 @@ register(Example(
     [C(block_sizes=[16, 16, 16]), C(block_sizes=[64, 64, 32], num_warps=8, num_stages=3), C(block_sizes=[32, 16, 32]),
      C(block_sizes=[16, 32, 16], pid_type="persistent_interleaved"), C(block_sizes=[16, 16, 16], indexing="tensor_descriptor")],
     fp32_tol=TF32, half_tol=HALF_LOOSE))
+
+# ---------------------------------------------------------------- several device loops (phases)
+register(Example(
+    "global_max_normalize", global_max_normalize, lambda d, t: (_randn(300, 70, device=d, dtype=t),),
+    global_max_normalize_reference,
+    [C(block_sizes=[16, 32]), C(block_sizes=[64, 8], num_warps=[8, 2]), C(block_sizes=[4, 16], reduction_loops=[None, 32, 64]),
+     C(block_sizes=[32, 32], num_stages=3), C(block_sizes=[1, 128], reduction_loops=[None, None, 128], num_warps=[1, 8])],
+    half_tol=(1e-2, 1e-2), reduces=True))
