@@ -17,6 +17,7 @@ import torch
 import helion
 import helion.language as hl
 from helion.autotuner import cache, tuner
+from helion.autotuner.search import RandomSearch
 from helion.runtime import kernel as kernel_mod
 
 from test_autotuner_tuner import _FakeGpuRun
@@ -260,6 +261,7 @@ def test_another_process_with_another_shape_of_the_bucket_hits(tmp_path, monkeyp
 @pytest.mark.gpu
 def test_gpu_second_shape_reuses_the_tuned_config(monkeypatch, tmp_path):
     monkeypatch.setenv("HELION_CACHE_DIR", str(tmp_path))
+    monkeypatch.setitem(RandomSearch.COUNT, "quick", 8)  # a short real tuning
     sessions = []
     real = tuner.autotune
     monkeypatch.setattr(tuner, "autotune", lambda *a, **k: sessions.append(a[1]) or real(*a, **k))
