@@ -305,6 +305,52 @@ def test_racing_max(device):
 
 
 @helion.kernel()
+def float_extremes(x: torch.Tensor, bins: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-bin max and min of floats of both signs by racing atomics (what
+    amax scaling for fp8 does); runs as integer atomics on the bits."""
+    hi = torch.full([n], float("-inf"), dtype=x.dtype, device=x.device)
+    lo = torch.full([n], float("inf"), dtype=x.dtype, device=x.device)
+    for t in hl.tile(x.size(0)):
+        hl.atomic_max(hi, [bins[t]], x[t])
+        hl.atomic_min(lo, [bins[t]], x[t])
+    return hi, lo
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_float_atomic_max_min(device, dtype):
+    x = torch.randn(3000, device=device, dtype=dtype) * 100
+    x[:5] = torch.tensor([0.0, -0.0, 1e-30, -1e-30, float("inf")], dtype=dtype)
+    bins = torch.randint(0, 9, (3000,), device=device)
+    bins[8] = 8
+    float_extremes.bind((x, bins, 10)).set_config(C(block_sizes=[64]))
+    hi, lo = float_extremes(x, bins, 10)
+    sync(device)
+    for out, reduce, init in ((hi, "amax", float("-inf")), (lo, "amin", float("inf"))):
+        ref = torch.full([10], init, dtype=dtype, device=device).scatter_reduce(0, bins, x, reduce)
+        assert torch.equal(out, ref), reduce  # bin 9 is empty: keeps its initial value
+
+
+@helion.kernel()
+def float_max_old(a: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    old = torch.empty_like(v)
+    for t in hl.tile(v.size(0)):
+        old[t] = hl.atomic_max(a, [t], v[t])
+    return old
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_float_atomic_max_returns_old_values(device):
+    a = torch.randn(100, device=device)
+    v = torch.randn(100, device=device)
+    start = a.clone()
+    float_max_old.bind((a, v)).set_config(C(block_sizes=[32]))
+    old = float_max_old(a, v)
+    sync(device)
+    assert torch.equal(old, start) and torch.equal(a, torch.maximum(start, v))
+
+
+@helion.kernel()
 def tickets(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """One-element atomics: each program takes a ticket from a shared counter
     and swaps its value into a shared float slot."""
@@ -354,6 +400,12 @@ def test_atomics_compile_for_sm90(compile_case_sm90):
     for dtype in (torch.float32, torch.bfloat16, torch.float16, torch.float64):
         ttir, ck, _ = compile_case_sm90(column_sums, (torch.randn(40, 30, dtype=dtype),), C(block_sizes=[16, 16]))
         assert "atomic_rmw_op = 5" in ttir.text and len(ck.asm["cubin"]) > 1000  # FADD
+    for dtype in (torch.float32, torch.float64):
+        x = torch.randn(300, dtype=dtype)
+        ttir, ck, _ = compile_case_sm90(float_extremes, (x, torch.randint(0, 9, (300,)), 10), C(block_sizes=[64]))
+        # max: signed max and unsigned min (6, 9); min: signed min and unsigned max (7, 8)
+        assert [ttir.text.count(f"atomic_rmw_op = {k} : i32") for k in (6, 7, 8, 9)] == [1, 1, 1, 1]
+        assert len(ck.asm["cubin"]) > 1000
     ttir, ck, _ = compile_case_sm90(tickets, (torch.randn(50),), C(num_warps=1))  # one-element atomics
     assert ttir.text.count('"tt.atomic_rmw"') == 2 and len(ck.asm["cubin"]) > 1000
 
@@ -596,10 +648,10 @@ def _k_missing_value(x):
     return x
 
 
-def _k_float_max(x):
-    out = torch.zeros_like(x)
+def _k_half_max(x):
+    out = torch.zeros_like(x, dtype=torch.float16)
     for t in hl.tile(x.size(0)):
-        hl.atomic_max(out, [t], x[t])  # BAD
+        hl.atomic_max(out, [t], x[t].half())  # BAD
     return out
 
 
@@ -656,7 +708,7 @@ BAD = [
     (_k_index_not_a_list, exc.TypeError_, r"hl.load\(\) takes its index as a list"),
     (_k_load_of_device_value, exc.TypeError_, r"hl.load\(\) reads a kernel tensor argument, got a torch.float32 tensor"),
     (_k_missing_value, exc.TypeError_, r"hl.store\(tensor, index, value, extra_mask=None\): missing a required argument: 'value'"),
-    (_k_float_max, exc.TypeError_, r"hl.atomic_max\(\) on 'out' of dtype torch.float32: .*float max/min need"),
+    (_k_half_max, exc.TypeError_, r"hl.atomic_max\(\) on 'out' of dtype torch.float16: .*float32/float64 for xchg, max and min"),
     (_k_int8_add, exc.TypeError_, r"hl.atomic_add\(\) on 'out' of dtype torch.int8: atomics take int32/int64"),
     # 61 lanes from 3: the block runs past the end, and compare-and-swap takes no mask
     (_k_cas_on_a_slice, exc.NotSupported, r"hl.atomic_cas\(\) indexed with a tile .*not a power of two"),

@@ -189,6 +189,41 @@ private:
   FailureOr<Access> buildAccess(Operation *op, Value base, ValueRange indices, Type data,
                                 Value userMask, std::optional<ArrayRef<bool>> boundsCheck);
 
+  /// Float atomic max/min, which GPUs lack, as integer atomics on the bits:
+  /// non-negative floats order as signed ints (max/min there), negative ones
+  /// in reverse as unsigned ints (umin/umax); each lane takes one of the two.
+  LogicalResult convertFloatMinMax(AtomicRMWOp o, const Access &a) {
+    Location loc = o.getLoc();
+    Type elt = getElementTypeOrSelf(o.getValue().getType());
+    Type intElt = b.getIntegerType(elt.getIntOrFloatBitWidth());
+    auto shaped = [&](Type e, Value like) -> Type {
+      if (auto r = llvm::dyn_cast<RankedTensorType>(like.getType()))
+        return RankedTensorType::get(r.getShape(), e);
+      return e;
+    };
+    Value value = map.lookup(o.getValue());
+    Value bits = tt(loc, "tt.bitcast", {value}, shaped(intElt, value))->getResult(0);
+    Value ptr = tt(loc, "tt.bitcast", {a.ptr}, shaped(ptrType(intElt), a.ptr))->getResult(0);
+    Value zero = b.create<arith::ConstantOp>(loc, b.getZeroAttr(bits.getType()));
+    Value nonNeg = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, bits, zero);
+    Value neg = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, bits, zero);
+    if (a.mask) {
+      nonNeg = b.create<arith::AndIOp>(loc, nonNeg, a.mask);
+      neg = b.create<arith::AndIOp>(loc, neg, a.mask);
+    }
+    bool isMax = o.getKind() == "max";
+    auto atomic = [&](AtomicOp rmw, Value mask) {
+      return tt(loc, "tt.atomic_rmw", {ptr, bits, mask}, bits.getType(),
+                {attr("atomic_rmw_op", i32(static_cast<int32_t>(rmw))), attr("sem", i32(semValue(o.getSem()))),
+                 attr("scope", i32(kScopeGpu))})->getResult(0);
+    };
+    Value fromNonNeg = atomic(isMax ? AtomicOp::Max : AtomicOp::Min, nonNeg);
+    Value fromNeg = atomic(isMax ? AtomicOp::UMin : AtomicOp::UMax, neg);
+    Value old = b.create<arith::SelectOp>(loc, nonNeg, fromNonNeg, fromNeg);
+    map.map(o.getResult(), tt(loc, "tt.bitcast", {old}, convertType(o.getType()))->getResult(0));
+    return success();
+  }
+
   /// A load or store addressed as one block (Config.indexing block_ptr or
   /// tensor_descriptor): the block shape (1 at scalar indices), the i32
   /// offsets, and the dims that need Triton's bounds check.
@@ -646,6 +681,8 @@ LogicalResult Converter::convertOp(Operation *op) {
         Type elt = getElementTypeOrSelf(o.getValue().getType());
         bool isFloat = llvm::isa<FloatType>(elt);
         StringRef kind = o.getKind();
+        if (isFloat && (kind == "max" || kind == "min"))
+          return convertFloatMinMax(o, *a);
         AtomicOp rmw;
         if (kind == "add")
           rmw = isFloat ? AtomicOp::FAdd : AtomicOp::Add;

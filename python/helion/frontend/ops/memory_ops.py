@@ -78,16 +78,16 @@ def _atomic(kind: str, fn):
 
 def _check_atomic_dtype(tr, fn, kind: str, target: TensorArg) -> None:
     """What Triton's atomic_rmw takes on NVIDIA GPUs: 32/64-bit integers for
-    every kind, floats for add (16 bits too) and xchg (32/64 bits)."""
+    every kind, floats for add (16 bits too); 32/64-bit floats for xchg, and
+    for max/min (the conversion runs those as integer atomics on the bits)."""
     dtype = target.dtype
     if dtype.is_floating_point:
-        ok = dtype.itemsize in (2, 4, 8) if kind == "add" else kind == "xchg" and dtype.itemsize in (4, 8)
+        ok = dtype.itemsize in (2, 4, 8) if kind == "add" else kind in ("xchg", "max", "min") and dtype.itemsize in (4, 8)
     else:
         ok = dtype.itemsize in (4, 8) and dtype.is_signed
     if not ok:
-        hint = " (float max/min need a compare-and-swap loop: not yet)" if kind in ("max", "min") and dtype.is_floating_point else ""
         raise exc.TypeError_(f"hl.{fn.__name__}() on {target.name!r} of dtype {dtype}: atomics take int32/int64 tensors, "
-                             f"and float16/bfloat16/float32/float64 for add, float32/float64 for xchg{hint}",
+                             f"and float16/bfloat16/float32/float64 for add, float32/float64 for xchg, max and min",
                              location=tr.where())
 
 

@@ -14,7 +14,7 @@ import torch
 
 from helion.exc import CpuExecutionError
 
-from .memory import Ptr
+from .memory import Buffer, Ptr
 from .numerics import (ceildivsi, divsi, float_to_int, floordivsi, lowp, make_cmpf, make_cmpi, make_divui,
                        make_remui, make_shrui, remsi, ukey, zext)
 from .plan import fn_op
@@ -179,13 +179,18 @@ def _fptoi(o):
     return lambda x: float_to_int(x, info.dtype, info.width, signed)
 
 
-# Not emitted by the lowering; stays for test_integer_semantics (uitofp_bits
-# reads the bits of a float as an int). Values only: no pointer bitcasts.
+# Values reinterpret their bits; pointers (float atomic max/min address the
+# same memory as ints of the same width) view their buffer as the new type.
 @fn_op("tt.bitcast")
 def _bitcast(o):
     src, dst = o.in_types[0], o.out
+    if dst.kind == "ptr" or src.kind == "ptr":
+        if dst.kind != "ptr" or src.kind != "ptr" or dst.width != src.width:
+            raise o.error(f"bitcast {src.text} -> {dst.text}: only pointers to types of one width")
+        dt = dst.dtype
+        return lambda p: Ptr(Buffer(p.buf.flat.view(dt), p.buf.base, p.buf.arg), p.off)
     if dst.kind != "int" and dst.kind != "float":
-        raise o.error("bitcasts of pointers are not supported")
+        raise o.error(f"bitcast {src.text} -> {dst.text} is not supported")
     if src.dtype == dst.dtype:
         return lambda x: x
     dt = dst.dtype
