@@ -183,6 +183,23 @@ def test_key_function_splits_buckets(fake_cpu_tuning):
     assert twice.bind((large,)).spec.best.config == twice.bind((large,)).config_spec.default_config()
 
 
+def test_each_device_loop_of_a_kernel_has_its_own_bucket():
+    @helion.kernel(static_shapes=False, autotune_effort="none")
+    def plus_two(x: torch.Tensor) -> torch.Tensor:
+        n = x.size(0)
+        mid, out = torch.empty_like(x), torch.empty_like(x)
+        for t in hl.tile(n):
+            mid[t] = x[t] + 1.0
+        for t in hl.tile(n):
+            out[t] = mid[t] + 1.0  # the same kinds of inputs as the first loop
+        return out
+
+    x = torch.randn(100)
+    torch.testing.assert_close(plus_two(x), x + 2)
+    first, second = (b.spec.bucket for b in plus_two.bind((x,)).phases)
+    assert first[:-1] == second[:-1] and first != second  # the disk cache tells them apart
+
+
 # -- the disk cache -------------------------------------------------------------------
 @pytest.fixture
 def fake_gpu(monkeypatch, tmp_path):

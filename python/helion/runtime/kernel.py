@@ -516,7 +516,8 @@ class Kernel:
             bucket = None
             if not self.settings.static_shapes:
                 extra = (self.key(*(args if args is not None else self._captures.call_args)),) if self.key else ()
-                bucket = _bucket_key(values, wide_index) + extra
+                loop = ("loop", self._split.device_loop.lineno - self.fn.__code__.co_firstlineno)  # which phase
+                bucket = (*_bucket_key(values, wide_index), loop) + extra
             start = time.perf_counter()
             with repro.internal_errors("tracing device code", self._loop_location()):
                 traced = trace(self._split, values)
