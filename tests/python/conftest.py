@@ -77,7 +77,9 @@ def poison_empty(monkeypatch):
 @pytest.fixture
 def compile_case_sm90(tmp_path, monkeypatch):
     """compile(kernel, args, config) -> (ttir, compiled kernel, normalized
-    config): a kernel bound to args, through Triton for sm_90."""
+    config): a kernel bound to args, through Triton for sm_90. A kernel of
+    several device loops compiles each with its part of config; the last
+    loop's are returned."""
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path))
 
     def compile(kernel, args, config):
@@ -86,8 +88,11 @@ def compile_case_sm90(tmp_path, monkeypatch):
         from helion.compiler import pipeline
 
         bound = kernel.bind(args)
-        config = bound.config_spec.normalize(config)
-        ttir = pipeline.lower_to_ttir(bound.spec.traced, config)
-        return ttir, pipeline.compile_ttir(ttir, config, target=GPUTarget("cuda", 90, 32)), config
+        phases = getattr(bound, "phases", [bound])
+        for part, part_config in zip(phases, bound.phase_configs(config) if len(phases) > 1 else [config]):
+            part_config = part.config_spec.normalize(part_config)
+            ttir = pipeline.lower_to_ttir(part.spec.traced, part_config)
+            ck = pipeline.compile_ttir(ttir, part_config, target=GPUTarget("cuda", 90, 32))
+        return ttir, ck, part_config
 
     return compile

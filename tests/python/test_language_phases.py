@@ -136,6 +136,18 @@ def test_autotune_on_cpu_returns_the_whole_kernels_config():
     torch.testing.assert_close(pasted(x), x / x.sum(-1, keepdim=True))
 
 
+@pytest.mark.gpu
+def test_gpu_tuning_tunes_each_loop_and_prints_the_whole_kernels_config(capsys):
+    k = helion.kernel(two_phase.fn, autotune_effort="quick", autotune_skip_cache=True)
+    x = torch.rand(512, 256, device="cuda") + 0.1
+    torch.testing.assert_close(k(x), x / x.sum(-1, keepdim=True))  # the first call tunes loop 0, then loop 1
+    hints = [line.strip() for line in capsys.readouterr().err.splitlines() if line.strip().startswith("@helion.kernel(config=")]
+    assert len(hints) == 1, hints  # once, when the last loop is tuned
+    pasted = eval(hints[0].removeprefix("@helion.kernel(config=")[:-1], {"helion": helion})  # noqa: S307
+    assert len(pasted.block_sizes) == 2 and len(pasted.reduction_loops) == 2
+    torch.testing.assert_close(_fresh(two_phase, pasted)(x), x / x.sum(-1, keepdim=True))
+
+
 @pytest.mark.parametrize("config,match", [
     (C(block_sizes=[16]), r"Config.block_sizes has 1 entries; its device loops take 1, 1 in loop order \(device loop 1 "
                           r"takes entries 1..1\)"),

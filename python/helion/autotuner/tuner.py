@@ -285,9 +285,10 @@ class _GpuRun:
         failed = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
         self.log(f"Autotuning complete in {self.log.elapsed():.1f}s after searching {search.configs_searched} configs."
                  + (f" Failed: {failed}." if failed else ""))
-        if self.log.enabled():
+        paste = self.kernel._config_to_paste(best)  # a kernel with several device loops: the whole kernel's
+        if self.log.enabled() and paste is not None:
             print(f"One can hardcode the best config and skip autotuning with:\n"
-                  f"    @helion.kernel(config={best!r})", file=self.log.stream or sys.stderr, flush=True)
+                  f"    @helion.kernel(config={paste!r})", file=self.log.stream or sys.stderr, flush=True)
         return best
 
 

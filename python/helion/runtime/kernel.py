@@ -22,7 +22,7 @@ from ..frontend.device_codegen import TracedKernel, trace
 from ..autotuner import cache as autotune_cache
 from ..autotuner.config_spec import ConfigSpec
 from ..config import Config
-from . import arguments, repro, torch_op
+from . import arguments, phases, repro, torch_op
 from .settings import Settings
 
 log = logging.getLogger(__name__)  # HELION_LOGS=kernel (helion/runtime/logs.py)
@@ -342,6 +342,8 @@ def _as_config(c, where: str | None) -> Config:
 class Kernel:
     """A compiled-on-demand Helion kernel; see `helion.kernel`."""
 
+    _launch_hook = host_split.LAUNCH_NAME  # the host code's name of the launch this object serves
+
     def __init__(self, fn: Callable, *, configs: Sequence[Config | dict] | None = None,
                  settings: Settings | None = None, key: Callable | None = None) -> None:
         self.fn = fn
@@ -374,6 +376,13 @@ class Kernel:
         self._captures = threading.local()
         self._capture_host, _ = host_split.make_host_fn(self._split, self._capture_launch)
         self._host_codes = arguments.host_codes(self._host, self._capture_host)
+        # Several top-level device loops: each is a phase with its own launches (_PhaseKernel).
+        self._phases = [_PhaseKernel(self, i) for i in range(len(self._split.loops))] if len(self._split.loops) > 1 else []
+        for phase in self._phases:
+            self._host_globals[phase._launch_hook] = phase._launch
+        if self._phases and self.settings.aot_configs:
+            raise exc.NotSupported(f"kernel {fn.__name__} has several device loops: aot_configs does not take such "
+                                   "kernels yet; give config= (the loops' entries one after another)", location=where)
         if self.settings.print_repro or (key is not None and not self.settings.static_shapes):
             self._host = self._recording_host(self._host)  # key= reads the call's arguments
         functools.update_wrapper(self, fn)
@@ -423,8 +432,11 @@ class Kernel:
         try:
             args = self.normalize_args(*args)
             self._capture_host(*args)
-            if not captured:
-                raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop")
+            if len(captured) < max(1, len(self._phases)):
+                raise exc.Base(f"kernel {self.fn.__name__} did not reach its device loop"
+                               + (f" {len(captured)} (of {len(self._phases)})" if captured else ""))
+            if self._phases:
+                return PhasedBoundKernel(self, captured, args)
             return BoundKernel(self, captured[0], args)
         except Exception as e:
             self._explain(e, args, {})
@@ -445,11 +457,19 @@ class Kernel:
             self._specs.clear()
             self._tuned.clear()
             self.clear_fast_path()
+            for phase in self._phases:
+                phase.reset()
 
     def clear_fast_path(self) -> None:
         with self._lock:
             self._fast_cache.clear()
             self._hot[0] = None
+            for phase in self._phases:
+                phase.clear_fast_path()
+
+    def _config_to_paste(self, config: Config) -> Config | None:
+        """The Config the tuner's final hint shows for `config`, just tuned."""
+        return config
 
     def autotune(self, args, *, force: bool = False, **options) -> Config:
         """Tune the specialization of `args`; returns the best Config and makes
@@ -494,7 +514,7 @@ class Kernel:
         if self._flat_key is None:
             self._flat_key, fast = _make_fast_launcher(values, entry.arg_index, self._launch, self._fast_cache, self._hot)
             self._fast_kinds = [_value_kind(v) for v in values]
-            self._host_globals[host_split.LAUNCH_NAME] = fast
+            self._host_globals[self._launch_hook] = fast
         if [_value_kind(v) for v in values] != self._fast_kinds:
             return  # argument kinds differ from the first call: the slow path serves them
         try:
@@ -570,7 +590,7 @@ class Kernel:
                 reason = "autotune_effort='none'" if self.settings.autotune_effort == "none" or self.settings.use_default_config \
                     else "CPU tensors: the autotuner times on a GPU; kernel.autotune(args) checks candidates here"
                 print(f"[helion] {self.fn.__name__}: using the default config ({reason}): "
-                      f"{spec.best.config!r}", file=sys.stderr)
+                      f"{self._config_to_paste(spec.best.config)!r}", file=sys.stderr)
                 self._warned_default = True
         return spec
 
@@ -615,6 +635,57 @@ class Kernel:
             return None
         log.debug("%s: %r, tuned for another shape of this bucket, serves this one", self.fn.__name__, config)
         return entry
+
+
+class _PhaseKernel(Kernel):
+    """Top-level device loop `index` of a kernel with several (a phase),
+    launched in program order on the kernel's stream: its own
+    specializations, compiled entries, fast launch path and tuning; its
+    Configs are its part of the kernel's (phases.phase_config). Everything
+    else is the kernel's."""
+
+    def __init__(self, kernel: Kernel, index: int) -> None:
+        self._kernel, self._index = kernel, index
+        self._split = kernel._split.phase(index)
+        self._launch_hook = self._split.loops[index].hook
+        self._phases = []
+        self._lock = kernel._lock
+        self._specs = collections.OrderedDict()
+        self._tuned = {}
+        self._fast_cache, self._hot, self._flat_key, self._fast_kinds = {}, [None], None, []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._kernel, name)
+
+    @property
+    def _warned_default(self) -> bool:
+        """The default-config note is the kernel's: the last phase says it, with the whole Config."""
+        return self._kernel._warned_default or self._index < len(self._kernel._phases) - 1
+
+    @_warned_default.setter
+    def _warned_default(self, value: bool) -> None:
+        self._kernel._warned_default = value
+
+    def _latest(self) -> _Specialization | None:
+        """The specialization made or looked up last: in a call, the one
+        this phase runs (phases run in order, so earlier ones have one)."""
+        return next(reversed(self._specs.values()), None)
+
+    @property
+    def configs(self) -> list[Config]:
+        kernel = self._kernel
+        if not kernel.configs:
+            return []
+        counts = [phases.slot_counts(p._latest().config_spec) for p in kernel._phases[:self._index + 1]]
+        return [phases.phase_config(c, counts, len(kernel._phases), self.fn.__name__) for c in kernel.configs]
+
+    def _config_to_paste(self, config: Config) -> Config | None:
+        """The whole kernel's Config once every phase has one (else None)."""
+        specs = [p._latest() for p in self._kernel._phases]
+        if any(s is None or (s.best is None and p is not self) for s, p in zip(specs, self._kernel._phases)):
+            return None
+        configs = [config if p is self else s.best.config for s, p in zip(specs, self._kernel._phases)]
+        return phases.combine(configs, [phases.slot_counts(s.config_spec) for s in specs], self.fn.__name__)
 
 
 # torch.compile traces torch_op.dynamo_call (one custom-op call) in place of
@@ -688,6 +759,67 @@ class BoundKernel:
                 return self.kernel.configs[0]
             return self.default_config()
         return config  # ConfigSpec.normalize checks it
+
+
+class PhasedBoundKernel:
+    """kernel.bind(args) of a kernel with several top-level device loops:
+    `phases` holds a BoundKernel per loop; Configs given and returned are the
+    whole kernel's (the loops' per-slot entries one after another)."""
+
+    def __init__(self, kernel: Kernel, values: list[tuple], args: tuple | None = None) -> None:
+        self.kernel = kernel
+        self.phases = [BoundKernel(p, v, args) for p, v in zip(kernel._phases, values)]
+
+    @property
+    def tile_ir(self) -> str:
+        return "\n".join(b.tile_ir for b in self.phases)
+
+    @property
+    def config_spec(self) -> ConfigSpec:
+        raise exc.NotSupported(f"kernel {self.kernel.fn.__name__} has {len(self.phases)} device loops, each with its own "
+                               "ConfigSpec: use bound.phases[i].config_spec")
+
+    def _counts(self) -> list[dict[str, int]]:
+        return [phases.slot_counts(b.config_spec) for b in self.phases]
+
+    def phase_configs(self, config: Config | dict) -> list[Config]:
+        """Each device loop's part of the whole kernel's `config`, in loop order."""
+        config = Config(**config) if isinstance(config, dict) else config
+        if not isinstance(config, Config):
+            raise exc.InvalidConfig(f"expected a helion.Config or a dict, got {type(config).__name__}")
+        counts = self._counts()
+        return [phases.phase_config(config, counts[:i + 1], len(counts), self.kernel.fn.__name__)
+                for i in range(len(counts))]
+
+    def _combine(self, configs: list[Config]) -> Config:
+        return phases.combine(configs, self._counts(), self.kernel.fn.__name__)
+
+    def default_config(self) -> Config:
+        return self._combine([b.default_config() for b in self.phases])
+
+    def to_triton_code(self, config: Config | dict | None = None, *, readable: bool = False, ptx: bool = False) -> str:
+        """Each device loop's TTIR under its part of `config`, in loop order."""
+        configs = [None] * len(self.phases) if config is None else self.phase_configs(config)
+        return "\n".join(f"// device loop {i} (line {b.kernel._split.device_loop.lineno})\n"
+                         + b.to_triton_code(c, readable=readable, ptx=ptx)
+                         for i, (b, c) in enumerate(zip(self.phases, configs)))
+
+    def set_config(self, config: Config | dict) -> None:
+        for b, c in zip(self.phases, self.phase_configs(config)):
+            b.set_config(c)
+
+    def autotune(self, args=None, *, force: bool = False, **options) -> Config:
+        """Tune each device loop in order; returns the whole kernel's Config."""
+        from ..autotuner import tuner
+
+        if tuner.Session(self.kernel.settings, options).baseline_fn is not None:
+            raise exc.NotSupported(f"kernel {self.kernel.fn.__name__} has several device loops: autotune_baseline_fn "
+                                   "(the whole kernel's outputs) cannot check one loop; each loop is checked against "
+                                   "its default config instead")
+        return self._combine([b.autotune(None, force=force, **options) for b in self.phases])
+
+    def __call__(self, *args):
+        return self.kernel(*args)
 
 
 def kernel(fn: Callable | None = None, *, config: Config | dict | None = None,
