@@ -80,7 +80,9 @@ def _rate(case: dict, ms: float) -> float:
     return case["work"] / ms / 1e9  # bytes or flops per ms -> TB/s or TFLOP/s
 
 
-def run_case(name: str, case: dict, effort: str) -> dict:
+def run_case(name: str, case: dict, effort: str, compiled_rate: float | None = None) -> dict:
+    """`compiled_rate`: torch.compile's rate measured earlier in this run (for
+    the other effort), so it is not compiled and timed again."""
     args = case["inputs"]()
     kernel = helion.kernel(case["fn"], autotune_effort=effort, autotune_skip_cache=True)
     torch.cuda.synchronize()
@@ -95,13 +97,10 @@ def run_case(name: str, case: dict, effort: str) -> dict:
     row["helion_ms"] = _bench(lambda: kernel(*args))
     row["helion"] = _rate(case, row["helion_ms"])
     row["eager"] = _rate(case, _bench(lambda: case["eager"](*args)))
-    try:
-        compiled = torch.compile(case["eager"])
-        compiled(*args)
-        row["torch_compile"] = _rate(case, _bench(lambda: compiled(*args)))
-    except Exception as e:  # noqa: BLE001 - reported, not fatal
-        row["torch_compile"] = None
-        row["torch_compile_error"] = f"{type(e).__name__}: {str(e)[:200]}"
+    if compiled_rate is not None:
+        row["torch_compile"] = compiled_rate
+    else:
+        _time_torch_compile(case, args, row)
     if case["kind"] == "copy":
         src = torch.empty(case["copy_elems"], device="cuda", dtype=torch.bfloat16)
         dst = torch.empty_like(src)
@@ -117,6 +116,16 @@ def run_case(name: str, case: dict, effort: str) -> dict:
     row["goal"] = f">= {GOALS[case['kind']]} of {row['baseline']}"
     row["met"] = row["ratio"] >= GOALS[case["kind"]] and (effort != "quick" or tune_s <= QUICK_SECONDS)
     return row
+
+
+def _time_torch_compile(case: dict, args: tuple, row: dict) -> None:
+    try:
+        compiled = torch.compile(case["eager"])
+        compiled(*args)
+        row["torch_compile"] = _rate(case, _bench(lambda: compiled(*args)))
+    except Exception as e:  # noqa: BLE001 - reported, not fatal
+        row["torch_compile"] = None
+        row["torch_compile_error"] = f"{type(e).__name__}: {str(e)[:200]}"
 
 
 def _plot(rows: list[dict], path: str) -> None:
@@ -186,7 +195,8 @@ def main() -> int:
     for effort in [e for e in a.effort.split(",") if e]:
         for name in names:
             print(f"== {name} ({effort})", file=sys.stderr, flush=True)
-            row = run_case(name, cases[name], effort)
+            earlier = [r.get("torch_compile") for r in rows if r["kernel"] == name and r.get("torch_compile")]
+            row = run_case(name, cases[name], effort, earlier[-1] if earlier else None)
             row["gpu"] = torch.cuda.get_device_name()
             print(json.dumps(row), flush=True)
             rows = [r for r in rows if (r["kernel"], r["effort"]) != (name, effort)] + [row]
