@@ -166,7 +166,7 @@ class _GpuRun:
         return expected
 
     def _candidate(self, c: precompile.CompiledCandidate) -> dict:
-        return {"ttir": c.ttir, "name": self.traced.name, "num_programs": c.num_programs,
+        return {"ttir": c.ttir, "name": self.traced.name, "grid": c.grid,
                 "num_warps": c.config.num_warps, "num_stages": c.config.num_stages,
                 "target": precompile.target_tuple(self.target)}
 
@@ -318,7 +318,7 @@ def _check_on_cpu(kernel: Any, spec: Any, values: tuple, session: Session, confi
         work = [benchmarker.clone_layout(v) if isinstance(v, torch.Tensor) else v for v in runtime]
         for i in poison:
             benchmarker.poison_(work[i])
-        cpu_executor.run_ttir(c.ttir, (c.num_programs, 1, 1), work, kernel_name=spec.traced.name)
+        cpu_executor.run_ttir(c.ttir, c.grid, work, kernel_name=spec.traced.name)
         return [work[i] for i in written]
 
     ok = [c for c in compiled if c.ok]

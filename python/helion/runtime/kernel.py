@@ -132,10 +132,10 @@ class CompiledEntry:
 
             code = readable.render(traced, config, with_ptx=settings.print_ptx)
             print(f"// helion: TTIR of {traced.name} with {config!r}\n{code}", file=sys.stderr)
-        self.grid = self.ttir.num_programs
+        self.grid = self.ttir.grid
         self.arg_index = [a.index for a in traced.runtime_args]
-        # (launch, grid, stream_fn, tail, pointers): the call
-        #   launch(grid, 1, 1, stream_fn(), *tail, *runtime_args)
+        # (launch, gx, gy, gz, stream_fn, tail, pointers): the call
+        #   launch(gx, gy, gz, stream_fn(), *tail, *runtime_args)
         # that both `launch` and the generated fast launcher make; with
         # `pointers`, tensors are passed as their data_ptr() ints.
         if device.type == "cuda":
@@ -146,19 +146,19 @@ class CompiledEntry:
             self.compiled = ck
             stream = functools.partial(torch._C._cuda_getCurrentRawStream, device.index or 0)
             launch, tail = _cuda_launch_call(ck)
-            self.launch_tuple = (launch if self.grid else _no_launch, self.grid, stream, tail, True)
+            self.launch_tuple = (launch if self.ttir.num_programs else _no_launch, *self.grid, stream, tail, True)
         elif device.type == "cpu":
             self.compiled = None
-            self.launch_tuple = (self._cpu_run if self.grid else _no_launch, self.grid, _no_stream, (), False)
+            self.launch_tuple = (self._cpu_run if self.ttir.num_programs else _no_launch, *self.grid, _no_stream, (), False)
         else:
             raise exc.NotSupported(f"device {device} (CUDA and CPU are supported)")
 
     def launch(self, values: tuple) -> None:
-        launch, grid, stream, tail, pointers = self.launch_tuple
+        launch, gx, gy, gz, stream, tail, pointers = self.launch_tuple
         args = [values[i] for i in self.arg_index]
         if pointers:
             args = [a.data_ptr() if isinstance(a, torch.Tensor) else a for a in args]
-        launch(grid, 1, 1, stream(), *tail, *args)
+        launch(gx, gy, gz, stream(), *tail, *args)
 
     def _cpu_run(self, gx, gy, gz, stream, *args) -> None:
         from . import cpu_executor
@@ -282,8 +282,8 @@ def _make_fast_launcher(values: tuple, runtime_positions: list[int], slow, cache
     def call(indent: str) -> str:
         tail = f", {runtime}" if runtime else ""
         tail_ptrs = f", {runtime_ptrs}" if runtime else ""
-        return (f"{indent}if e[4]:\n{indent}    e[0](e[1], 1, 1, e[2](), *e[3]{tail_ptrs})\n"
-                f"{indent}else:\n{indent}    e[0](e[1], 1, 1, e[2](), *e[3]{tail})\n")
+        return (f"{indent}if e[6]:\n{indent}    e[0](e[1], e[2], e[3], e[4](), *e[5]{tail_ptrs})\n"
+                f"{indent}else:\n{indent}    e[0](e[1], e[2], e[3], e[4](), *e[5]{tail})\n")
 
     reads = ("    try:\n" + "".join(f"        {ptr[t]} = {t}.data_ptr()\n" for t in tensors)
              + f"    except Exception:\n        return slow({sig})\n") if tensors else ""
