@@ -1,8 +1,11 @@
 """The Config space on the GPU (issue: the whole Config space as compiler
 passes): bf16 matmul with flat vs persistent pid_types, pointer vs block_ptr
 vs tensor_descriptor (TMA) indexing and the loop knobs, side by side with
-torch.matmul in one run; and the per-loop knobs and eviction policies on
-softmax against a device copy. Writes config_space.json and a table."""
+torch.matmul in one run; the per-loop knobs and eviction policies on
+softmax against a device copy; and with --attention, flash attention (the
+2-d form and the seeds' 3-d bmm form, causal and not) over block sizes,
+warps, stages, TMA and warp specialization against SDPA. Writes
+config_space.json (attention_space.json) and a table."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +18,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "python"))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
 import helion  # noqa: E402
+import attention_canonical  # noqa: E402
+from attention import attention as attention_2d  # noqa: E402
 from matmul import readme_matmul as matmul  # noqa: E402
 from softmax import softmax  # noqa: E402
 
@@ -87,17 +92,58 @@ def bench_softmax(rows):
         rows.append(dict(name=f"bf16 softmax 8192^2 {cfg!r} / copy", helion=copy_ms / ms, torch=None, ratio=copy_ms / ms))
 
 
+def attention_configs():
+    out = []
+    for bm, bn, w, s in ((128, 64, 8, 3), (128, 128, 8, 3), (128, 64, 4, 3), (64, 64, 4, 3), (128, 128, 8, 2)):
+        base = dict(block_sizes=[bm, bn], num_warps=w, num_stages=s)
+        out.append(base)
+        out.append(dict(base, indexing="tensor_descriptor"))
+        out.append(dict(base, range_warp_specializes=[None, True]))
+        out.append(dict(base, indexing="tensor_descriptor", range_warp_specializes=[None, True]))
+    return out
+
+
+def bench_attention(rows, bh=32, seq=4096, d=128):
+    q, k, v = (torch.randn(bh, seq, d, device="cuda", dtype=torch.bfloat16) for _ in range(3))
+    flops = 4 * bh * seq * seq * d
+    for causal in (False, True):
+        sdpa_ms = gpu_ms(lambda: torch.nn.functional.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=causal))
+        ref = torch.nn.functional.scaled_dot_product_attention(q[None], k[None], v[None], is_causal=causal)[0].float()
+        work = flops / (2 if causal else 1)
+        for form, kernel in (("2-d", attention_2d), ("3-d bmm", attention_canonical.attention)):
+            name = f"flash attention {form} {bh}x{seq}x{d}{' causal' if causal else ''}"
+            best = 0.0
+            for fields in attention_configs():
+                cfg = helion.Config(**fields)
+                try:
+                    kernel.bind((q, k, v, causal)).set_config(cfg)
+                    torch.testing.assert_close(kernel(q, k, v, causal).float(), ref, atol=3e-2, rtol=3e-2)
+                    ms = gpu_ms(lambda: kernel(q, k, v, causal))
+                except Exception as e:  # report and go on with the other configs
+                    print(f"{name} {cfg!r} failed: {str(e)[:300]}", file=sys.stderr)
+                    rows.append(dict(name=f"{name} {cfg!r}", error=str(e)[:300]))
+                    continue
+                rows.append(dict(name=f"{name} {cfg!r} (TFLOP/s)", helion=work / ms / 1e9, torch=work / sdpa_ms / 1e9,
+                                 ratio=sdpa_ms / ms))
+                best = max(best, sdpa_ms / ms)
+            rows.append(dict(name=f"{name} best / SDPA", helion=best, torch=1.0, ratio=best, goal=">= 0.85", met=best >= 0.85))
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
+    p.add_argument("--attention", action="store_true", help="only the flash attention sweep (attention_space.json)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = []
-    for m, n, k in ((8192, 8192, 8192), (4096, 4096, 4096), (8192, 8192, 1024)):
-        bench_matmul(rows, m, n, k)
-    bench_softmax(rows)
+    if args.attention:
+        bench_attention(rows)
+    else:
+        for m, n, k in ((8192, 8192, 8192), (4096, 4096, 4096), (8192, 8192, 1024)):
+            bench_matmul(rows, m, n, k)
+        bench_softmax(rows)
     result = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
-    with open(os.path.join(args.out, "config_space.json"), "w") as f:
+    with open(os.path.join(args.out, "attention_space.json" if args.attention else "config_space.json"), "w") as f:
         json.dump(result, f, indent=1)
     for r in rows:
         if "error" in r:
