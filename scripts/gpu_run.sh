@@ -8,7 +8,8 @@
 #   --full        benchmarks/autotune.py at full effort (minutes per kernel;
 #                 each kernel's row is saved as soon as it is measured)
 #   --jobs N      run the GPU tests in N pytest processes (test files split
-#                 round-robin; correctness only, so they may share the GPU)
+#                 round-robin; correctness only, so they may share the GPU;
+#                 each stops after GPU_TEST_TIMEOUT seconds)
 #   --no-tests    skip pytest (with --bench / --autotune / --full)
 # Results go to $OUT (when set): gpu-tests.log, benchmarks.log, *.json.
 set -uo pipefail
@@ -42,7 +43,8 @@ elif [ $tests = 1 ]; then
   for ((j = 0; j < jobs; j++)); do
     part=()
     for ((i = j; i < ${#files[@]}; i += jobs)); do part+=("${files[$i]}"); done
-    python3 -m pytest -m gpu -q -rs -p no:cacheprovider "${part[@]}" > "$OUT/gpu-tests-$j.log" 2>&1 &
+    timeout "${GPU_TEST_TIMEOUT:-1800}" python3 -m pytest -m gpu -q -rs -p no:cacheprovider "${part[@]}" \
+      > "$OUT/gpu-tests-$j.log" 2>&1 &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || status=1; done
