@@ -311,11 +311,18 @@ def test_random_configs_of_jagged_examples(device, name):
     ex = EXAMPLES[name]
     args = ex.inputs(device, torch.float32)
     bound = ex.kernel.bind(args)
-    for seed in range(6):
-        bound.set_config(bound.config_spec.random_config(seed))
+    ran = 0
+    for seed in range(8):
+        try:
+            bound.set_config(bound.config_spec.random_config(seed))
+        except helion.exc.CompilationError as e:  # as the autotuner does: drawn tiles may not fit in shared memory
+            assert device == "cuda" and "does not fit on this GPU" in str(e), e
+            continue
         out = ex.kernel(*args)
         sync(device)
         torch.testing.assert_close(out.double(), ex.reference(*args), atol=ex.fp32_tol[0], rtol=ex.fp32_tol[1])
+        ran += 1
+    assert ran >= 5
 
 
 # ------------------------------------------------------------------ sm_90

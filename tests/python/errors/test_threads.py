@@ -148,7 +148,7 @@ def test_triton_compiles_from_many_threads(tmp_path, monkeypatch):
     monkeypatch.setenv("TRITON_CACHE_DIR", str(tmp_path / "triton"))
     kernel = _scale_kernel()
     config = helion.Config(block_sizes=[32])
-    ttirs = [pipeline.TTIRResult(kernel.bind((torch.randn(n),)).to_triton_code(config), 4, "scale") for n in (64, 96, 128)]
+    ttirs = [pipeline.TTIRResult(kernel.bind((torch.randn(n),)).to_triton_code(config), (4, 1, 1), "scale") for n in (64, 96, 128)]
     binaries = {}
 
     def compile_one(i):
