@@ -115,3 +115,19 @@ def test_attention_with_descriptors_matches_sdpa(block_n, stages, tma):
                                                               num_stages=stages, indexing=indexing))
     ref = torch.nn.functional.scaled_dot_product_attention(q[None].float(), k[None].float(), v[None].float())[0]
     torch.testing.assert_close(attention(q, k, v, False).float(), ref, atol=2e-2, rtol=2e-2)
+
+
+@pytest.mark.parametrize("block_n,fallbacks", [(128, 2), (64, 0)])
+def test_large_loop_boxes_use_pointers(block_n, fallbacks):
+    """128-row key/value boxes of 256-byte rows in the loop use pointers (see
+    the GPU test above); q and out, outside the loop, and 64-row boxes keep TMA."""
+    from attention import attention
+
+    q = torch.randn(1, 256, 128, dtype=torch.bfloat16)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ttir = attention.bind((q, q, q, False)).to_triton_code(
+            helion.Config(block_sizes=[128, block_n], indexing="tensor_descriptor"))
+    notes = " ".join(str(w.message) for w in seen)
+    assert notes.count("a box of 128+ rows of 256+ bytes loaded in a loop") == fallbacks, notes
+    assert ttir.count('"tt.descriptor_load"') == 3 - fallbacks and ttir.count('"tt.descriptor_store"') == 1

@@ -400,6 +400,15 @@ Converter::planBlockAccess(Operation *op, StringRef kind, Value base, ValueRange
     return refuse("a block dim is over 256 (TMA's box limit)");
   if (a.block.back() * bytes % 16)
     return refuse("a block row is not a multiple of 16 bytes");
+  // Seen on an H200 with Triton 3.6: flash attention loading q, k and v by
+  // TMA with 128 x 128 bf16 key/value boxes in its loop gave wrong numbers
+  // (any one of them alone, or 64-row boxes, were right). Until that is
+  // understood, loads of boxes this large inside loops use pointers.
+  int64_t rows = 1;
+  for (int64_t d : ArrayRef<int64_t>(a.block).drop_back())
+    rows *= d;
+  if (llvm::isa<LoadOp>(op) && op->getParentOfType<scf::ForOp>() && rows >= 128 && a.block.back() * bytes >= 256)
+    return refuse("a box of 128+ rows of 256+ bytes loaded in a loop (Triton miscompiled such loads on an H200)");
   return a;
 }
 
