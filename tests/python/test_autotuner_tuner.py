@@ -173,6 +173,17 @@ class _FakeProps:
     shared_memory_per_block_optin = 232448
 
 
+def _fake_h200_session(monkeypatch, tmp_path):
+    """An sm_90 device as the tuner sees it, and a synthetic landscape over
+    scale_add's configs: (bound kernel, landscape)."""
+    monkeypatch.setenv("HELION_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (9, 0))
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda d=None: _FakeProps())
+    monkeypatch.setattr(tuner.cache, "device_info", lambda d: {"name": "fake", "capability": [9, 0]})
+    bound = scale_add.bind((torch.randn(4096), torch.randn(4096)))
+    return bound, Landscape(bound.config_spec, bound.config_spec.random_config(5))
+
+
 def test_session_counts_every_kind_of_failure(monkeypatch, tmp_path):
     """The real session (search, overlapped compile and timing threads, log)
     with compile and timing faked: each kind of failing candidate is skipped
@@ -180,14 +191,7 @@ def test_session_counts_every_kind_of_failure(monkeypatch, tmp_path):
     from helion.autotuner import benchmarker, precompile
     from helion.autotuner.workers import JobResult
 
-    monkeypatch.setenv("HELION_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (9, 0))
-    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda d=None: _FakeProps())
-    monkeypatch.setattr(tuner.cache, "device_info", lambda d: {"name": "fake", "capability": [9, 0]})
-    x, y = torch.randn(4096), torch.randn(4096)
-    bound = scale_add.bind((x, y))
-    cspec = bound.config_spec
-    land = Landscape(cspec, cspec.random_config(5))
+    bound, land = _fake_h200_session(monkeypatch, tmp_path)
 
     def fake_compile(traced, configs, target, *, on_done=None, **kw):
         out = []
@@ -265,14 +269,7 @@ def test_final_retiming_beats_a_lucky_measurement(monkeypatch, tmp_path):
     from helion.autotuner import benchmarker, precompile
     from helion.autotuner.workers import JobResult
 
-    monkeypatch.setenv("HELION_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda d=None: (9, 0))
-    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda d=None: _FakeProps())
-    monkeypatch.setattr(tuner.cache, "device_info", lambda d: {"name": "fake", "capability": [9, 0]})
-    x, y = torch.randn(4096), torch.randn(4096)
-    bound = scale_add.bind((x, y))
-    cspec = bound.config_spec
-    land = Landscape(cspec, cspec.random_config(5))
+    bound, land = _fake_h200_session(monkeypatch, tmp_path)
     lucky: list[float] = []
 
     def fake_compile(traced, configs, target, *, on_done=None, **kw):

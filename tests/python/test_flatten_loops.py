@@ -1,6 +1,6 @@
 """Config.flatten_loops: one bool per multi-dim hl.tile (as loop_orders). An
 inner multi-dim loop marked True is lowered as one loop over all its tile
-combinations; the grid is always one program-id axis (its entry is True).
+combinations; the grid is one program-id axis (its entry is True) unless pid_type="xyz".
 Numerics on the CPU executor and the GPU, the TTIR's loop count, sm_90, and
 refusals."""
 import pytest
@@ -59,7 +59,7 @@ def _add2d(x: torch.Tensor) -> torch.Tensor:
 @pytest.mark.parametrize("kernel,cfg,match", [
     (_block_sums, dict(block_sizes=[4, 16, 8], flatten_loops=[True, False]), r"flatten_loops has 2 entries, this kernel needs 1"),
     (_block_sums, dict(block_sizes=[4, 16, 8], flatten_loops=[1]), r"flatten_loops\[0\] = 1 is not legal; expected one of False, True"),
-    (_add2d, dict(block_sizes=[8, 8], flatten_loops=[False]), r"flatten_loops\[0\] = False is not legal; expected True: the grid is always one program-id axis"),
+    (_add2d, dict(block_sizes=[8, 8], flatten_loops=[False]), r"flatten_loops\[0\] = False is not legal; expected True: the grid is one program-id axis"),
 ])
 def test_bad_values_are_refused(kernel, cfg, match):
     args = (torch.randn(10, 40, 20),) if kernel is _block_sums else (torch.randn(16, 16),)

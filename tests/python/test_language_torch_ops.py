@@ -408,9 +408,12 @@ def _bad_view(body):
     (lambda v, t: torch.where(v, v, 0.0), helion.exc.TypeError_, r"torch.where\(\) needs a bool condition"),
     (lambda v, t: torch.fmod(v.to(torch.int32), 0), helion.exc.TypeError_, r"torch.fmod\(x, 0\)`: division by zero"),
     (lambda v, t: F.softplus(v, beta=2.0, bogus=1), helion.exc.NotSupported, r"keyword arguments \['bogus'\]"),
+    (lambda v, t: v.reshape(), helion.exc.TypeError_, r"reshape\(\)/view\(\) needs the new shape"),
+    (lambda v, t: hl.zeros([1], dtype=v.dtype).reshape([]), helion.exc.NotSupported, r"reshape to a 0-d tensor"),
 ], ids=["size_mismatch", "tile_dim_moved", "tile_dim_merged", "flatten_tile_dim", "flatten_backwards",
         "squeeze_tile_dim", "view_dtype", "flip_tile_dim", "flip_not_power_of_two", "permute_short",
-        "transpose_bad_dim", "inplace", "softplus_int", "where_float_condition", "fmod_int_zero", "unknown_keyword"])
+        "transpose_bad_dim", "inplace", "softplus_int", "where_float_condition", "fmod_int_zero", "unknown_keyword",
+        "reshape_no_shape", "reshape_0d"])
 def test_bad_uses_name_the_problem_and_the_line(body, err, match):
     """The error names the line of the bad call (the lambda, traced inline)."""
     with pytest.raises(err, match=match) as e:

@@ -91,15 +91,8 @@ def test_bad_values_are_refused(cfg, match):
 
 
 @helion.kernel()
-def _scale3(x: torch.Tensor) -> torch.Tensor:
-    out = torch.empty_like(x)
-    for t in hl.tile(x.size()):
-        out[t] = x[t] * 2.0
-    return out
-
-
-@helion.kernel()
-def _scale4(x: torch.Tensor) -> torch.Tensor:
+def _scale(x: torch.Tensor) -> torch.Tensor:
+    """A grid of x.dim() dims."""
     out = torch.empty_like(x)
     for t in hl.tile(x.size()):
         out[t] = x[t] * 2.0
@@ -122,12 +115,12 @@ def test_xyz_matmul_one_launch_axis_per_grid_dim(device, poison_empty):
 @pytest.mark.parametrize("device", DEVICES)
 def test_xyz_three_dim_grid(device, poison_empty):
     x = torch.randn(5, 6, 7, device=device)
-    bound = _scale3.bind((x,))
+    bound = _scale.bind((x,))
     cfg = helion.Config(block_sizes=[2, 4, 4], pid_type="xyz")
     assert bound.compile_config(cfg).grid == (3, 2, 2)
     bound.set_config(cfg)
     poison_empty()
-    torch.testing.assert_close(_scale3(x), x * 2)
+    torch.testing.assert_close(_scale(x), x * 2)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -154,7 +147,7 @@ def test_xyz_compiles_for_sm90(compile_case_sm90):
      r"flatten_loops\[0\] = True is not legal; expected False: with pid_type='xyz'"),
     (readme_matmul, None, dict(block_sizes=[16, 16, 16], flatten_loops=[False]),
      r"flatten_loops\[0\] = False is not legal; expected True"),
-    (_scale4, (torch.randn(2, 2, 2, 2),), dict(block_sizes=[1, 1, 1, 1], pid_type="xyz"),
+    (_scale, (torch.randn(2, 2, 2, 2),), dict(block_sizes=[1, 1, 1, 1], pid_type="xyz"),
      r"pid_type = 'xyz' is not legal; .*grid has 4 dims"),
 ])
 def test_xyz_refusals(kernel, args, cfg, match):
@@ -166,4 +159,4 @@ def test_xyz_refusals(kernel, args, cfg, match):
 def test_xyz_launch_axis_limit_is_a_compilation_error():
     x = torch.randn(2, 131072)
     with pytest.raises(helion.exc.CompilationError, match="grid dim 1 has 131072 tiles, over the launch axis limit of 65535"):
-        _scale3.bind((x.view(2, 131072, 1),)).to_triton_code(helion.Config(block_sizes=[1, 1, 1], pid_type="xyz"))
+        _scale.bind((x.view(2, 131072, 1),)).to_triton_code(helion.Config(block_sizes=[1, 1, 1], pid_type="xyz"))

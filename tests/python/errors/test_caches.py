@@ -36,7 +36,7 @@ def caches(tmp_path, monkeypatch):
 def _ttir(n=1000):
     config = helion.Config(block_sizes=[128])
     text = scale.bind((torch.randn(n),)).to_triton_code(config)
-    return pipeline.TTIRResult(text, 8, "scale"), config
+    return pipeline.TTIRResult(text, (8, 1, 1), "scale"), config
 
 
 def _compile(ttir, config):
@@ -136,7 +136,7 @@ def test_corrupt_triton_entry_is_recompiled(caches, pattern, damage):
 
 def test_real_compile_errors_are_not_retried(caches):
     ttir, config = _ttir()
-    bad = pipeline.TTIRResult(ttir.text.replace('"tt.return"', '"tt.no_such_op"'), 8, "scale")
+    bad = pipeline.TTIRResult(ttir.text.replace('"tt.return"', '"tt.no_such_op"'), (8, 1, 1), "scale")
     with warnings.catch_warnings():
         warnings.simplefilter("error", helion.exc.CacheWarning)
         with pytest.raises(helion.exc.CompilationError, match="Triton failed to compile scale"):

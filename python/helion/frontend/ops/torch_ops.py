@@ -434,9 +434,14 @@ def _reshape(tr, args, kwargs):
     if len(args) == 2 and isinstance(args[1], torch.dtype):
         raise exc.NotSupported(f"view({args[1]}) (a bitcast) in device code; use .to({args[1]}) to convert the values",
                                location=tr.where())
-    sizes = _sizes(args[1:]) if len(args) > 1 else kwargs.pop("shape", [])
+    sizes = _sizes(args[1:]) if len(args) > 1 else kwargs.pop("shape", None)
     no_keywords(tr, kwargs, "reshape()")
+    if sizes is None:
+        raise exc.TypeError_("reshape()/view() needs the new shape, e.g. x.reshape(4, -1)", location=tr.where())
     dims = tr.shape_dims(sizes)
+    if not dims:
+        raise exc.NotSupported("reshape to a 0-d tensor in device code; index the element or reduce instead",
+                               location=tr.where())
     if dims.count(-1) > 1 or any(isinstance(d, int) and d < 1 and d != -1 for d in dims):
         raise exc.TypeError_(f"reshape to {dims}: sizes must be positive, with at most one -1", location=tr.where())
     x = _pin_static(tr, x, [i for i, d in enumerate(x.dims) if d not in dims])  # x[t, :].view(t, 4, 16)
