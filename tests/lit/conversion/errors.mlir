@@ -62,15 +62,15 @@ tile.kernel @wrong_block(%x: memref<64xf32>) attributes {tile.num_programs = 1 :
 
 // -----
 
-tile.kernel @float_max(%x: memref<16xf32>) attributes {tile.num_programs = 1 : i64} {
+tile.kernel @float_and(%x: memref<16xf32>) attributes {tile.num_programs = 1 : i64} {
   %c0 = arith.constant 0 : index
   %c16 = arith.constant 16 : index
   %one = arith.constant 1.0 : f32
   %pid = tile.program_id
   %t = tile.make_tile %c0, %c16, %c16
   %v = tile.full %one : f32 -> tensor<16xf32>
-  // expected-error @+1 {{atomic max on floats is not supported}}
-  %a = tile.atomic_rmw "max" %v, %x[%t] : tensor<16xf32>, memref<16xf32>[!tile.tile] -> tensor<16xf32>
+  // expected-error @+1 {{atomic and on floats is not supported}}
+  %a = tile.atomic_rmw "and" %v, %x[%t] : tensor<16xf32>, memref<16xf32>[!tile.tile] -> tensor<16xf32>
   tile.return
 }
 

@@ -145,6 +145,37 @@ tile.kernel @atomics(%x: memref<128xf32>, %y: memref<128xi32>) attributes {tile.
 
 // -----
 
+// Float max/min: integer atomics on the bits through an i32 view of the
+// pointers: signed max (6) where the value is non-negative, unsigned min (9)
+// where it is negative, each under its lanes' mask; min is signed min (7)
+// and unsigned max (8). The old value is the chosen one, bitcast back.
+// CHECK-LABEL: "tt.func"
+// CHECK: %[[BITS:.*]] = "tt.bitcast"(%{{.*}}) : (tensor<32xf32>) -> tensor<32xi32>
+// CHECK: %[[PTR:.*]] = "tt.bitcast"(%{{.*}}) : (tensor<32x!tt.ptr<f32>>) -> tensor<32x!tt.ptr<i32>>
+// CHECK: %[[POS:.*]] = arith.cmpi sge, %[[BITS]]
+// CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[BITS]]
+// CHECK: %[[A:.*]] = "tt.atomic_rmw"(%[[PTR]], %[[BITS]], %[[POS]]) {atomic_rmw_op = 6 : i32
+// CHECK: %[[B:.*]] = "tt.atomic_rmw"(%[[PTR]], %[[BITS]], %[[NEG]]) {atomic_rmw_op = 9 : i32
+// CHECK: %[[OLD:.*]] = arith.select %[[POS]], %[[A]], %[[B]]
+// CHECK: "tt.bitcast"(%[[OLD]]) : (tensor<32xi32>) -> tensor<32xf32>
+// CHECK: {atomic_rmw_op = 7 : i32
+// CHECK: {atomic_rmw_op = 8 : i32
+// CHECK: sym_name = "float_extremes"
+tile.kernel @float_extremes(%x: memref<128xf32>) attributes {tile.num_programs = 4 : i64} {
+  %c32 = arith.constant 32 : index
+  %c128 = arith.constant 128 : index
+  %pid = tile.program_id
+  %begin = arith.muli %pid, %c32 : index
+  %t = tile.make_tile %begin, %c128, %c32
+  %v = tile.load %x[%t] {bounds_check = array<i1: false>} : memref<128xf32>[!tile.tile] -> tensor<32xf32>
+  %a = tile.atomic_rmw "max" %v, %x[%t] {bounds_check = array<i1: false>} : tensor<32xf32>, memref<128xf32>[!tile.tile] -> tensor<32xf32>
+  %b = tile.atomic_rmw "min" %a, %x[%t] {bounds_check = array<i1: false>} : tensor<32xf32>, memref<128xf32>[!tile.tile] -> tensor<32xf32>
+  tile.store %b, %x[%t] {bounds_check = array<i1: false>} : tensor<32xf32>, memref<128xf32>[!tile.tile]
+  tile.return
+}
+
+// -----
+
 // Eviction hints: evict_first is 2, evict_last 3, none 1.
 // CHECK-LABEL: "tt.func"
 // CHECK: "tt.load"(%{{.*}}) {{{.*}}evict = 2 : i32
