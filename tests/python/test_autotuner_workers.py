@@ -134,15 +134,22 @@ def test_compare_and_poison():
 
 
 class DeviceHandler:
-    """Reports the CUDA device its timing worker was given (no CUDA needed)."""
+    """Reports the CUDA device its timing worker was given (no CUDA needed).
+    Each job waits until `n` workers have taken one (a file per device in
+    `folder`), so no worker can take every job while others still start."""
 
     def __call__(self, kind, payload):
-        time.sleep(0.2)  # keep each worker busy so that every worker takes a job
-        return os.environ.get("HELION_TIMING_DEVICE")
+        folder, n = payload
+        device = os.environ.get("HELION_TIMING_DEVICE")
+        open(os.path.join(folder, str(device)), "w").close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(folder)) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return device
 
 
 @pytest.mark.parametrize("devices", [(0,), (3, 1, 2, 0)])
-def test_timing_pool_gives_each_worker_one_device(devices):
+def test_timing_pool_gives_each_worker_one_device(devices, tmp_path):
     """The multi-GPU layout (one timing worker per visible GPU), checked with
     fake device lists: worker i sees devices[i] and jobs spread over all."""
     from helion.autotuner import benchmarker
@@ -150,7 +157,7 @@ def test_timing_pool_gives_each_worker_one_device(devices):
     pool = benchmarker._timing_pool(devices, handler="test_autotuner_workers:DeviceHandler")
     try:
         assert pool.size == len(devices)
-        results = pool.run([("which", None)] * (2 * len(devices)), timeout=120)
+        results = pool.run([("which", (str(tmp_path), len(devices)))] * (2 * len(devices)), timeout=120)
         seen = {r.value for r in results}
         assert seen == {str(d) for d in devices}, seen
     finally:
