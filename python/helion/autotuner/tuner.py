@@ -253,9 +253,8 @@ class _GpuRun:
         partly luck, and timings taken while the compile pool kept the CPUs busy
         drift. Time the best few again, in alternating rounds with nothing else
         running, and keep the one with the lowest median."""
-        ranked = sorted((t, i) for i, t in enumerate(results.values()) if math.isfinite(t))
-        configs = list(results)
-        top = [configs[i] for _, i in ranked if configs[i] in self.timed][:RETIME_TOP[self.session.effort]]
+        timed = [c for c, t in results.items() if math.isfinite(t) and c in self.timed]
+        top = sorted(timed, key=results.__getitem__)[:RETIME_TOP[self.session.effort]]
         if len(top) < 2:
             return best
         rounds: dict[Config, list[float]] = {c: [] for c in top}

@@ -58,8 +58,12 @@ class TTIRResult:
     def __init__(self, text: str, grid: tuple[int, int, int], name: str) -> None:
         self.text = text
         self.grid = tuple(int(g) for g in grid)
-        self.num_programs = self.grid[0] * self.grid[1] * self.grid[2]
         self.name = name
+
+    @property
+    def num_programs(self) -> int:
+        gx, gy, gz = self.grid
+        return gx * gy * gz
 
 
 def lower_to_ttir(kernel: TracedKernel, config: Config, num_sms: int | None = None) -> TTIRResult:

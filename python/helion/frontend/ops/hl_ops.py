@@ -40,20 +40,23 @@ def _dot(tr, args, kwargs):
     return _call_checked(tr, tr.dot_call, "hl.dot(a, b, acc=None, out_dtype=None)", args, kwargs)
 
 
-@register(hl.reduce)
-def _reduce(tr, args, kwargs):
-    signature = "hl.reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False)"
+def _with_combine_fn(tr, impl, signature: str, args, kwargs):
+    """hl.reduce / hl.associative_scan: the first argument is the combine function."""
     if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
         raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
-    return _call_checked(tr, tr.user_reduce, signature, args, kwargs)
+    return _call_checked(tr, impl, signature, args, kwargs)
+
+
+@register(hl.reduce)
+def _reduce(tr, args, kwargs):
+    return _with_combine_fn(tr, tr.user_reduce, "hl.reduce(combine_fn, input_tensor, dim=None, other=0, keep_dims=False)",
+                            args, kwargs)
 
 
 @register(hl.associative_scan)
 def _associative_scan(tr, args, kwargs):
-    signature = "hl.associative_scan(combine_fn, input_tensor, dim, reverse=False)"
-    if not args or not (callable(args[0]) or isinstance(args[0], DeviceLambda)):
-        raise exc.TypeError_(f"{signature} takes a function as its first argument", location=tr.where())
-    return _call_checked(tr, tr.user_scan, signature, args, kwargs)
+    return _with_combine_fn(tr, tr.user_scan, "hl.associative_scan(combine_fn, input_tensor, dim, reverse=False)",
+                            args, kwargs)
 
 
 def _cumulative(kind: str, fn):
