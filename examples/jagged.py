@@ -3,7 +3,10 @@ tensor, as torch's jagged nested tensors store them (`values` holds every
 row's elements one after another, `offsets[i]:offsets[i + 1]` is row i).
 Each program loads its row's bounds and runs an inner `hl.tile(start, end)`
 over them: the trip count and the mask of the last, partial tile are
-computed at run time, and the block size is an ordinary Config entry."""
+computed at run time, and the block size is an ordinary Config entry.
+jagged_layer_norm instead gives each program a tile of rows and runs
+`hl.jagged_tile(lengths)`: each row lane is masked at its own length, which
+suits many short rows."""
 from __future__ import annotations
 
 import torch
@@ -90,6 +93,45 @@ def jagged_softmax(values: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
 
 def jagged_softmax_reference(values: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
     return torch.cat([torch.softmax(r, 0) for r in _rows(values, offsets)])
+
+
+@helion.kernel()
+def jagged_layer_norm(values: torch.Tensor, offsets: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    """Each row normalized over all its elements (layer norm of a [len, d]
+    block, no affine): a tile of rows per program, the positions of each row
+    by hl.jagged_tile over the rows' lengths. Two passes for the mean and
+    variance, one that writes; an empty row writes nothing."""
+    rows = offsets.size(0) - 1
+    d = values.size(1)
+    out = torch.zeros_like(values)
+    for tb in hl.tile(rows):
+        starts = offsets[tb]
+        lengths = offsets[tb.index + 1] - starts
+        total = hl.zeros([tb], dtype=torch.float32)
+        for tk in hl.jagged_tile(lengths):
+            pos = starts[:, None] + tk.index[None, :]
+            for tc in hl.tile(d):
+                total = total + values[pos, tc].float().sum([1, 2])
+        count = torch.clamp(lengths * d, min=1).float()
+        mean = total / count
+        sq = hl.zeros([tb], dtype=torch.float32)
+        for tk in hl.jagged_tile(lengths):
+            pos = starts[:, None] + tk.index[None, :]
+            for tc in hl.tile(d):
+                centered = values[pos, tc].float() - mean[:, None, None]
+                sq = sq + (centered * centered).sum([1, 2])
+        rstd = torch.rsqrt(sq / count + eps)
+        for tk in hl.jagged_tile(lengths):
+            pos = starts[:, None] + tk.index[None, :]
+            for tc in hl.tile(d):
+                y = (values[pos, tc].float() - mean[:, None, None]) * rstd[:, None, None]
+                out[pos, tc] = y.to(out.dtype)
+    return out
+
+
+def jagged_layer_norm_reference(values: torch.Tensor, offsets: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    return torch.cat([(r - r.mean()) / torch.sqrt(r.var(unbiased=False) + eps) if r.numel() else r
+                      for r in _rows(values, offsets)])
 
 
 @helion.kernel()

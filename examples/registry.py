@@ -426,6 +426,11 @@ register(Example(
      C(block_sizes=[32, 16, 16], num_stages=3), C(block_sizes=[64, 64, 64], num_warps=8), C(block_sizes=[4, 4, 32])],
     reduces=True))
 register(Example(
+    "jagged_layer_norm", jagged.jagged_layer_norm, _JAGGED, jagged.jagged_layer_norm_reference,
+    [C(block_sizes=[4, 8, 16, 8, 16, 8, 16]), C(block_sizes=[1, 32, 8, 32, 8, 32, 8]),
+     C(block_sizes=[16, 16, 64, 16, 64, 16, 64], num_warps=8), C(block_sizes=[8, 4, 32, 4, 32, 4, 32], num_stages=3)],
+    reduces=True))
+register(Example(
     "segment_max", jagged.segment_max, lambda d, t: jagged.segment_max_inputs(100, 30, 10, d, t),
     jagged.segment_max_reference, _JAGGED_CONFIGS, fp32_tol=(0, 0), half_tol=(0, 0), reduces=True))
 register(Example(

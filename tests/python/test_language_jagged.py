@@ -7,9 +7,8 @@ with random row lengths and an empty row; stores that must stop at a row's
 end (another row's elements, or zeros, lie past it); config knobs on such
 loops; sm_90 compiles through Triton; errors at the user's line. The
 examples built on them (examples/jagged.py) run in test_examples.py.
-
-`hl.jagged_tile` is not in the reference API documents, so it is not
-provided."""
+hl.jagged_tile (per-lane ends inside enclosing tiles) is tested in
+test_language_jagged_tile.py."""
 
 import pytest
 import torch

@@ -124,9 +124,9 @@ def _called(call: ast.AST, scope: dict):
 
 
 def is_device_loop_call(call: ast.AST, scope: dict) -> bool:
-    """`hl.tile(...)`/`hl.grid(...)` or an alias of them."""
+    """`hl.tile(...)`/`hl.grid(...)`/`hl.jagged_tile(...)` or an alias of them."""
     fn = _called(call, scope)
-    return fn is hl.tile or fn is hl.grid
+    return fn is hl.tile or fn is hl.grid or fn is hl.jagged_tile
 
 
 def _drop_barriers(fdef: ast.FunctionDef, loops: list[tuple[int, ast.For]], scope, filename: str) -> None:

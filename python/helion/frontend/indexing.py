@@ -453,14 +453,15 @@ class IndexingMixin:
         return extra if mask is None else self.ops.binary("and", mask, extra)
 
     def _gather_mask(self, dims: list):
-        """AND of the tile masks recorded for gather dims, shaped like the access."""
+        """AND of the tile masks recorded for gather dims and the per-lane
+        masks of hl.jagged_tile dims, shaped like the access."""
         real = [d for d in dims if d is not None]
         positions = {}
         for tile, pos in self._gather_masks:
             # Positions count dims before Nones are dropped; recompute without them.
             shifted = pos - sum(1 for d in dims[:pos] if d is None)
             positions[shifted] = tile
-        result = None
+        result = self._jagged_mask(real) if real else None
         for pos, tile in positions.items():
             m = self.ops.place(self._tile_mask(tile, real[pos]), pos, real)
             result = m if result is None else self.ops.binary("and", result, m)

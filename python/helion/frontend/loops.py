@@ -49,8 +49,10 @@ class LoopsMixin:
                 self.ops.pinned[slot] = extent  # mixes with static sizes of `extent`
         return self.reduction_slot_by_extent[extent]
 
-    def _loop_spec(self, call: ast.Call):
+    def _loop_spec(self, call: ast.Call, top: bool):
         fn = self.eval(call.func)
+        if fn is hl.jagged_tile:
+            return self._jagged_spec(call, top)
         is_grid = fn is hl.grid
         args = [self.eval(a) for a in call.args]
         kwargs = {k.arg: self.eval(k.value) for k in call.keywords}
@@ -76,7 +78,30 @@ class LoopsMixin:
             raise exc.TypeError_("block_size must give one size per dimension", location=self.where())
         if is_grid and block_size is not None:
             raise exc.TypeError_("hl.grid() has no block_size (it is always 1)", location=self.where())
-        return is_grid, multi, begins, ends, block_size
+        return is_grid, multi, begins, ends, block_size, None
+
+    def _jagged_spec(self, call: ast.Call, top: bool):
+        """`hl.jagged_tile(parent)`: a tile loop from 0 to the largest of the
+        parent's per-lane ends; its accesses are masked per lane (_jagged_mask)."""
+        if call.keywords or len(call.args) != 1:
+            raise exc.TypeError_("hl.jagged_tile() takes one argument: a tensor of per-lane ends", location=self.where())
+        if top:
+            raise exc.NotSupported("hl.jagged_tile cannot be the outermost loop: its ends come from tiles of enclosing "
+                                   "loops; use hl.tile for the grid loop", location=self.where())
+        parent = self.eval(call.args[0])
+        if not isinstance(parent, DTensor):
+            hint = "; for one bound shared by all lanes use hl.tile(end)" if isinstance(parent, (int, Scalar)) else ""
+            raise exc.TypeError_(f"hl.jagged_tile() needs a device tensor of per-lane ends (rank >= 1), got "
+                                 f"{self.describe(parent)}{hint}", location=self.where())
+        if parent.dtype.is_floating_point or parent.dtype == torch.bool:
+            raise exc.TypeError_(f"hl.jagged_tile() ends must be integers, got {parent.dtype}", location=self.where())
+        for d in parent.dims:
+            tile = self.tile_of_slot.get(d.slot) if isinstance(d, Sym) else None
+            if tile is None or tile.scalar:
+                raise exc.TypeError_(f"hl.jagged_tile() ends of shape {parent.dims}: every dim must be a tile of an "
+                                     "enclosing loop (load them as lengths[tile_b])", location=self.where())
+        end = self.reduction("amax", parent, [], {})
+        return False, False, [0], [end], None, parent
 
     def _loop_bounds(self, lb, ub, one_arg: bool):
         """Checked bounds of one loop dim. `hl.tile(t)` of an outer tile t runs
@@ -117,7 +142,7 @@ class LoopsMixin:
             raise exc.NotSupported("only `for ... in hl.tile(...)` / `hl.grid(...)` loops are supported in device code", location=self.where())
         if node.orelse:
             raise exc.NotSupported("for-else in device code", location=self.where())
-        is_grid, multi, begins, ends, block_sizes = self._loop_spec(node.iter)
+        is_grid, multi, begins, ends, block_sizes, jagged = self._loop_spec(node.iter, top)
         n = len(ends)
         targets = node.target.elts if isinstance(node.target, (ast.Tuple, ast.List)) else [node.target]
         if multi and len(targets) != n and not (len(targets) == 1 and isinstance(node.target, ast.Name)):
@@ -184,7 +209,8 @@ class LoopsMixin:
         carried = [name for name in assigned if isinstance(self.env.get(name), (DTensor, Scalar))]
         inits = [self.env[name] for name in carried]
         for _attempt in range(4):
-            loop, finals = self._trace_inner_loop(node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits)
+            loop, finals = self._trace_inner_loop(node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits,
+                                                  jagged)
             # A carried tensor that broadcasts to a larger shape in the body
             # (acc [m, n] + batched [b, m, n]) is re-traced at that shape.
             widen = {}
@@ -220,13 +246,13 @@ class LoopsMixin:
         for i, (name, init) in enumerate(zip(carried, inits)):
             self.env[name] = _rebind(init, loop.result(i))
 
-    def _trace_inner_loop(self, node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits):
+    def _trace_inner_loop(self, node, targets, n, lbs, ubs, steps, blocks, ends, is_grid, carried, inits, jagged):
         init_values = [v.value for v in inits]
         loop, block = self.b.for_(lbs, ubs, steps, init_values, [self._type_of(v) for v in inits])
         saved_block, saved_env = self.b.block, dict(self.env)
         self.b.block = block
         args = block.arguments
-        self._bind_targets(targets, list(args[:n]), blocks, ends, is_grid)
+        self._bind_targets(targets, list(args[:n]), blocks, ends, is_grid, jagged)
         for name, init, arg in zip(carried, inits, args[n:]):
             self.env[name] = _rebind(init, arg)
         for d in range(n):
@@ -310,11 +336,11 @@ class LoopsMixin:
                 stack.extend(v.owner.operands)
         return found
 
-    def _bind_targets(self, targets, args, blocks, ends, is_grid: bool) -> list[str]:
+    def _bind_targets(self, targets, args, blocks, ends, is_grid: bool, jagged=None) -> list[str]:
         """Bind the loop variables; one name over a multi-dim loop holds all its
         tiles (`for tile in hl.tile([m, n])`: `x[tile]`, `tile[0]`, `tm, tn = tile`).
         Returns a name per dim for messages."""
-        tiles = [self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None))
+        tiles = [self._bind_tile(Tile(arg, blk, is_grid, ub if isinstance(ub, int) else None, jagged))
                  for arg, blk, ub in zip(args, blocks, ends)]
         if len(targets) == 1 and len(tiles) > 1:
             self.env[targets[0].id] = TileTuple(tiles)
@@ -335,7 +361,7 @@ class LoopsMixin:
             fn = self.eval(func)
         except exc.Base:
             return False
-        return fn is hl.tile or fn is hl.grid
+        return fn is hl.tile or fn is hl.grid or fn is hl.jagged_tile
 
     def _type_of(self, v):
         if isinstance(v, DTensor):

@@ -120,11 +120,39 @@ class ReductionsMixin:
         return self.b.reshape(x, dims)
 
     def _lane_mask(self, x: DTensor, axis: int):
-        """An i1 tensor shaped like x: false on lanes past the reduced tile's bound."""
+        """An i1 tensor shaped like x: false on lanes past the reduced tile's
+        bound (for a jagged tile, past each parent lane's end where x has the
+        parent's dims)."""
         d = x.dims[axis]
         if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
             return None
-        return self.ops.place(self._tile_mask(self.tile_of_slot[d.slot], d), axis, x.dims)
+        mask = self.ops.place(self._tile_mask(self.tile_of_slot[d.slot], d), axis, x.dims)
+        jagged = self._jagged_mask(x.dims, only=d, required=False)
+        return mask if jagged is None else self.ops.binary("and", mask, jagged)
+
+    def _jagged_mask(self, dims: list, only=None, required: bool = True):
+        """The per-lane masks of the hl.jagged_tile dims among `dims` (or just
+        `only`): child index < the parent's end, broadcast over `dims`. A
+        load or store must carry the parent's dims with the child's (which
+        lanes would it mask otherwise); a reduction without them keeps the
+        tile's own mask."""
+        result = None
+        for d in dims if only is None else [only]:
+            tile = self.tile_of_slot.get(d.slot) if isinstance(d, Sym) else None
+            if tile is None or tile.jagged is None:
+                continue
+            parent = tile.jagged
+            missing = [p for p in parent.dims if p not in dims]
+            if missing:
+                if not required:
+                    continue
+                raise exc.TypeError_(f"this access uses a hl.jagged_tile dim ({d}) without the dims {missing} of its "
+                                     f"ends' tiles; index with the parent tiles too (x[tile_b, tile_k]) so each lane "
+                                     "is masked at its own end", location=self.where())
+            index = self.ops.place(self.b.tile_index(tile.value, d), dims.index(d), dims)
+            m = self.ops.compare("lt", index, self.ops.align(parent, dims))
+            result = m if result is None else self.ops.binary("and", result, m)
+        return result
 
     def _tile_mask(self, tile: Tile, d) -> DTensor:
         """The 1-d valid-lane mask of a tile whose dim is `d`."""

@@ -181,6 +181,19 @@ class DeviceOps:
             x = self.expand_dims(x, x.ndim)
         return self.broadcast_to(x, dims)
 
+    def align(self, x: DTensor, dims: list) -> DTensor:
+        """x, whose dims all occur in `dims`, moved to those positions (in any
+        order) and broadcast over the others."""
+        pos = [dims.index(d) for d in x.dims]
+        order = sorted(range(x.ndim), key=pos.__getitem__)
+        if order != list(range(x.ndim)):
+            x = self.permute(x, order)
+        placed = sorted(pos)
+        for axis in range(len(dims)):
+            if axis not in placed:
+                x = self.expand_dims(x, axis)
+        return self.broadcast_to(x, dims)
+
     def arange(self, start: int, end: int) -> DTensor:
         """The int32 lanes start .. end-1 (end - start a power of two)."""
         return self.b.arange(start, end)

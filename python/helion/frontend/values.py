@@ -123,6 +123,7 @@ class Tile:
     block: "int | Sym"  # static block size or its slot
     scalar: bool = False  # hl.grid: behaves as a scalar index
     extent: "int | None" = None
+    jagged: "DTensor | None" = None  # hl.jagged_tile: each parent lane's end
 
 
 @dataclasses.dataclass

@@ -10,7 +10,7 @@ import sys
 
 from .. import exc
 
-__all__ = ["tile", "grid", "zeros", "full", "dot", "reduce", "register_block_size", "register_tunable", "specialize",
+__all__ = ["tile", "grid", "jagged_tile", "zeros", "full", "dot", "reduce", "register_block_size", "register_tunable", "specialize",
            "constexpr", "arange", "load", "store", "atomic_add", "atomic_and", "atomic_or", "atomic_xor", "atomic_xchg", "atomic_max",
            "atomic_min", "atomic_cas", "cumsum", "cumprod", "associative_scan", "rand", "randint", "split", "join", "barrier"]
 
@@ -32,6 +32,15 @@ def tile(begin_or_end, end_or_none=None, /, block_size=None):
 def grid(begin_or_end, end_or_none=None, /):
     """Like `hl.tile` with block size 1: the loop variables are scalar indices."""
     _outside("grid")
+
+
+def jagged_tile(parent):
+    """Iterate over tiles of a jagged dim inside enclosing tiles: `parent`
+    holds each enclosing lane's end (`lengths = ends - starts` under
+    `tile_b`). The loop runs to the largest end, and every load, store and
+    reduction that uses the child tile together with the parent's tiles is
+    masked per lane past that lane's end."""
+    _outside("jagged_tile")
 
 
 def zeros(shape, dtype=None):
