@@ -42,20 +42,42 @@ def matmul_configs():
     return out
 
 
-def bench_matmul(rows, m, n, k):
+def short_k_configs():
+    """A wider sweep for a short K (8192 x 8192 x 1024: 16 k-steps of 64, so
+    the prologue and epilogue of each tile weigh more): both tile shapes,
+    deeper pipelines, persistent loops with the k-loop flattened into the
+    tile loop (the next tile's loads overlap this tile's epilogue) and warp
+    specialization."""
+    out = []
+    for bs in ([128, 256, 64], [256, 128, 64], [128, 128, 64]):
+        for s in (3, 4):
+            for g in (8,):
+                base = dict(block_sizes=bs, l2_groupings=[g], num_warps=8, num_stages=s)
+                out.append(dict(base))
+                out.append(dict(base, indexing="tensor_descriptor", pid_type="persistent_interleaved"))
+                out.append(dict(base, indexing="tensor_descriptor", pid_type="persistent_interleaved",
+                                range_flattens=[True, None]))
+                out.append(dict(base, indexing="tensor_descriptor", pid_type="persistent_interleaved",
+                                range_warp_specializes=[None, True]))
+                out.append(dict(base, indexing="tensor_descriptor", pid_type="persistent_blocked",
+                                range_flattens=[True, None]))
+    return out
+
+
+def bench_matmul(rows, m, n, k, configs=None):
     a = torch.randn(m, k, device="cuda", dtype=torch.bfloat16)
     b = torch.randn(k, n, device="cuda", dtype=torch.bfloat16)
     ref = (a.float() @ b.float())
-    torch_ms = gpu_ms(lambda: a @ b)
     flops = 2 * m * n * k
     name = f"bf16 matmul {m}x{n}x{k}"
     best = {}
-    for fields in matmul_configs():
+    for fields in configs or matmul_configs():
         cfg = helion.Config(**fields)
         try:
             matmul.bind((a, b)).set_config(cfg)
             torch.testing.assert_close(matmul(a, b).float(), ref, atol=1.0, rtol=5e-2)
             ms = gpu_ms(lambda: matmul(a, b))
+            torch_ms = gpu_ms(lambda: a @ b)  # side by side: clocks drift over a long sweep
         except Exception as e:  # report and go on with the other configs
             print(f"{name} {cfg!r} failed: {str(e)[:300]}", file=sys.stderr)
             rows.append(dict(name=f"{name} {cfg!r}", error=str(e)[:300]))
@@ -133,17 +155,22 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results"))
     p.add_argument("--attention", action="store_true", help="only the flash attention sweep (attention_space.json)")
+    p.add_argument("--short-k", action="store_true",
+                   help="only the wider 8192x8192x1024 matmul sweep (config_space_8192x1024.json)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = []
+    name = "attention_space.json" if args.attention else "config_space_8192x1024.json" if args.short_k else "config_space.json"
     if args.attention:
         bench_attention(rows)
+    elif args.short_k:
+        bench_matmul(rows, 8192, 8192, 1024, short_k_configs())
     else:
         for m, n, k in ((8192, 8192, 8192), (4096, 4096, 4096), (8192, 8192, 1024)):
             bench_matmul(rows, m, n, k)
         bench_softmax(rows)
     result = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}
-    with open(os.path.join(args.out, "attention_space.json" if args.attention else "config_space.json"), "w") as f:
+    with open(os.path.join(args.out, name), "w") as f:
         json.dump(result, f, indent=1)
     for r in rows:
         if "error" in r:

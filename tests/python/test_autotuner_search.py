@@ -205,3 +205,19 @@ def test_refinement_with_nothing_new_to_time_keeps_the_earlier_best(matmul_spec)
     refine = PatternSearch(matmul_spec, lambda cs: [math.inf] * len(cs), initial_configs=[best], copies=1,
                            results=first.results, max_generations=1)
     assert refine.search() == best and refine.best_time == first.best_time
+
+
+def test_searches_start_from_the_persistent_flattened_form_of_a_dot(matmul_spec, softmax_spec):
+    # Beside the default, a dot kernel's searches start from the same tiles
+    # persistent, by TMA, with the grid loop flattened: one local move at a
+    # time could not reach it from the default (three fields change).
+    start = matmul_spec.starting_configs()
+    assert start[0] == matmul_spec.default_config()
+    assert (start[1].pid_type, start[1].indexing, start[1].range_flattens[0]) == (
+        "persistent_interleaved", "tensor_descriptor", True)
+    assert start[1].block_sizes == start[0].block_sizes
+    assert softmax_spec.starting_configs() == [softmax_spec.default_config()]
+    for search in (PatternSearch, DifferentialEvolutionSearch, RandomSearch):
+        land = Landscape(matmul_spec, _optimum(matmul_spec))
+        search(matmul_spec, land, effort="quick", seed=0).search()
+        assert land.seen[:2] == start, search

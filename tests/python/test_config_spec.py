@@ -212,13 +212,29 @@ def test_random_configs_compile_for_sm90():
         assert ck.metadata.num_warps == cfg.num_warps
 
 
+def test_grid_loop_flatten_is_searched_only_under_a_persistent_pid_type():
+    # Drawn with a flat grid it is reset (the grid loop takes knobs only when
+    # persistent); every draw is a legal config.
+    spec = matmul.bind((torch.randn(64, 48), torch.randn(48, 32))).config_spec
+    seen = set()
+    for seed in range(60):
+        cfg = spec.normalize(spec.random_config(seed))
+        seen.add((cfg.pid_type, cfg.range_flattens[0]))
+        assert cfg.range_flattens[1] is None
+    assert ("flat", True) not in seen
+    assert {("persistent_interleaved", True), ("persistent_blocked", True), ("flat", None)} <= seen
+    assert "range_flattens" not in [n for n, _, _ in add.bind((torch.randn(100), torch.randn(100))).config_spec.fields()]
+
+
 def test_spec_is_built_from_the_kernel():
     spec = matmul.bind((torch.randn(64, 48), torch.randn(48, 32))).config_spec
     assert isinstance(spec, ConfigSpec)
     names = [(n, i) for n, i, _ in spec.fields()]
     assert names == [("block_sizes", 0), ("block_sizes", 1), ("block_sizes", 2), ("loop_orders", 0), ("l2_groupings", 0),
-                     ("num_warps", None), ("num_stages", None), ("pid_type", None), ("indexing", None)]
+                     ("range_flattens", 0), ("range_flattens", 1), ("num_warps", None), ("num_stages", None),
+                     ("pid_type", None), ("indexing", None)]
     assert spec.default_config().pid_type == "flat" and spec.default_config().indexing == "pointer"
+    assert spec.default_config().range_flattens == [None, None]
     add_spec = add.bind((torch.randn(100), torch.randn(100))).config_spec
     assert "pid_type" not in [n for n, _, _ in add_spec.fields()]  # searched for dot kernels only
     assert spec.num_loops == 2  # the grid and the k loop

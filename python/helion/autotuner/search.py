@@ -150,7 +150,8 @@ class RandomSearch(BaseSearch):
         return f"Starting RandomSearch with count={self.count}"
 
     def _search(self) -> None:
-        configs = [self.spec.default_config()] + self.random_configs(self.count)
+        start = self.spec.starting_configs()
+        configs = start + self.random_configs(max(0, self.count + 1 - len(start)))
         times = self.evaluate(configs, "Random configs")
         self.log(self.summary("Random configs", times))
 
@@ -211,8 +212,8 @@ class PatternSearch(BaseSearch):
         return self.repair(self.spec.unflatten(flat))
 
     def _search(self) -> None:
-        initial = self.initial_configs or (
-            [self.spec.default_config()] + self.random_configs(max(0, self.initial_population - 1)))
+        start = self.spec.starting_configs()
+        initial = self.initial_configs or (start + self.random_configs(max(0, self.initial_population - len(start))))
         times = self.evaluate(initial, "Initial population")
         self.log(self.summary("Initial population", times))
         ranked = sorted((t, i) for i, t in enumerate(times) if math.isfinite(t))
@@ -291,7 +292,8 @@ class DifferentialEvolutionSearch(BaseSearch):
         return self.repair(self.spec.unflatten(child)) or self.spec.random_config(self.rng)
 
     def _search(self) -> None:
-        pop = [self.spec.default_config()] + self.random_configs(self.population - 1)
+        start = self.spec.starting_configs()
+        pop = start + self.random_configs(max(0, self.population - len(start)))
         times = self.evaluate(pop, "Initial population")
         self.log(self.summary("Initial population", times))
         for gen in range(2, self.generations + 1):
