@@ -98,5 +98,11 @@ class CacheWarning(UserWarning):
     """A corrupt or unreadable on-disk cache entry was dropped and recompiled."""
 
 
+class TensorOperationInWrapper(UserWarning):
+    """A tensor operation in a kernel's host code (outside its `hl.tile`/`hl.grid`
+    loops) runs as ordinary eager torch, not in the generated kernel. Kernels that
+    mean it list this class in `ignore_warnings`."""
+
+
 class NoGPU(Base):
     """A GPU was required but none is available."""

@@ -300,21 +300,26 @@ class _GpuRun:
         common = dict(effort=s.effort, seed=s.seed, log=self.log,
                       max_seconds=s.search_options.pop("max_seconds", QUICK_SECONDS if s.effort == "quick" else None))
         self.log.debug(f"autotune_random_seed={s.seed}")
+        settings, cspec = self.kernel.settings, self.spec.config_spec
+        # autotune_config_overrides: every candidate is timed with the forced fields.
+        bench = self.benchmark if not settings.autotune_config_overrides else \
+            (lambda cs: self.benchmark([settings.forced(c, cspec) for c in cs]))
         if configs:
-            search: BaseSearch = FiniteSearch(self.spec.config_spec, self.benchmark, configs, **common)
+            search: BaseSearch = FiniteSearch(cspec, bench, configs, **common)
         else:
             cls = s.search or DEFAULT_SEARCH[s.effort]
-            search = cls(self.spec.config_spec, self.benchmark, **common, **s.search_options)
+            search = cls(cspec, bench, **common, **s.search_options)
         best = search.search()
         if not configs and s.search is None and s.effort == "full":
             # Refine the global search's best few configs locally.
             top = sorted((t, i) for i, t in enumerate(search.results.values()) if math.isfinite(t))[:4]
             starts = [list(search.results)[i] for _, i in top]
-            refine = PatternSearch(self.spec.config_spec, self.benchmark, initial_configs=starts, copies=len(starts),
+            refine = PatternSearch(cspec, bench, initial_configs=starts, copies=len(starts),
                                    results=search.results, **common)
             best = refine.search()
         if not configs:
             best = self._retime_best(search.results, best)
+        best = settings.forced(best, cspec)
         failed = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
         self.log(f"Autotuning complete in {self.log.elapsed():.1f}s after searching {search.configs_searched} configs."
                  + (f" Failed: {failed}." if failed else ""))
@@ -335,12 +340,14 @@ def _check_on_cpu(kernel: Any, spec: Any, values: tuple, session: Session, confi
     from ..runtime import cpu_executor
 
     cspec, name = spec.config_spec, kernel.fn.__name__
-    chosen = cspec.normalize(configs[0]) if configs else cspec.default_config()
+    forced = kernel.settings.forced  # autotune_config_overrides
+    chosen = forced(cspec.normalize(configs[0]) if configs else cspec.default_config(), cspec)
     if configs:
-        cands = [cspec.normalize(c) for c in configs]
+        cands = [forced(cspec.normalize(c), cspec) for c in configs]
     else:
         rng_search = BaseSearch(cspec, lambda cs: [], seed=session.seed)
-        cands = [chosen] + [c for c in rng_search.random_configs(CPU_CANDIDATES[session.effort]) if c != chosen]
+        drawn = [forced(c, cspec) for c in rng_search.random_configs(CPU_CANDIDATES[session.effort])]
+        cands = [chosen] + [c for c in dict.fromkeys(drawn) if c != chosen]
     compiled = precompile.compile_candidates(spec.traced, cands, GPUTarget("cuda", 90, 32),
                                              timeout=session.compile_timeout, parallel=session.precompile)
     runtime = [values[a.index] for a in spec.traced.runtime_args]

