@@ -84,7 +84,7 @@ class ConfigSpec:
         """`tunables`: the kernel's hl.register_tunable entries, name -> (legal
         values, the value its host code computed with or None): a host value
         is the only legal one for this specialization (its code depends on it)."""
-        self.kernel_name = traced.name
+        self.kernel_name = traced.fn_name or traced.name
         self.tile_slots = traced.tile_slots
         self.reduction_slots = traced.reduction_slots
         self.multi_dim_loops = list(traced.multi_dim_loops)

@@ -49,11 +49,19 @@ class SplitKernel:
     # hl.register_tunable name -> (fragment, value) of the latest host run
     tunables: dict = dataclasses.field(default_factory=dict)
     loops: list[DeviceLoop] = dataclasses.field(default_factory=list)  # every top-level device loop, in order
+    phase_index: int | None = None  # which loop phase(i) views, in a kernel of several
 
     def phase(self, i: int) -> SplitKernel:
         """The view of device loop i (sharing the configs and tunables)."""
         d = self.loops[i]
-        return dataclasses.replace(self, device_loop=d.loop, captured=d.captured, global_reads=d.global_reads)
+        return dataclasses.replace(self, device_loop=d.loop, captured=d.captured, global_reads=d.global_reads,
+                                   phase_index=i if len(self.loops) > 1 else None)
+
+    @property
+    def device_name(self) -> str:
+        """The GPU kernel's name: the function's, with the loop's index when
+        the kernel has several (profiles tell the launches apart)."""
+        return self.fn_name if self.phase_index is None else f"{self.fn_name}_{self.phase_index}"
 
     @property
     def hooks(self) -> tuple[str, ...]:

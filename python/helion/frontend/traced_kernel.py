@@ -30,6 +30,7 @@ class TracedKernel:
     multi_dim_loops: list[int]  # dim counts of loops that take a loop_order, in program order
     num_grids: int
     device: object = None  # the torch.device of the kernel's tensors (persistent kernels size to its SMs)
+    fn_name: str = ""  # the user's function, for messages (`name` is the GPU kernel's: fn_<i> per loop of several)
 
     @property
     def tile_slots(self) -> list[SlotInfo]:

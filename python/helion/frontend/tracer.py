@@ -134,7 +134,7 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
                 self.env[name] = v  # baked in
         module = self.ctx.create_module()
         self.b.block = module.body
-        _, body = self.b.kernel(split.fn_name, arg_types, arg_attrs)
+        _, body = self.b.kernel(split.device_name, arg_types, arg_attrs)
         self.b.block = body
         for (name, kind, v), arg in zip(bindings, body.arguments):
             if kind == "tensor":
@@ -154,7 +154,8 @@ class Tracer(LoopsMixin, IndexingMixin, ReductionsMixin, ScansMixin, DotMixin, I
         except ir.MLIRError as e:
             raise exc.InternalError(f"generated tile IR does not verify: {e}", location=self._loop_where()) from None
         self._read_target_minima(module)
-        return TracedKernel(split.fn_name, module, self.slots, runtime_args, self.multi_dim_loops, 1, self.device)
+        return TracedKernel(split.device_name, module, self.slots, runtime_args, self.multi_dim_loops, 1, self.device,
+                            split.fn_name)
 
     def _read_target_minima(self, module) -> None:
         """Each slot's least block for the target (tt.dot dims), as
