@@ -86,3 +86,61 @@ def test_ignore_warnings_silences_only_the_listed_classes():
             warnings.warn("shown", UserWarning)
     assert [str(w.message) for w in seen] == ["shown"]
     assert settings_mod.Settings().silenced() is not None
+
+
+# -- hl.arange over a tile's block size ------------------------------------------
+
+@helion.kernel()
+def arange_block(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for t in hl.tile(x.size(0)):
+        idx = t.begin + hl.arange(t.block_size)
+        out[t] = x[t] + idx.to(x.dtype) + hl.arange(t.block_size).to(x.dtype) * 1000
+    return out
+
+
+@helion.kernel()
+def arange_registered(x: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    bm = hl.register_block_size(x.size(0))
+    for t in hl.tile(x.size(0), block_size=bm):
+        rows = t.begin + hl.arange(bm)
+        out[t] = hl.load(x, [rows], extra_mask=rows < x.size(0)) * 2
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[32], num_warps=2), C(block_sizes=[128])])
+def test_arange_of_block_size_lines_up_with_the_tile(device, config, compile_case_sm90):
+    x = torch.randn(100, device=device)
+    arange_block.bind((x,)).set_config(config)
+    out = arange_block(x)
+    sync(device)
+    bs = config.block_sizes[0]
+    lanes = torch.arange(100, device=device)
+    torch.testing.assert_close(out, x + lanes.float() + (lanes % bs).float() * 1000)
+    if device == "cpu":
+        compile_case_sm90(arange_block, (x,), config)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[64])])
+def test_arange_of_a_registered_block_size(device, config, compile_case_sm90):
+    x = torch.randn(100, device=device)
+    arange_registered.bind((x,)).set_config(config)
+    out = arange_registered(x)
+    sync(device)
+    torch.testing.assert_close(out, x * 2)
+    if device == "cpu":
+        compile_case_sm90(arange_registered, (x,), config)
+
+
+def test_arange_of_a_device_value_is_refused():
+    @helion.kernel(autotune_effort="none")
+    def bad(x: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = x[t] + hl.arange(n[0]).to(x.dtype)
+        return out
+    with pytest.raises(exc.Base, match="hl.arange"):
+        bad(torch.randn(8), torch.tensor([4]))

@@ -10,7 +10,7 @@ from ... import language as hl
 from .. import random_ops
 from ..inlining import DeviceLambda
 from ..semantics import promote
-from ..values import BlockSize, DTensor
+from ..values import BlockSize, DTensor, Scalar, Sym
 from .memory_ops import bind_args
 from .registry import register
 
@@ -145,15 +145,41 @@ def _call_checked(tr, fn, signature: str, args, kwargs):
     return fn(*args, **kwargs)
 
 
+def _block_size_slot(tr, v):
+    """The block-size slot `v` stands for (tile.block_size of a tile whose block
+    is a slot, or an hl.register_block_size value), else None."""
+    if isinstance(v, BlockSize):
+        return v.slot
+    if not isinstance(v, Scalar):
+        return None
+    owner = v.value.owner
+    if getattr(owner, "name", None) == "tile.block":
+        tile = list(owner.operands)[0]
+        for slot, t in tr.tile_of_slot.items():
+            if t.value == tile and isinstance(t.block, Sym):
+                return slot
+    for slot, value in tr.slot_values.items():
+        if value == v.value:
+            return slot
+    return None
+
+
 @register(hl.arange)
 def _arange(tr, args, kwargs):
     if not 1 <= len(args) <= 2:
         raise exc.TypeError_("hl.arange() takes (end) or (begin, end)", location=tr.where())
     start, end = (0, args[0]) if len(args) == 1 else args[:2]
+    dtype = kwargs.get("dtype") or torch.int32
+    if len(args) == 1:
+        slot = _block_size_slot(tr, end)
+        if slot is not None:
+            # 0 .. block_size - 1 along the slot's dim (lines up with x[tile]).
+            bs = tr.slot_values[slot]
+            lanes = tr.b.make_tile(tr.b.index_const(0), bs, bs)
+            return tr.ops.cast(tr.b.tile_index(lanes, Sym(slot)), dtype)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
         raise exc.NotSupported("hl.arange() needs constant int bounds; for the lanes of a tile use tile.index "
                                "(or tile.index - tile.begin for 0 .. block_size - 1)", location=tr.where())
-    dtype = kwargs.get("dtype") or torch.int32
     n = end - start
     if n < 1 or n & (n - 1):
         raise exc.TypeError_(f"hl.arange size {n} must be a power of two", location=tr.where())
