@@ -144,3 +144,89 @@ def test_arange_of_a_device_value_is_refused():
         return out
     with pytest.raises(exc.Base, match="hl.arange"):
         bad(torch.randn(8), torch.tensor([4]))
+
+
+# -- hl.load / hl.store with extra_mask over a tile wider than the tensor ------------
+
+@helion.kernel()
+def concat_1d(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    out = torch.empty([x.size(0) + y.size(0)], dtype=x.dtype, device=x.device)
+    for t in hl.tile(out.size(0)):
+        a = hl.load(x, [t], extra_mask=t.index < x.size(0))
+        b = hl.load(y, [t.index - x.size(0)], extra_mask=t.index >= x.size(0))
+        out[t] = torch.where(t.index < x.size(0), a, b)
+    return out
+
+
+@helion.kernel()
+def concat_2d_dim1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, n1 = x.size()
+    n2 = y.size(1)
+    out = torch.empty([m, n1 + n2], dtype=x.dtype, device=x.device)
+    for tm, tn in hl.tile([m, n1 + n2]):
+        left = (tn.index < n1)[None, :]
+        a = hl.load(x, [tm, tn], extra_mask=left)
+        b = hl.load(y, [tm, tn.index - n1], extra_mask=~left)
+        out[tm, tn] = torch.where(left, a, b)
+    return out
+
+
+@helion.kernel()
+def store_prefix(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    # out is shorter than x: the tile runs over x and stores only the lanes out holds.
+    for t in hl.tile(x.size(0)):
+        hl.store(out, [t], x[t] * 3, extra_mask=t.index < out.size(0))
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[32], indexing="block_ptr"), C(block_sizes=[128])])
+def test_load_with_extra_mask_past_the_tensor(device, config, compile_case_sm90):
+    x, y = torch.randn(40, device=device), torch.randn(60, device=device)
+    concat_1d.bind((x, y)).set_config(config)
+    out = concat_1d(x, y)
+    sync(device)
+    torch.testing.assert_close(out, torch.cat([x, y]))
+    if device == "cpu":
+        compile_case_sm90(concat_1d, (x, y), config)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[8, 16]), C(block_sizes=[4, 64], indexing="block_ptr"),
+                                    C(block_sizes=[16, 32], indexing="tensor_descriptor")])
+def test_2d_load_with_extra_mask_past_the_tensor(device, config, compile_case_sm90):
+    x, y = torch.randn(24, 40, device=device), torch.randn(24, 72, device=device)
+    concat_2d_dim1.bind((x, y)).set_config(config)
+    out = concat_2d_dim1(x, y)
+    sync(device)
+    torch.testing.assert_close(out, torch.cat([x, y], dim=1))
+    if device == "cpu":
+        compile_case_sm90(concat_2d_dim1, (x, y), config)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[64], indexing="block_ptr")])
+def test_store_with_extra_mask_past_the_tensor(device, config, compile_case_sm90):
+    x = torch.randn(100, device=device)
+    out = torch.full([70], 1234.5, device=device)
+    big = torch.full([128], 1234.5, device=device)
+    backing = big[:70]  # elements past out's end must stay untouched
+    store_prefix.bind((x, backing)).set_config(config)
+    store_prefix(x, backing)
+    sync(device)
+    torch.testing.assert_close(backing, x[:70] * 3)
+    assert (big[70:] == 1234.5).all()
+    del out
+    if device == "cpu":
+        compile_case_sm90(store_prefix, (x, backing), config)
+
+
+def test_plain_subscript_past_the_tensor_is_still_refused():
+    @helion.kernel(autotune_effort="none")
+    def bad(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        out = torch.empty([x.size(0) + y.size(0)], dtype=x.dtype, device=x.device)
+        for t in hl.tile(out.size(0)):
+            out[t] = x[t]
+        return out
+    with pytest.raises(exc.TypeError_, match="extra_mask"):
+        bad(torch.randn(40), torch.randn(60))

@@ -156,8 +156,11 @@ class IndexingMixin:
                 out.append(self._load_whole(v) if isinstance(v, TensorArg) else v)  # a whole tensor as a gather index
         return out
 
-    def _index_operands(self, base: TensorArg, items: list, for_store: bool):
-        """Index operands of a load/store and the result dims (None = expand)."""
+    def _index_operands(self, base: TensorArg, items: list, for_store: bool, guarded: bool = False):
+        """Index operands of a load/store and the result dims (None = expand).
+        `guarded`: hl.load/hl.store with an extra_mask, which may then take a
+        tile over a range wider than the dim (the user's mask keeps its lanes
+        in bounds)."""
         items = self._expand_ellipsis(list(items), base.ndim)
         real = [it for it in items if it is not None]
         if len(real) > base.ndim:
@@ -175,10 +178,11 @@ class IndexingMixin:
                 continue
             size = base.shape[d]
             if isinstance(it, Tile) and not it.scalar:
-                if it.extent is not None and it.extent > size:
+                if it.extent is not None and it.extent > size and not guarded:
                     # Its lanes are masked at the loop's end, not the tensor's: they would read past it.
                     raise exc.TypeError_(f"tile over a range ending at {it.extent} indexes dim {d} of {base.name!r}, "
-                                         f"of size {size}", location=self.where())
+                                         f"of size {size} (hl.load/hl.store with an extra_mask that keeps its lanes "
+                                         "in bounds may)", location=self.where())
                 operands.append(it.value)
                 dims.append(it.block)
             elif isinstance(it, slice) and (it.start is not None or it.stop is not None):
@@ -264,7 +268,7 @@ class IndexingMixin:
             return self._index_dtensor(base, items)
         if not isinstance(base, TensorArg):
             raise exc.TypeError_(f"cannot index {self.describe(base)}", location=self.where())
-        operands, dims, expand_at = self._index_operands(base, items, for_store=False)
+        operands, dims, expand_at = self._index_operands(base, items, for_store=False, guarded=extra_mask is not None)
         self.loads.append((base, operands, bool(self._gather_masks) or any(isinstance(it, DTensor) for it in items),
                            self.where()))
         self._check_initialized(base)
@@ -349,7 +353,7 @@ class IndexingMixin:
     def _store(self, base, items, value, extra_mask=None) -> None:
         if not isinstance(base, TensorArg):
             raise exc.TypeError_(f"cannot store into {self.describe(base)}; only kernel tensor arguments are writable", location=self.where())
-        operands, dims, _ = self._index_operands(base, items, for_store=True)
+        operands, dims, _ = self._index_operands(base, items, for_store=True, guarded=extra_mask is not None)
         self._check_store_covers_grid(base, operands)
         self.stored.add(id(base))
         v = self._value_for(base, dims, value)
