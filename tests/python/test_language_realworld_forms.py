@@ -230,3 +230,32 @@ def test_plain_subscript_past_the_tensor_is_still_refused():
         return out
     with pytest.raises(exc.TypeError_, match="extra_mask"):
         bad(torch.randn(40), torch.randn(60))
+
+
+# -- a specialized non-power-of-two size beside a full slice ---------------------------
+
+@helion.kernel()
+def matmul_specialized_n(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    m, kk = x.size()
+    n = hl.specialize(y.size(1))
+    out = torch.empty([m, n], dtype=torch.float32, device=x.device)
+    for tm in hl.tile(m):
+        acc = hl.zeros([tm, n], dtype=torch.float32)
+        for tk in hl.tile(kk):
+            acc = torch.addmm(acc, x[tm, tk], y[tk, :])
+        out[tm, :] = acc + hl.full([tm, n], 0.5, dtype=torch.float32)
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("n", [200, 256, 48])
+@pytest.mark.parametrize("config", [C(block_sizes=[16, 16]), C(block_sizes=[32, 64], num_warps=8)])
+def test_specialized_size_lines_up_with_a_full_slice(device, n, config, compile_case_sm90):
+    x, y = torch.randn(32, 64, device=device), torch.randn(64, n, device=device)
+    bound = matmul_specialized_n.bind((x, y))
+    bound.set_config(config)
+    out = matmul_specialized_n(x, y)
+    sync(device)
+    torch.testing.assert_close(out, x @ y + 0.5, rtol=2e-2, atol=5e-2)
+    if device == "cpu":
+        compile_case_sm90(matmul_specialized_n, (x, y), config)

@@ -15,13 +15,24 @@ from .memory_ops import bind_args
 from .registry import register
 
 
+def _alloc_dims(tr, shape) -> list:
+    """The dims of hl.zeros/hl.full: a static size that is not a power of two
+    and equals a dim of a kernel tensor argument (`hl.zeros([tm, n])` with
+    n = hl.specialize(y.size(1))) is that dim's full-slice slot, so that the
+    value lines up with `y[tk, :]` and stores into `out[tm, :]`."""
+    dims = tr.shape_dims(shape)
+    sizes = {s for t in tr.tensor_args_by_id.values() for s in t.shape}
+    return [Sym(tr._reduction_slot(d)) if isinstance(d, int) and d > 1 and d & (d - 1) and d in sizes else d
+            for d in dims]
+
+
 @register(hl.zeros)
 def _zeros(tr, args, kwargs):
     if not args and "shape" not in kwargs:
         raise exc.TypeError_("hl.zeros() needs a shape, e.g. hl.zeros([tile_m, tile_n])", location=tr.where())
     shape = args[0] if args else kwargs.pop("shape")
     dtype = kwargs.pop("dtype", None) or torch.float32
-    return tr.ops.to_tensor(0, dtype, tr.shape_dims(shape))
+    return tr.ops.to_tensor(0, dtype, _alloc_dims(tr, shape))
 
 
 @register(hl.full)
@@ -32,7 +43,7 @@ def _full(tr, args, kwargs):
     if shape is None or value is None:
         raise exc.TypeError_("hl.full() needs a shape and a value, e.g. hl.full([tile], 0.0)", location=tr.where())
     dtype = kwargs.pop("dtype", None) or torch.float32
-    return tr.ops.to_tensor(value, dtype, tr.shape_dims(shape))
+    return tr.ops.to_tensor(value, dtype, _alloc_dims(tr, shape))
 
 
 @register(hl.dot)
