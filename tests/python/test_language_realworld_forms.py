@@ -259,3 +259,46 @@ def test_specialized_size_lines_up_with_a_full_slice(device, n, config, compile_
     torch.testing.assert_close(out, x @ y + 0.5, rtol=2e-2, atol=5e-2)
     if device == "cpu":
         compile_case_sm90(matmul_specialized_n, (x, y), config)
+
+
+# -- a full slice of a size-1 dim broadcasts ------------------------------------------
+
+@helion.kernel()
+def scale_rows(x: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
+    out = torch.empty_like(x)
+    for tm in hl.tile(x.size(0)):
+        out[tm, :] = x[tm, :] * r[tm, :]
+    return out
+
+
+@helion.kernel()
+def row_sums_keepdim(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    for tm in hl.tile(x.size(0)):
+        out[tm, :] = x[tm, :].sum(1, keepdim=True) + out[tm, :]
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(16, 64), (20, 100), (8, 1)])
+@pytest.mark.parametrize("config", [C(block_sizes=[4]), C(block_sizes=[16], num_warps=2)])
+def test_full_slice_of_a_size_one_dim_broadcasts(device, shape, config, compile_case_sm90):
+    x, r = torch.randn(*shape, device=device), torch.randn(shape[0], 1, device=device)
+    scale_rows.bind((x, r)).set_config(config)
+    out = scale_rows(x, r)
+    sync(device)
+    torch.testing.assert_close(out, x * r)
+    if device == "cpu":
+        compile_case_sm90(scale_rows, (x, r), config)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[4]), C(block_sizes=[8], reduction_loops=[32])])
+def test_size_one_full_slice_store(device, config, compile_case_sm90):
+    x, out = torch.randn(24, 100, device=device), torch.randn(24, 1, device=device)
+    expected = x.sum(1, keepdim=True) + out
+    row_sums_keepdim.bind((x, out)).set_config(config)
+    row_sums_keepdim(x, out)
+    sync(device)
+    torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-4)
+    if device == "cpu":
+        compile_case_sm90(row_sums_keepdim, (x, out.clone()), config)

@@ -189,6 +189,11 @@ class IndexingMixin:
                 tile, dim = self._bounded_slice(it, size)
                 operands.append(tile)
                 dims.append(dim)
+            elif isinstance(it, slice) and size == 1:
+                # `:` of a size-1 dim is the static size 1: it broadcasts against
+                # a wider dim as in torch (r[t, :] * x[t, :] with r of shape [m, 1]).
+                operands.append(self.b.make_tile(self.zero_index, self.b.index_const(1), self.b.index_const(1)))
+                dims.append(1)
             elif isinstance(it, slice):
                 # A full slice is a reduction slot: persistent (one block) or
                 # looped by Config.reduction_loops.
