@@ -397,7 +397,7 @@ def _bad_view(body):
     (lambda v, t: v.reshape(-1), helion.exc.TypeError_, r"a reshape keeps every tile dim in place"),
     (lambda v, t: v.flatten(), helion.exc.TypeError_, r"cannot flatten dims 0..2 .* they include a tile dim"),
     (lambda v, t: v.flatten(2, 1), helion.exc.TypeError_, r"start_dim 2 comes after end_dim 1"),
-    (lambda v, t: v.squeeze(0), helion.exc.TypeError_, r"squeeze\(\) of dim 0 .* it is a tile dim"),
+    (lambda v, t: v.squeeze(3), helion.exc.TypeError_, r"dim 3 is out of range"),  # (a tile dim stays: no error)
     (lambda v, t: v.view(torch.int32), helion.exc.NotSupported, r"view\(torch.int32\) \(a bitcast\)"),
     (lambda v, t: v.flip(0), helion.exc.NotSupported, r"flip\(\) of dim 0 .* load the elements in reverse"),
     (lambda v, t: hl.zeros([t, 6], dtype=v.dtype).flip(1), helion.exc.NotSupported, r"dim 1 of size 6: needs a power-of-two"),
@@ -411,7 +411,7 @@ def _bad_view(body):
     (lambda v, t: v.reshape(), helion.exc.TypeError_, r"reshape\(\)/view\(\) needs the new shape"),
     (lambda v, t: hl.zeros([1], dtype=v.dtype).reshape([]), helion.exc.NotSupported, r"reshape to a 0-d tensor"),
 ], ids=["size_mismatch", "tile_dim_moved", "tile_dim_merged", "flatten_tile_dim", "flatten_backwards",
-        "squeeze_tile_dim", "view_dtype", "flip_tile_dim", "flip_not_power_of_two", "permute_short",
+        "squeeze_bad_dim", "view_dtype", "flip_tile_dim", "flip_not_power_of_two", "permute_short",
         "transpose_bad_dim", "inplace", "softplus_int", "where_float_condition", "fmod_int_zero", "unknown_keyword",
         "reshape_no_shape", "reshape_0d"])
 def test_bad_uses_name_the_problem_and_the_line(body, err, match):

@@ -119,14 +119,54 @@ class ReductionsMixin:
             return self._make_reduce("sum", self.b.reshape(x, [1]), 0)
         return self.b.reshape(x, dims)
 
+    def _live_tile(self, d):
+        """The loop tile that masks dim `d` here: the tile of d's block-size
+        slot while the current point is inside that tile's loop, else None.
+        A value with a slot's dim used after the loop over that slot (an
+        accumulator sized by hl.register_block_size, filled in
+        `hl.tile(n, block_size=bn)` and reduced after it) has no lane past a
+        bound: each of its lanes holds what the loop combined into it (the
+        masked-off lanes of the loop's loads contributed their fill value)."""
+        tile = self.tile_of_slot.get(d.slot) if isinstance(d, Sym) else None
+        if tile is None or not self._dominates_here(tile.value):
+            return None
+        return tile
+
+    def _dominates_here(self, value) -> bool:
+        """Whether `value` (a loop's block argument or an op's result) is
+        visible at the insertion point: defined in the current block or in a
+        block of an op that encloses it."""
+        block = self.b.block
+        if any(a == value for a in block.arguments):
+            return True
+        ops = block.operations
+        probe = None
+        if ops:
+            here = ops[0]
+        else:  # an empty block: a throwaway op to find the enclosing ops from
+            probe = here = self.b.index_const(0).owner
+        defining = value.owner.parent if value.owner is not None else None
+        found = False
+        enclosing = here.parent
+        while enclosing is not None and not found:
+            if defining is not None:
+                found = enclosing == defining
+            else:
+                found = any(a == value for region in enclosing.regions for blk in region.blocks for a in blk.arguments)
+            enclosing = enclosing.parent
+        if probe is not None:
+            probe.erase()
+        return found
+
     def _lane_mask(self, x: DTensor, axis: int):
         """An i1 tensor shaped like x: false on lanes past the reduced tile's
         bound (for a jagged tile, past each parent lane's end where x has the
-        parent's dims)."""
+        parent's dims); None where every lane holds data."""
         d = x.dims[axis]
-        if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
+        tile = self._live_tile(d)
+        if tile is None:
             return None
-        mask = self.ops.place(self._tile_mask(self.tile_of_slot[d.slot], d), axis, x.dims)
+        mask = self.ops.place(self._tile_mask(tile, d), axis, x.dims)
         jagged = self._jagged_mask(x.dims, only=d, required=False)
         return mask if jagged is None else self.ops.binary("and", mask, jagged)
 
@@ -162,10 +202,13 @@ class ReductionsMixin:
         """How many lanes of dim `axis` of x hold data: shaped like x reduced
         over axis (keepdim), or one scalar (to multiply the counts of several dims)."""
         d = x.dims[axis]
-        if not isinstance(d, Sym) or d.slot not in self.tile_of_slot:
+        if not isinstance(d, Sym):
             return float(d)
+        tile = self._live_tile(d)
+        if tile is None:  # every lane of the slot's block holds data
+            return self.ops.cast(Scalar(self.slot_values[d.slot], torch.int64, True), torch.float32)
         if scalar:
-            ones = self.ops.cast(self._tile_mask(self.tile_of_slot[d.slot], d), torch.float32)
+            ones = self.ops.cast(self._tile_mask(tile, d), torch.float32)
             return self._make_reduce("sum", ones, 0)
         ones = self.ops.cast(self._lane_mask(x, axis), torch.float32)
         return self._make_reduce("sum", ones, axis, keepdim=True)
@@ -195,11 +238,14 @@ class ReductionsMixin:
         operands = [x]
         if kind in ("argmax", "argmin"):
             d = x.dims[axis]
-            if isinstance(d, Sym) and d.slot in self.tile_of_slot:
-                tile = self.tile_of_slot[d.slot]
+            tile = self._live_tile(d)
+            if tile is not None:
                 idx = self.b.tile_index(tile.value, d)
                 begin = self.ops.cast(Scalar(self._tile_begin(tile), torch.int64, True), torch.int32)
                 idx = self.ops.binary("sub", idx, begin)
+            elif isinstance(d, Sym):  # the lanes of a block-size dim outside its loop: 0 .. block-1
+                block = self.slot_values[d.slot]
+                idx = self.b.tile_index(self.b.make_tile(self.zero_index, block, block), d)
             elif isinstance(d, int) and d & (d - 1) == 0:
                 idx = self.ops.arange(0, d)
             else:

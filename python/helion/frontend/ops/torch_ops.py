@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ... import exc
+from ..semantics import promote, same_extent
 from ..values import DTensor, Scalar, Sym, TensorArg, Tile
 from .registry import register
 
@@ -252,23 +253,138 @@ def _addmm(tr, args, kwargs):
 
 
 # -- creation ------------------------------------------------------------------
-def _like_op(fill):
-    """zeros_like / ones_like (fill given) and full_like (fill is an argument)."""
+# keywords of torch's factories that say where or how a tensor is kept: device code
+# has one device and no autograd, so they change nothing
+_PLACEMENT = ("device", "layout", "requires_grad", "pin_memory", "memory_format")
+
+
+def _factory_dtype(tr, kwargs: dict, default: torch.dtype, what: str) -> torch.dtype:
+    """dtype= of a factory (default when absent or None); the placement keywords are dropped, others refused."""
+    dtype = kwargs.pop("dtype", None)
+    for key in _PLACEMENT:
+        kwargs.pop(key, None)
+    no_keywords(tr, kwargs, what)
+    if dtype is None:
+        return default
+    if not isinstance(dtype, torch.dtype):
+        raise exc.TypeError_(f"{what}: dtype must be a torch.dtype, got {tr.describe(dtype)}", location=tr.where())
+    return dtype
+
+
+def _filled(tr, value, dtype: torch.dtype, dims: list):
+    """A tensor of `dims` holding `value` (a number or a device scalar); a 0-d shape is a device scalar."""
+    value = tr.operand(value)
+    if isinstance(value, DTensor):
+        raise exc.TypeError_(f"a fill value must be a number or a 0-d value, got {tr.describe(value)}",
+                             location=tr.where())
+    if not dims:
+        return tr.ops.scalar(value, dtype)
+    return tr.ops.to_tensor(value, dtype, dims)
+
+
+def _like_op(fill, name: str):
+    """zeros_like / ones_like / empty_like (fill given) and full_like (fill is an argument)."""
     def handler(tr, args, kwargs):
-        need_args(tr, args, 1 if fill is not None or "fill_value" in kwargs else 2, "*_like()")
+        need_args(tr, args, 1 if fill is not None or "fill_value" in kwargs else 2, f"torch.{name}()",
+                  most=1 if fill is not None else 2)
         if isinstance(args[0], Tile):  # a tensor shaped like the tile's indices
             t = args[0]
             args = [DTensor(None, torch.int32, [1 if t.scalar else t.block])] + list(args[1:])
         x = tr.operand(args[0])
-        value = fill if fill is not None else args[1] if len(args) > 1 else kwargs.get("fill_value")
-        dtype = kwargs.get("dtype") or x.dtype
-        return tr.ops.to_tensor(value, dtype, x.dims)
+        if not isinstance(x, (DTensor, Scalar)):
+            raise exc.TypeError_(f"torch.{name}() needs a tensor, got {tr.describe(x)}", location=tr.where())
+        value = fill if fill is not None else args[1] if len(args) > 1 else kwargs.pop("fill_value")
+        dtype = _factory_dtype(tr, kwargs, x.dtype, f"torch.{name}()")
+        return _filled(tr, value, dtype, x.dims if isinstance(x, DTensor) else [])
     return handler
 
 
-register(torch.zeros_like)(_like_op(0))
-register(torch.ones_like)(_like_op(1))
-register(torch.full_like)(_like_op(None))
+register(torch.zeros_like)(_like_op(0, "zeros_like"))
+register(torch.ones_like)(_like_op(1, "ones_like"))
+register(torch.empty_like)(_like_op(0, "empty_like"))  # its values are unspecified: zeros
+register(torch.full_like)(_like_op(None, "full_like"))
+
+
+def _factory_dims(tr, sizes, what: str) -> list:
+    """The dims of a factory's size: ints, tiles, block sizes; `[]` / `()` is 0-d."""
+    if isinstance(sizes, (list, tuple)):
+        sizes = list(sizes)
+    elif isinstance(sizes, torch.Size):
+        sizes = list(sizes)
+    else:
+        sizes = [sizes]
+    dims = tr.shape_dims(sizes)
+    if any(isinstance(d, int) and d < 1 for d in dims):
+        raise exc.TypeError_(f"{what} of shape {dims}: device code makes tensors of positive sizes", location=tr.where())
+    return dims
+
+
+def _new_op(fill, name: str):
+    """x.new_zeros(size) / new_ones / new_empty (fill given) and x.new_full(size, value):
+    x's dtype unless dtype= says otherwise, as in torch."""
+    def handler(tr, args, kwargs):
+        x = args[0]
+        if not isinstance(x, (DTensor, Scalar, TensorArg)):
+            raise tr.method_error(x, name)
+        rest = list(args[1:])
+        if fill is None:
+            if len(rest) < 2 and "fill_value" in kwargs:
+                rest.append(kwargs.pop("fill_value"))
+            if "size" in kwargs:
+                rest.insert(0, kwargs.pop("size"))
+            if len(rest) != 2:
+                raise exc.TypeError_(f"Tensor.{name}(size, fill_value) takes a size and a fill value",
+                                     location=tr.where())
+            sizes, value = rest
+        else:
+            if "size" in kwargs:
+                rest.append(kwargs.pop("size"))
+            if not rest:
+                raise exc.TypeError_(f"Tensor.{name}() needs a size, e.g. x.{name}(n) or x.{name}([m, n])",
+                                     location=tr.where())
+            sizes, value = (rest[0] if len(rest) == 1 else rest), fill
+        dtype = _factory_dtype(tr, kwargs, x.dtype, f"Tensor.{name}()")
+        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"Tensor.{name}()"))
+    return handler
+
+
+register(methods="new_zeros")(_new_op(0, "new_zeros"))
+register(methods="new_ones")(_new_op(1, "new_ones"))
+register(methods="new_empty")(_new_op(0, "new_empty"))  # its values are unspecified: zeros
+register(methods="new_full")(_new_op(None, "new_full"))
+
+
+def _factory_op(fill, name: str):
+    """torch.zeros(size) / ones / empty (fill given) and torch.full(size, value) in device
+    code; torch's default dtype (full: the fill value's type, as in torch)."""
+    def handler(tr, args, kwargs):
+        rest = list(args)
+        if fill is None:
+            if "size" in kwargs:
+                rest.insert(0, kwargs.pop("size"))
+            if len(rest) < 2 and "fill_value" in kwargs:
+                rest.append(kwargs.pop("fill_value"))
+            if len(rest) != 2:
+                raise exc.TypeError_(f"torch.{name}(size, fill_value) takes a size and a fill value", location=tr.where())
+            sizes, value = rest
+            v = tr.operand(value)
+            default = (v.dtype if isinstance(v, Scalar) else torch.bool if isinstance(v, bool)
+                       else torch.int64 if isinstance(v, int) else torch.get_default_dtype())
+        else:
+            if "size" in kwargs:
+                rest.append(kwargs.pop("size"))
+            if not rest:
+                raise exc.TypeError_(f"torch.{name}() needs a size", location=tr.where())
+            sizes, value, default = (rest[0] if len(rest) == 1 else rest), fill, torch.get_default_dtype()
+        dtype = _factory_dtype(tr, kwargs, default, f"torch.{name}()")
+        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"torch.{name}()"))
+    return handler
+
+
+register(torch.zeros)(_factory_op(0, "zeros"))
+register(torch.ones)(_factory_op(1, "ones"))
+register(torch.empty)(_factory_op(0, "empty"))  # its values are unspecified: zeros
+register(torch.full)(_factory_op(None, "full"))
 
 
 @register(torch.arange)
@@ -368,7 +484,16 @@ def _unsqueeze(tr, args, kwargs):
 @register(torch.squeeze, methods="squeeze")
 def _squeeze(tr, args, kwargs):
     """Drops static dims of size 1: all of them, or those named (others stay, as
-    in torch). A tile dim's size is its block size, known only with a Config."""
+    in torch). A tile dim's size is its block size, known only with a Config: it
+    stays."""
+    if args and isinstance(args[0], Scalar):  # a 0-d tensor: nothing to drop (its dim argument is 0 or -1)
+        args = args + ([kwargs.pop("dim")] if "dim" in kwargs else [])
+        need_args(tr, args, 1, "squeeze()", most=2)
+        no_keywords(tr, kwargs, "squeeze()")
+        if len(args) > 1 and args[1] is not None:
+            for d in (args[1] if isinstance(args[1], (list, tuple)) else [args[1]]):
+                tr.axis(d, 1)
+        return args[0]
     x = _device_tensor(tr, args, "squeeze")
     args = args + ([kwargs.pop("dim")] if "dim" in kwargs else [])
     need_args(tr, args, 1, "squeeze()", most=2)
@@ -377,10 +502,8 @@ def _squeeze(tr, args, kwargs):
         drop = [i for i, d in enumerate(x.dims) if d == 1]
     else:
         named = [tr.axis(d, x.ndim) for d in (args[1] if isinstance(args[1], (list, tuple)) else [args[1]])]
-        tiles = [i for i in named if isinstance(x.dims[i], Sym)]
-        if tiles:
-            raise exc.TypeError_(f"squeeze() of dim {tiles[0]} of {tr.describe(x)}: it is a tile dim, whose size is the "
-                                 "block size; index it (x[:, 0]) or reduce it instead", location=tr.where())
+        # A named dim of another size stays, as in torch; so does a tile dim, whose size is
+        # the block size (a no-op under every Config, not only those whose block is not 1).
         drop = [i for i in named if x.dims[i] == 1]
     return tr.ops.reshape(x, [d for i, d in enumerate(x.dims) if i not in drop])
 
@@ -498,7 +621,98 @@ def _flip(tr, args, kwargs):
     return x
 
 
+def _as_tensor(tr, x, name: str):
+    """A device tensor or a device scalar (a 0-d tensor)."""
+    x = tr.operand(x) if isinstance(x, TensorArg) else x
+    if not isinstance(x, (DTensor, Scalar)):
+        raise tr.method_error(x, name)
+    return x
+
+
+def _expand_to(tr, x, dims: list, what: str):
+    if isinstance(x, Scalar):
+        return tr.ops.to_tensor(x, x.dtype, dims) if dims else x
+    if len(dims) < x.ndim:
+        raise exc.TypeError_(f"{what}: {tr.describe(x)} has more dims than the target shape {dims}",
+                             location=tr.where())
+    lead = len(dims) - x.ndim
+    for d, t in zip(x.dims, dims[lead:]):
+        if d != t and d != 1 and not same_extent(d, t, tr.ops.pinned):
+            raise exc.TypeError_(f"{what}: cannot expand {tr.describe(x)} to {dims}: only dims of size 1 grow (as in "
+                                 "torch)", location=tr.where())
+    return tr.ops.broadcast_to(x, dims)
+
+
 @register(methods="expand")
 def _expand(tr, args, kwargs):
-    x = _device_tensor(tr, args, "expand")
-    return tr.ops.broadcast_to(x, tr.shape_dims(_sizes(args[1:]), like=x))
+    """x.expand(*sizes): -1 keeps a dim; new dims come first, as in torch."""
+    need_args(tr, args, 1, "expand()")
+    x = _as_tensor(tr, args[0], "expand")
+    sizes = _sizes(args[1:]) if len(args) > 1 else kwargs.pop("size", None)
+    no_keywords(tr, kwargs, "expand()")
+    if sizes is None:
+        raise exc.TypeError_("expand() needs the new shape, e.g. x.expand(m, n)", location=tr.where())
+    ndim = x.ndim if isinstance(x, DTensor) else 0
+    lead = len(sizes) - ndim
+    sizes = list(sizes)
+    for i, s in enumerate(sizes):
+        if isinstance(s, int) and not isinstance(s, bool) and s == -1:
+            if i < lead:
+                raise exc.TypeError_(f"expand{tuple(sizes)}: -1 is not allowed for a new leading dim (as in torch)",
+                                     location=tr.where())
+            sizes[i] = x.dims[i - lead]
+    return _expand_to(tr, x, tr.shape_dims(sizes), "expand()")
+
+
+@register(methods="expand_as")
+def _expand_as(tr, args, kwargs):
+    need_args(tr, args, 2, "expand_as()", most=2)
+    no_keywords(tr, kwargs, "expand_as()")
+    x = _as_tensor(tr, args[0], "expand_as")
+    other = args[1]
+    if isinstance(other, TensorArg):
+        dims = list(other.shape)
+    elif isinstance(other, (DTensor, Scalar)):
+        dims = list(other.dims) if isinstance(other, DTensor) else []
+    else:
+        raise exc.TypeError_(f"expand_as() needs a tensor, got {tr.describe(other)}", location=tr.where())
+    return _expand_to(tr, x, dims, "expand_as()")
+
+
+@register(torch.stack)
+def _stack(tr, args, kwargs):
+    """torch.stack(tensors, dim): each operand placed at its index of a new dim
+    (a select over the new dim's lanes), dtypes promoted as in torch."""
+    need_args(tr, args, 1, "torch.stack()", most=2)
+    dim = args[1] if len(args) > 1 else kwargs.pop("dim", 0)
+    no_keywords(tr, kwargs, "torch.stack()")
+    if not isinstance(args[0], (list, tuple)) or not args[0]:
+        raise exc.TypeError_("torch.stack() takes a non-empty list of tensors", location=tr.where())
+    xs = [tr.operand(x) for x in args[0]]
+    for x in xs:
+        if not isinstance(x, (DTensor, Scalar)):
+            raise exc.TypeError_(f"torch.stack() takes tensors, got {tr.describe(x)}", location=tr.where())
+    shapes = [x.dims if isinstance(x, DTensor) else [] for x in xs]
+    ndim = len(shapes[0])
+    for shape in shapes[1:]:
+        if len(shape) != ndim or any(a != b and not same_extent(a, b, tr.ops.pinned) for a, b in zip(shape, shapes[0])):
+            raise exc.TypeError_(f"torch.stack() needs tensors of one shape, got {shapes[0]} and {shape}",
+                                 location=tr.where())
+    axis = tr.axis(dim, ndim + 1)
+    k = len(xs)
+    if k & (k - 1):
+        raise exc.NotSupported(f"torch.stack() of {k} tensors in device code: the new dim needs a power-of-two size "
+                               "(stack them in a tensor of the next power of two, or store them one by one)",
+                               location=tr.where())
+    (*parts,), dims = tr.ops.common(xs, promote(*xs))
+    dims = list(dims or [])
+    out_dims = dims[:axis] + [k] + dims[axis:]
+    parts = [tr.ops.broadcast_to(tr.ops.expand_dims(p, axis), out_dims) if isinstance(p, DTensor)
+             else tr.ops.to_tensor(p, p.dtype, out_dims) for p in parts]
+    if k == 1:
+        return parts[0]
+    lane = tr.ops.place(tr.ops.arange(0, k), axis, out_dims)
+    out = parts[-1]
+    for i in range(k - 2, -1, -1):
+        out = tr.ops.where(tr.ops.compare("eq", lane, i), parts[i], out)
+    return out
