@@ -178,7 +178,7 @@ class ReductionsMixin:
         tile's own mask."""
         result = None
         for d in dims if only is None else [only]:
-            tile = self.tile_of_slot.get(d.slot) if isinstance(d, Sym) else None
+            tile = self._live_tile(d)
             if tile is None or tile.jagged is None:
                 continue
             parent = tile.jagged
