@@ -302,3 +302,36 @@ def test_size_one_full_slice_store(device, config, compile_case_sm90):
     torch.testing.assert_close(out, expected, rtol=1e-4, atol=1e-4)
     if device == "cpu":
         compile_case_sm90(row_sums_keepdim, (x, out.clone()), config)
+
+
+def test_ignore_warnings_applies_to_the_kernels_compile():
+    # Two kernels (warnings are given once per kernel name and reason).
+    @helion.kernel(config=C(block_sizes=[16], indexing="block_ptr"), ignore_warnings=[UserWarning])
+    def masked_copy_quiet(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = hl.load(x, [t], extra_mask=t.index % 2 == 0)  # masked: pointers, with a warning
+        return out
+
+    @helion.kernel(config=C(block_sizes=[16], indexing="block_ptr"))
+    def masked_copy_loud(x: torch.Tensor) -> torch.Tensor:
+        out = torch.empty_like(x)
+        for t in hl.tile(x.size(0)):
+            out[t] = hl.load(x, [t], extra_mask=t.index % 2 == 0)
+        return out
+
+    x = torch.randn(40)
+    for k, shown in ((masked_copy_quiet, False), (masked_copy_loud, True)):
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            out = k(x)
+        assert any("load uses pointers" in str(w.message) for w in seen) == shown
+        torch.testing.assert_close(out, torch.where(torch.arange(40) % 2 == 0, x, 0.0))
+
+
+def test_autotune_config_overrides_force_the_tuners_candidates():
+    mm = _mm_kernel(autotune_config_overrides={"num_warps": 2})
+    x, y = torch.randn(16, 16), torch.randn(16, 16)
+    config = mm.autotune((x, y), force=True)
+    assert config.num_warps == 2
+    torch.testing.assert_close(mm(x, y), x @ y, rtol=2e-2, atol=5e-2)
