@@ -221,6 +221,28 @@ def test_store_with_extra_mask_past_the_tensor(device, config, compile_case_sm90
         compile_case_sm90(store_prefix, (x, backing), config)
 
 
+@helion.kernel()
+def padded_read(x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    # extra_mask keeps every lane: the dim's own end must still mask the lanes past x.
+    for t in hl.tile(out.size(0)):
+        out[t] = hl.load(x, [t], extra_mask=t.index >= 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("config", [C(block_sizes=[16]), C(block_sizes=[128], indexing="block_ptr")])
+def test_guarded_access_is_also_masked_at_the_tensors_end(device, config, compile_case_sm90):
+    big = torch.full([100], 1234.5, device=device)
+    x = big[:40]  # what lies past x's end is poison
+    out = torch.empty(100, device=device)
+    padded_read.bind((x, out)).set_config(config)
+    padded_read(x, out)
+    sync(device)
+    torch.testing.assert_close(out, torch.cat([x, torch.zeros(60, device=device)]) + 1)
+    if device == "cpu":
+        compile_case_sm90(padded_read, (x, out), config)
+
+
 def test_plain_subscript_past_the_tensor_is_still_refused():
     @helion.kernel(autotune_effort="none")
     def bad(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -168,6 +168,7 @@ class IndexingMixin:
         items = items + [slice(None)] * (base.ndim - len(real))
         operands, dims, expand_at = [], [], []
         self._gather_masks = []
+        self._bound_masks = []  # (tile, position, size): guarded tiles wider than their dim
         d = 0
         for it in items:
             if it is None:
@@ -178,7 +179,10 @@ class IndexingMixin:
                 continue
             size = base.shape[d]
             if isinstance(it, Tile) and not it.scalar:
-                if it.extent is not None and it.extent > size and not guarded:
+                if it.extent is not None and it.extent > size and guarded:
+                    # Masked at the dim's end too, whatever extra_mask says.
+                    self._bound_masks.append((it, len(dims), size))
+                elif it.extent is not None and it.extent > size:
                     # Its lanes are masked at the loop's end, not the tensor's: they would read past it.
                     raise exc.TypeError_(f"tile over a range ending at {it.extent} indexes dim {d} of {base.name!r}, "
                                          f"of size {size} (hl.load/hl.store with an extra_mask that keeps its lanes "
@@ -442,6 +446,12 @@ class IndexingMixin:
         """The mask of a load or store: its gathers' tile masks AND extra_mask
         (a bool device value, broadcast to the indexed shape, None dims included)."""
         mask = self._gather_mask(dims)
+        real = [d for d in dims if d is not None]
+        for tile, pos, size in getattr(self, "_bound_masks", ()):
+            shifted = pos - sum(1 for d in dims[:pos] if d is None)
+            inside = self.ops.compare("lt", self.b.tile_index(tile.value, tile.block), size)
+            inside = self.ops.place(inside, shifted, real)
+            mask = inside if mask is None else self.ops.binary("and", mask, inside)
         if extra_mask is None:
             return mask
         real = [d for d in dims if d is not None]
