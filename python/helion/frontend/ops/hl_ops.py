@@ -189,8 +189,8 @@ def _arange(tr, args, kwargs):
             lanes = tr.b.make_tile(tr.b.index_const(0), bs, bs)
             return tr.ops.cast(tr.b.tile_index(lanes, Sym(slot)), dtype)
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
-        raise exc.NotSupported("hl.arange() needs constant int bounds; for the lanes of a tile use tile.index "
-                               "(or tile.index - tile.begin for 0 .. block_size - 1)", location=tr.where())
+        raise exc.NotSupported("hl.arange() needs constant int bounds or one block size (hl.arange(tile.block_size), "
+                               "hl.arange(<hl.register_block_size>)); for the lanes of a tile use tile.index", location=tr.where())
     n = end - start
     if n < 1 or n & (n - 1):
         raise exc.TypeError_(f"hl.arange size {n} must be a power of two", location=tr.where())
