@@ -1042,8 +1042,8 @@ def hl_reduce_without_dim():
 
 
 @bad(exc.NotSupported, "hl.arange\\(\\) needs constant int bounds")
-def hl_arange_of_block_size():
-    elementwise(lambda x, t: x[t] + hl.arange(t.block_size), X)  # BAD
+def hl_arange_of_a_device_value():
+    elementwise(lambda x, t: x[t] + hl.arange(t.begin), X)  # BAD
 
 
 @bad(exc.TypeError_, "hl.arange size 6 must be a power of two")
