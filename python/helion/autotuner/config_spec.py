@@ -143,7 +143,7 @@ class ConfigSpec:
             else:
                 fields[name].append(v)
         flattens = fields.get("range_flattens")
-        if flattens and flattens[0] is not None and not str(fields.get("pid_type", "flat")).startswith("persistent"):
+        if flattens and flattens[0] is not None and not _persistent(fields.get("pid_type")):
             fields["range_flattens"] = [None] + flattens[1:]  # the grid loop takes knobs only when persistent
         return Config(**fields)
 
@@ -358,7 +358,7 @@ class ConfigSpec:
             if field == "static_ranges" and values[0]:
                 raise exc.InvalidConfig(_bad(field, 0, values[0], "False: the grid loop cannot be unrolled fully",
                                              self.kernel_name))
-            if not neutral and not str(merged.get("pid_type") or "flat").startswith("persistent"):
+            if not neutral and not _persistent(merged.get("pid_type")):
                 raise exc.InvalidConfig(_bad(field, 0, values[0], f"{grid_value!r}: the grid loop takes loop knobs only "
                                              "with a persistent pid_type (pid_type='persistent_blocked' or "
                                              "'persistent_interleaved')", self.kernel_name))
@@ -416,6 +416,11 @@ class ConfigSpec:
             if groups and groups[0] != 1:
                 raise exc.InvalidConfig(_bad("l2_groupings", 0, groups[0], "1 with pid_type='xyz' (L2 grouping reorders a "
                                              "linear program id, which xyz does not have)", self.kernel_name))
+
+
+def _persistent(pid_type: Any) -> bool:
+    """Whether a Config's pid_type loops over tiles (the grid loop then takes loop knobs)."""
+    return str(pid_type or "flat").startswith("persistent")
 
 
 def _replace(cfg: Config, **fields: Any) -> Config:

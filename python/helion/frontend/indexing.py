@@ -446,12 +446,6 @@ class IndexingMixin:
         """The mask of a load or store: its gathers' tile masks AND extra_mask
         (a bool device value, broadcast to the indexed shape, None dims included)."""
         mask = self._gather_mask(dims)
-        real = [d for d in dims if d is not None]
-        for tile, pos, size in getattr(self, "_bound_masks", ()):
-            shifted = pos - sum(1 for d in dims[:pos] if d is None)
-            inside = self.ops.compare("lt", self.b.tile_index(tile.value, tile.block), size)
-            inside = self.ops.place(inside, shifted, real)
-            mask = inside if mask is None else self.ops.binary("and", mask, inside)
         if extra_mask is None:
             return mask
         real = [d for d in dims if d is not None]
@@ -472,16 +466,21 @@ class IndexingMixin:
         return extra if mask is None else self.ops.binary("and", mask, extra)
 
     def _gather_mask(self, dims: list):
-        """AND of the tile masks recorded for gather dims and the per-lane
-        masks of hl.jagged_tile dims, shaped like the access."""
+        """AND of the masks _index_operands recorded, shaped like the access:
+        the per-lane masks of hl.jagged_tile dims, the tile masks of gather
+        dims, and the dim's end for guarded tiles wider than it."""
         real = [d for d in dims if d is not None]
-        positions = {}
-        for tile, pos in self._gather_masks:
-            # Positions count dims before Nones are dropped; recompute without them.
-            shifted = pos - sum(1 for d in dims[:pos] if d is None)
-            positions[shifted] = tile
+
+        def shifted(pos: int) -> int:  # positions count dims before Nones are dropped
+            return pos - sum(1 for d in dims[:pos] if d is None)
+
+        positions = {shifted(pos): tile for tile, pos in self._gather_masks}
         result = self._jagged_mask(real) if real else None
         for pos, tile in positions.items():
             m = self.ops.place(self._tile_mask(tile, real[pos]), pos, real)
+            result = m if result is None else self.ops.binary("and", result, m)
+        for tile, pos, size in self._bound_masks:
+            inside = self.ops.compare("lt", self.b.tile_index(tile.value, tile.block), size)
+            m = self.ops.place(inside, shifted(pos), real)
             result = m if result is None else self.ops.binary("and", result, m)
         return result

@@ -319,32 +319,38 @@ def _factory_dims(tr, sizes, what: str) -> list:
     return dims
 
 
+def _size_and_value(tr, args, kwargs: dict, fill, what: str, hint: str = ""):
+    """(size, fill value) of a factory's arguments (after the tensor of x.new_*):
+    `fill` when the factory has one (zeros/ones/empty), else its fill_value
+    argument (full); size= and fill_value= may be keywords."""
+    rest = list(args)
+    if fill is not None:
+        if "size" in kwargs:
+            rest.append(kwargs.pop("size"))
+        if not rest:
+            raise exc.TypeError_(f"{what}() needs a size{hint}", location=tr.where())
+        return (rest[0] if len(rest) == 1 else rest), fill
+    if "size" in kwargs:
+        rest.insert(0, kwargs.pop("size"))
+    if len(rest) < 2 and "fill_value" in kwargs:
+        rest.append(kwargs.pop("fill_value"))
+    if len(rest) != 2:
+        raise exc.TypeError_(f"{what}(size, fill_value) takes a size and a fill value", location=tr.where())
+    return rest[0], rest[1]
+
+
 def _new_op(fill, name: str):
     """x.new_zeros(size) / new_ones / new_empty (fill given) and x.new_full(size, value):
     x's dtype unless dtype= says otherwise, as in torch."""
+    what = f"Tensor.{name}"
+
     def handler(tr, args, kwargs):
         x = args[0]
         if not isinstance(x, (DTensor, Scalar, TensorArg)):
             raise tr.method_error(x, name)
-        rest = list(args[1:])
-        if fill is None:
-            if len(rest) < 2 and "fill_value" in kwargs:
-                rest.append(kwargs.pop("fill_value"))
-            if "size" in kwargs:
-                rest.insert(0, kwargs.pop("size"))
-            if len(rest) != 2:
-                raise exc.TypeError_(f"Tensor.{name}(size, fill_value) takes a size and a fill value",
-                                     location=tr.where())
-            sizes, value = rest
-        else:
-            if "size" in kwargs:
-                rest.append(kwargs.pop("size"))
-            if not rest:
-                raise exc.TypeError_(f"Tensor.{name}() needs a size, e.g. x.{name}(n) or x.{name}([m, n])",
-                                     location=tr.where())
-            sizes, value = (rest[0] if len(rest) == 1 else rest), fill
-        dtype = _factory_dtype(tr, kwargs, x.dtype, f"Tensor.{name}()")
-        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"Tensor.{name}()"))
+        sizes, value = _size_and_value(tr, args[1:], kwargs, fill, what, f", e.g. x.{name}(n) or x.{name}([m, n])")
+        dtype = _factory_dtype(tr, kwargs, x.dtype, f"{what}()")
+        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"{what}()"))
     return handler
 
 
@@ -357,27 +363,17 @@ register(methods="new_full")(_new_op(None, "new_full"))
 def _factory_op(fill, name: str):
     """torch.zeros(size) / ones / empty (fill given) and torch.full(size, value) in device
     code; torch's default dtype (full: the fill value's type, as in torch)."""
+    what = f"torch.{name}"
+
     def handler(tr, args, kwargs):
-        rest = list(args)
+        sizes, value = _size_and_value(tr, args, kwargs, fill, what)
+        default = torch.get_default_dtype()
         if fill is None:
-            if "size" in kwargs:
-                rest.insert(0, kwargs.pop("size"))
-            if len(rest) < 2 and "fill_value" in kwargs:
-                rest.append(kwargs.pop("fill_value"))
-            if len(rest) != 2:
-                raise exc.TypeError_(f"torch.{name}(size, fill_value) takes a size and a fill value", location=tr.where())
-            sizes, value = rest
             v = tr.operand(value)
             default = (v.dtype if isinstance(v, Scalar) else torch.bool if isinstance(v, bool)
-                       else torch.int64 if isinstance(v, int) else torch.get_default_dtype())
-        else:
-            if "size" in kwargs:
-                rest.append(kwargs.pop("size"))
-            if not rest:
-                raise exc.TypeError_(f"torch.{name}() needs a size", location=tr.where())
-            sizes, value, default = (rest[0] if len(rest) == 1 else rest), fill, torch.get_default_dtype()
-        dtype = _factory_dtype(tr, kwargs, default, f"torch.{name}()")
-        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"torch.{name}()"))
+                       else torch.int64 if isinstance(v, int) else default)
+        dtype = _factory_dtype(tr, kwargs, default, f"{what}()")
+        return _filled(tr, value, dtype, _factory_dims(tr, sizes, f"{what}()"))
     return handler
 
 
