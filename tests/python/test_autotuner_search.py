@@ -28,6 +28,12 @@ def matmul_spec():
 
 
 @pytest.fixture(scope="module")
+def wide_matmul_spec(matmul_spec):
+    """The full effort's space: with per-loop knobs and eviction policies."""
+    return matmul_spec.widened()
+
+
+@pytest.fixture(scope="module")
 def softmax_spec():
     return softmax.bind((torch.randn(256, 4096),)).config_spec
 
@@ -75,7 +81,7 @@ def _optimum(spec, seed=1234):
     return spec.random_config(seed)
 
 
-@pytest.mark.parametrize("spec_name", ["matmul_spec", "softmax_spec"])
+@pytest.mark.parametrize("spec_name", ["matmul_spec", "softmax_spec", "wide_matmul_spec"])
 def test_pattern_search_finds_the_optimum(spec_name, request):
     spec = request.getfixturevalue(spec_name)
     land = Landscape(spec, _optimum(spec))
@@ -103,6 +109,19 @@ def test_differential_evolution_reaches_the_optimum(spec_name, request):
     # Better than the best of its own initial population.
     initial = [land.time(c) for c in land.seen[:40]]
     assert land.time(best) <= min(initial)
+
+
+def test_full_effort_stages_reach_the_optimum_of_the_widened_space(wide_matmul_spec):
+    """What tuner.py runs at full effort: DE over the widened space, then a
+    PatternSearch from its best four sharing the results."""
+    spec = wide_matmul_spec
+    land = Landscape(spec, _optimum(spec, 5))
+    de = DifferentialEvolutionSearch(spec, land, effort="full", seed=0)
+    de.search()
+    top = sorted((t, i) for i, t in enumerate(de.results.values()) if math.isfinite(t))[:4]
+    starts = [list(de.results)[i] for _, i in top]
+    best = PatternSearch(spec, land, initial_configs=starts, copies=4, results=de.results, effort="full").search()
+    assert land.time(best) == 1.0, (best, land.time(best))
 
 
 def test_differential_evolution_quick_beats_random_of_same_budget(matmul_spec):

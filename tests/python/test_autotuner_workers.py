@@ -163,3 +163,18 @@ def test_timing_pool_gives_each_worker_one_device(devices, tmp_path):
     finally:
         pool.close()
         benchmarker._POOLS.pop((devices, "test_autotuner_workers:DeviceHandler"), None)
+
+
+def test_warm_starts_every_worker_before_the_first_job():
+    p = WorkerPool("test_autotuner_workers:FlakyHandler", 2, handler_args=("w",))
+    try:
+        p.warm()
+        started = [w.proc.pid for w in p.workers]
+        assert all(started)
+        p.warm()  # running workers are kept
+        assert [w.proc.pid for w in p.workers] == started
+        results = p.run([("pid", None), ("pid", None), ("echo", 1)], timeout=120)
+        assert {r.value for r in results[:2]} <= set(started)
+        assert results[2].value == ("w", 1)
+    finally:
+        p.close()

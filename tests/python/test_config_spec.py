@@ -294,6 +294,57 @@ def test_loop_knobs_compile_for_sm90():
     assert "mma" in ck.asm["ptx"] or "wgmma" in ck.asm["ptx"]
 
 
+# -- the widened spec (full effort): per-loop knobs and eviction policies ------
+def test_widened_spec_searches_inner_loop_knobs_and_each_load_policy():
+    bound = matmul.bind((torch.randn(70, 64), torch.randn(64, 40)))
+    spec = bound.config_spec
+    wide = spec.widened()
+    names = {(name, i) for name, i, _ in wide.fields()} - {(name, i) for name, i, _ in spec.fields()}
+    assert names == {("range_num_stages", 0), ("range_num_stages", 1), ("range_unroll_factors", 0),
+                     ("range_unroll_factors", 1), ("range_multi_buffers", 0), ("range_multi_buffers", 1),
+                     ("range_warp_specializes", 0), ("range_warp_specializes", 1),
+                     ("load_eviction_policies", 0), ("load_eviction_policies", 1)}
+    grid_entries = [f for name, i, f in wide.fields() if i == 0 and name.startswith("range_") and name != "range_flattens"]
+    assert all(len(f.choices) == 1 for f in grid_entries)  # the grid loop stays neutral
+    rng = random.Random(3)
+    drawn = [wide.random_config(rng) for _ in range(40)]
+    assert len({c.range_num_stages[1] for c in drawn}) > 2 and len({c.load_eviction_policies[0] for c in drawn}) == 3
+    for c in drawn:
+        assert spec.normalize(c) == c  # every widened draw is a legal config of the kernel
+    # a kernel without an inner loop gets only the eviction policies
+    assert {name for name, _, _ in softmax.bind((torch.randn(8, 64),)).config_spec.widened().fields()} >= {
+        "load_eviction_policies"}
+    assert not any(n.startswith("range_") for n, _, _ in softmax.bind((torch.randn(8, 64),)).config_spec.widened().fields())
+
+
+def test_compact_drops_only_all_neutral_fine_knobs():
+    spec = matmul.bind((torch.randn(70, 64), torch.randn(64, 40))).config_spec
+    wide = spec.widened()
+    default = wide.default_config()
+    assert default.range_num_stages == [0, 0] and spec.compact(default) == spec.default_config()
+    tuned = wide.compact(helion.Config(**dict(default.config, range_num_stages=[0, 3],
+                                              load_eviction_policies=["", "first"])))
+    assert tuned.range_num_stages == [0, 3] and tuned.load_eviction_policies == ["", "first"]
+    assert tuned.range_unroll_factors is None and tuned.range_multi_buffers is None
+
+
+@pytest.mark.parametrize("name", ["matmul", "row_sum_inner", "softmax"])
+def test_widened_random_configs_keep_the_numbers_and_compile_for_sm90(name, poison_empty, compile_case_sm90):
+    kernel, make, ref, tol = _cases()[name]
+    args = make()
+    bound = kernel.bind(args)
+    wide = bound.config_spec.widened()
+    rng = random.Random(11)
+    drawn = [wide.random_config(rng) for _ in range(4)]
+    for cfg in drawn:
+        bound.set_config(cfg)
+        torch.testing.assert_close(kernel(*args).double(), ref(*args).double(), atol=tol, rtol=tol)
+    for cfg in drawn[:2]:
+        bf16 = tuple(a.to(torch.bfloat16) for a in args)
+        compile_case_sm90(kernel, bf16, cfg)
+    kernel.reset()
+
+
 def test_host_helpers_cdiv_next_power_of_2_and_get_num_sm(poison_empty):
     import os
 

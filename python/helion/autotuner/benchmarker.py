@@ -211,6 +211,7 @@ class GpuBenchmarker:
         assert self.devices, "no CUDA device to time on"
         self.timeout = timeout
         self.pool = _timing_pool(tuple(self.devices))
+        self.pool.warm()  # CUDA start-up overlaps the baseline's compile
 
     def setup(self, args: Sequence[Any], written: Sequence[int], poison: Sequence[int], *, atol: float, rtol: float,
               check: bool = True, expected: Sequence[Any] | None = None) -> None:

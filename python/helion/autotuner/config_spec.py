@@ -9,6 +9,7 @@ field, the value and the legal values. Passes downstream only assert.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import math
@@ -43,8 +44,7 @@ NUM_SM_MULTIPLIER = PowerOfTwoFragment(1, 16, 1)
 # Config.maxnreg: Triton's per-thread register cap (None = the compiler's choice).
 MAXNREG = EnumFragment([None, 32, 64, 128, 256])
 # Config.load_eviction_policies: one entry per load (helion-apply-access-knobs);
-# "" keeps the kernel's own (hl.load's eviction_policy, or none). Not searched
-# until timed on a GPU.
+# "" keeps the kernel's own (hl.load's eviction_policy, or none).
 EVICTION_POLICY = EnumFragment(["", "first", "last"])
 # Per-loop knobs (one entry per loop, the grid loop first): legal values and
 # the grid's only legal value unless the pid_type is persistent.
@@ -56,11 +56,17 @@ LOOP_KNOBS = {
     "range_flattens": (EnumFragment([None, False, True]), None),
     "static_ranges": (EnumFragment([False, True]), False),
 }
-# The per-loop knobs the search explores (inner loops only), e.g.
-# {"range_num_stages": EnumFragment([0, 1, 2, 3, 4], 0)}. None yet: the tuned
-# rates in the README were measured without them, and their effect has not
-# been timed on a GPU; users set them explicitly meanwhile.
-_SEARCHED_LOOP_KNOBS: dict[str, Fragment] = {}
+# The fine knobs (first value neutral) that the full effort searches besides
+# the rest (ConfigSpec.widened): the inner loops' pipelining depth, unrolling
+# and multi-buffering, warp specialization of loops with dots, and each
+# load's eviction policy. Quick tuning leaves them neutral: each adds a
+# field that a local search must step through.
+_FINE_LOOP_KNOBS: dict[str, Fragment] = {
+    "range_num_stages": EnumFragment([0, 1, 2, 3, 4]),
+    "range_unroll_factors": EnumFragment([0, 2, 4]),
+    "range_multi_buffers": EnumFragment([None, False, True]),
+}
+_FINE_DOT_LOOP_KNOBS: dict[str, Fragment] = {"range_warp_specializes": EnumFragment([None, True])}
 # Whole-kernel knobs the search explores for kernels with a dot (first value
 # the default): persistent grids and TMA descriptors, measured on the H200
 # (benchmarks/config_space.py, README).
@@ -103,14 +109,40 @@ class ConfigSpec:
         self.reduction_loops = [self._reduction_fragment(s) for s in self.reduction_slots]
         self.num_warps = PowerOfTwoFragment(1, 32, 4)
         self.num_stages = IntegerFragment(1, 6, 2)
-        # Searched per-loop knobs: the grid's entry is fixed (EnumFragment of its one value).
-        self.loop_knobs = {name: ([EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner_loops if inner_loops else [])
-                           for name, frag in _SEARCHED_LOOP_KNOBS.items()}
+        # Searched list fields, one fragment per entry: per-loop knobs (the grid
+        # loop's entry first) and, in a widened spec, per-load eviction policies.
+        self.list_knobs: dict[str, list[Fragment]] = {}
         if self.has_dot and inner_loops:
-            self.loop_knobs["range_flattens"] = [_SEARCHED_GRID_FLATTEN] + [EnumFragment([None])] * inner_loops
+            self.list_knobs["range_flattens"] = [_SEARCHED_GRID_FLATTEN] + [EnumFragment([None])] * inner_loops
         self.kernel_knobs = dict(_SEARCHED_DOT_KNOBS) if self.has_dot else {}
         self.tunables = {name: frag for name, (frag, _) in (tunables or {}).items()}
         self.host_tunables = {name: v for name, (_, v) in (tunables or {}).items() if v is not None}
+
+    def widened(self) -> "ConfigSpec":
+        """This spec with the fine knobs searched too (the full effort): the
+        inner loops' entries of _FINE_LOOP_KNOBS (and _FINE_DOT_LOOP_KNOBS in
+        kernels with a dot), the grid loop's entry fixed at its neutral value,
+        and one eviction policy per load."""
+        wide = copy.copy(self)
+        wide.list_knobs = dict(self.list_knobs)
+        inner = self.num_loops - 1
+        knobs = dict(_FINE_LOOP_KNOBS, **(_FINE_DOT_LOOP_KNOBS if self.has_dot else {})) if inner else {}
+        for name, frag in knobs.items():
+            wide.list_knobs.setdefault(name, [EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner)
+        if self.num_loads:
+            wide.list_knobs["load_eviction_policies"] = [EVICTION_POLICY] * self.num_loads
+        return wide
+
+    def compact(self, config: Config) -> Config:
+        """`config` without the fine-knob fields whose every entry is neutral
+        (what a widened search adds to each config), for a shorter paste."""
+        fields = dict(config.config)
+        for name in set(_FINE_LOOP_KNOBS) | set(_FINE_DOT_LOOP_KNOBS) | {"load_eviction_policies"}:
+            neutral = LOOP_KNOBS[name][1] if name in LOOP_KNOBS else EVICTION_POLICY.default
+            values = fields.get(name)
+            if values is not None and all(v == neutral and type(v) is type(neutral) for v in values):
+                del fields[name]
+        return Config(**fields)
 
     def tunable_domain(self, name: str) -> Fragment:
         """The searched values of tunable `name`."""
@@ -124,7 +156,7 @@ class ConfigSpec:
         out: list[tuple[str, int | None, Fragment]] = []
         for name in ("block_sizes", "loop_orders", "l2_groupings", "reduction_loops"):
             out += [(name, i, f) for i, f in enumerate(getattr(self, name))]
-        for name, frags in self.loop_knobs.items():
+        for name, frags in self.list_knobs.items():
             out += [(name, i, f) for i, f in enumerate(frags)]
         out += [("num_warps", None, self.num_warps), ("num_stages", None, self.num_stages)]
         out += [(name, None, frag) for name, frag in self.kernel_knobs.items()]
@@ -136,7 +168,7 @@ class ConfigSpec:
 
     def unflatten(self, values: list) -> Config:
         fields: dict[str, Any] = {"block_sizes": [], "loop_orders": [], "l2_groupings": [], "reduction_loops": []}
-        fields.update({name: [] for name, frags in self.loop_knobs.items() if frags})
+        fields.update({name: [] for name, frags in self.list_knobs.items() if frags})
         for (name, i, _), v in zip(self.fields(), values, strict=True):
             if i is None:
                 fields[name] = v
@@ -157,7 +189,7 @@ class ConfigSpec:
         grid loop flattened (the form that led on the H200; a local search
         would need three moves at once to reach it from the default)."""
         base = self.default_config()
-        if not (self.has_dot and "range_flattens" in self.loop_knobs):
+        if not (self.has_dot and "range_flattens" in self.list_knobs):
             return [base]
         flat = [True] + list(base.range_flattens[1:])
         return [base, _replace(base, pid_type="persistent_interleaved", indexing="tensor_descriptor", range_flattens=flat)]
@@ -210,7 +242,7 @@ class ConfigSpec:
             "num_warps": 4,
             "num_stages": 2,
         }
-        base.update({name: [f.default for f in frags] for name, frags in self.loop_knobs.items() if frags})
+        base.update({name: [f.default for f in frags] for name, frags in self.list_knobs.items() if frags})
         base.update({name: frag.default for name, frag in self.kernel_knobs.items()})
         base.update({name: self.tunable_domain(name).default for name in self.tunables})
         base.update(fields)

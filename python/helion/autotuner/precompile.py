@@ -140,6 +140,7 @@ def compile_candidates(traced: Any, configs: Sequence[Config], target: Any, *, t
         return out
     text = traced.module.to_string(generic=False, debug_info=True)
     pool = compile_pool(jobs)
+    pool.warm()  # every worker imports now, not when a later batch first needs it
     job_list = [("compile", (text, traced.name, c.to_json(), tgt, num_sms)) for c in configs]
     done: dict[int, CompiledCandidate] = {}
 

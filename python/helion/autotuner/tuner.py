@@ -301,6 +301,8 @@ class _GpuRun:
                       max_seconds=s.search_options.pop("max_seconds", QUICK_SECONDS if s.effort == "quick" else None))
         self.log.debug(f"autotune_random_seed={s.seed}")
         settings, cspec = self.kernel.settings, self.spec.config_spec
+        if s.effort == "full" and not configs:
+            cspec = cspec.widened()  # the per-loop knobs and eviction policies too
         # autotune_config_overrides: every candidate is timed with the forced fields.
         bench = self.benchmark if not settings.autotune_config_overrides else \
             (lambda cs: self.benchmark([settings.forced(c, cspec) for c in cs]))
@@ -319,7 +321,7 @@ class _GpuRun:
             best = refine.search()
         if not configs:
             best = self._retime_best(search.results, best)
-        best = settings.forced(best, cspec)
+        best = settings.forced(cspec.compact(best), self.spec.config_spec)
         failed = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
         self.log(f"Autotuning complete in {self.log.elapsed():.1f}s after searching {search.configs_searched} configs."
                  + (f" Failed: {failed}." if failed else ""))
@@ -345,7 +347,8 @@ def _check_on_cpu(kernel: Any, spec: Any, values: tuple, session: Session, confi
     if configs:
         cands = [forced(cspec.normalize(c), cspec) for c in configs]
     else:
-        rng_search = BaseSearch(cspec, lambda cs: [], seed=session.seed)
+        rng_search = BaseSearch(cspec.widened() if session.effort == "full" else cspec, lambda cs: [],
+                                seed=session.seed)
         drawn = [forced(c, cspec) for c in rng_search.random_configs(CPU_CANDIDATES[session.effort])]
         cands = [chosen] + [c for c in dict.fromkeys(drawn) if c != chosen]
     compiled = precompile.compile_candidates(spec.traced, cands, GPUTarget("cuda", 90, 32),

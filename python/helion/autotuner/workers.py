@@ -100,6 +100,14 @@ class WorkerPool:
             w.conn.send((-1, "state", self.state))
         return w
 
+    def warm(self) -> None:
+        """Start every worker that is not running yet, without waiting: their
+        imports (torch, triton: seconds each) then overlap the caller's work,
+        instead of delaying the first job that needs each of them."""
+        for i, w in enumerate(self.workers):
+            if w is None:
+                self._start(i)
+
     def _replace(self, i: int) -> None:
         w = self.workers[i]
         if w is not None:
