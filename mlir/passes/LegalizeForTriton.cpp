@@ -10,7 +10,8 @@
 //    zero products.
 //  - tile.reduce and tile.scan over f16/bf16 values run in f32 (Triton cannot
 //    lower every half-precision combine region). The combine region still rounds to the
-//    half type at each step, so results are bit-identical.
+//    half type at each step, so results are bit-identical. A max/min of values
+//    just rounded from f32 reduces the f32 values and rounds the result.
 //  - tile.extract_slice (Triton has no register slicing): a one-hot select
 //    and a sum over the sliced dim.
 #include "passes/Passes.h"
@@ -295,15 +296,22 @@ private:
 
   /// A reduce or scan with f16/bf16 operands: the same op over f32 operands,
   /// its combine region rounding to the half type on entry and widening on exit.
+  /// A max/min reduce of rounded f32 values (truncf(x)) reduces x itself:
+  /// rounding is monotone, so the rounded extreme is the extreme of the
+  /// rounded values, and the elementwise widening is saved.
   template <typename Op>
   void upcastHalfCombiner(Op reduce) {
     if (llvm::none_of(reduce.getOperands(), [](Value v) { return isHalf(Emitter::elementOf(v)); }))
       return;
     Emitter e(reduce);
     Type f32 = e.b.getF32Type();
+    bool picks = std::is_same_v<Op, ReduceOp> && reduce->getNumOperands() == 1 &&
+                 picksOnly(reduce.getCombine().front());
     SmallVector<Value> operands;
-    for (Value v : reduce.getOperands())
-      operands.push_back(isHalf(Emitter::elementOf(v)) ? e.cast(v, f32) : v);
+    for (Value v : reduce.getOperands()) {
+      Value unrounded = picks ? beforeRounding(v, e) : Value();
+      operands.push_back(unrounded ? unrounded : isHalf(Emitter::elementOf(v)) ? e.cast(v, f32) : v);
+    }
     SmallVector<Type> results;
     for (Value r : reduce.getResults())
       results.push_back(isHalf(getElementTypeOrSelf(r.getType())) ? Emitter::resultType(r, f32) : r.getType());
@@ -332,6 +340,35 @@ private:
     for (auto [oldResult, newResult] : llvm::zip(reduce.getResults(), wide.getResults()))
       oldResult.replaceAllUsesWith(e.cast(newResult, getElementTypeOrSelf(oldResult.getType())));
     reduce.erase();
+  }
+
+  /// Whether a combine region only picks one of its arguments (max/min,
+  /// through roundings): it then commutes with any monotone rounding.
+  static bool picksOnly(Block &body) {
+    return llvm::all_of(body.without_terminator(), [](Operation &op) {
+      return llvm::isa<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp, arith::ExtFOp,
+                       arith::TruncFOp>(op);
+    });
+  }
+
+  /// The f32 values that half tensor `v` rounds, where it is truncf(x) of
+  /// f32 x, possibly under selects between such values and constants (a
+  /// masked score tile); null otherwise. Emits the f32 selects at `e`.
+  static Value beforeRounding(Value v, Emitter &e) {
+    Operation *def = v.getDefiningOp();
+    if (auto trunc = llvm::dyn_cast_or_null<arith::TruncFOp>(def))
+      return Emitter::elementOf(trunc.getIn()).isF32() ? trunc.getIn() : Value();
+    if (auto full = llvm::dyn_cast_or_null<FullOp>(def)) {
+      auto cst = full->getOperand(0).getDefiningOp<arith::ConstantOp>();
+      auto value = cst ? llvm::dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr();
+      return value ? e.full(e.b.getF32Type(), value.getValueAsDouble(), Dims::of(v)) : Value();
+    }
+    if (auto select = llvm::dyn_cast_or_null<arith::SelectOp>(def)) {
+      Value a = beforeRounding(select.getTrueValue(), e);
+      Value b = a ? beforeRounding(select.getFalseValue(), e) : Value();
+      return b ? e.select(select.getCondition(), a, b) : Value();
+    }
+    return Value();
   }
 
   /// Whether f32 `v` always holds a half-representable value: a widened

@@ -240,3 +240,16 @@ def test_searches_start_from_the_persistent_flattened_form_of_a_dot(matmul_spec,
         land = Landscape(matmul_spec, _optimum(matmul_spec))
         search(matmul_spec, land, effort="quick", seed=0).search()
         assert land.seen[:2] == start, search
+
+
+def test_attention_searches_start_from_one_warp_group_two_stages():
+    # Chained dots in a loop (flash attention): beside the default, the same
+    # tiles on 4 warps and 2 stages (two programs share an SM).
+    from attention import attention
+
+    q = torch.randn(2, 256, 64)
+    spec = attention.bind((q, q, q, False)).config_spec
+    start = spec.starting_configs()
+    assert spec.dots == 2 and len(start) == 2
+    assert start[1].block_sizes == start[0].block_sizes and (start[1].num_warps, start[1].num_stages) == (4, 2)
+    assert spec.normalize(start[1]) == start[1]

@@ -1,6 +1,8 @@
 """How reductions compile: masked lanes of ragged rows, masks folded for full
 tiles, looped reductions (reduction_loops) and the cases they refuse. The
 numerics of every reduction example are in test_examples.py."""
+import re
+
 import pytest
 import torch
 
@@ -98,3 +100,33 @@ def test_looped_reduction_in_place_and_overwritten_inputs():
     ref = y.sum(-1)
     bound.set_config(C(block_sizes=[2]))
     torch.testing.assert_close(_sum_after_overwrite(y), ref)
+
+
+@helion.kernel()
+def rounded_row_extremes(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    m, n = x.size()
+    hi = torch.empty([m], dtype=torch.bfloat16, device=x.device)
+    lo = torch.empty([m], dtype=torch.bfloat16, device=x.device)
+    for tm in hl.tile(m):
+        v = x[tm, :]
+        h = (v * 3.1).to(torch.bfloat16)  # rounded f32 values: the max/min reduce the f32 ones
+        hi[tm] = torch.amax(torch.where(v > 0, h, float("-inf")), dim=1)
+        lo[tm] = torch.amin(h, dim=1)
+    return hi, lo
+
+
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+def test_max_of_rounded_values_is_bit_exact(device, poison_empty):
+    if device == "cuda" and not torch.cuda.is_available():
+        pytest.skip("no GPU")
+    x = torch.randn(40, 96, device=device) * 1000
+    hi, lo = rounded_row_extremes(x)
+    h = (x * 3.1).to(torch.bfloat16)
+    want_hi = torch.where(x > 0, h, torch.tensor(float("-inf"), dtype=torch.bfloat16, device=device)).amax(dim=1)
+    assert torch.equal(hi, want_hi) and torch.equal(lo, h.amin(dim=1))
+    bound = rounded_row_extremes.bind((x,))
+    ttir = bound.to_triton_code(bound.config_spec.default_config())
+    operands = re.findall(r'"tt.reduce"\((%[\w]+)\)', ttir)
+    assert len(operands) == 2
+    for v in operands:  # each reduces f32 values, not bf16 values widened again
+        assert not re.search(rf'{v} = "?arith.extf', ttir), v

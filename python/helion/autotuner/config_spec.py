@@ -96,7 +96,8 @@ class ConfigSpec:
         self.multi_dim_loops = list(traced.multi_dim_loops)
         self.num_grids = traced.num_grids
         facts = _ir_facts(traced.module)
-        self.tensor_shapes, self.has_dot, inner_loops = facts.shapes, facts.has_dot, facts.loops
+        self.tensor_shapes, self.dots, inner_loops = facts.shapes, facts.dots, facts.loops
+        self.has_dot = self.dots > 0
         self.num_loads, self.num_accesses, self.scanned = facts.loads, facts.accesses, facts.scanned
         # Reduction dims the search and the default never loop (roll-reductions refuses them).
         self.unloopable = facts.scanned | facts.rebound
@@ -184,13 +185,18 @@ class ConfigSpec:
         return self.default_candidates()[0]
 
     def starting_configs(self) -> list[Config]:
-        """Where the searches start besides random draws: the default, and for
-        a dot kernel with a k-loop the same tiles persistent, by TMA, with the
-        grid loop flattened (the form that led on the H200; a local search
-        would need three moves at once to reach it from the default)."""
+        """Where the searches start besides random draws: the default; for a
+        dot kernel with a k-loop the same tiles persistent, by TMA, with the
+        grid loop flattened (the form that led matmul on the H200; a local
+        search would need three moves at once to reach it from the default);
+        for chained dots in a loop (attention) the same tiles on one warp
+        group, two stages, two programs per SM (what led hand-written Triton
+        flash attention on the H200, benchmarks/attention_ceiling.py)."""
         base = self.default_config()
         if not (self.has_dot and "range_flattens" in self.list_knobs):
             return [base]
+        if self.dots >= 2:
+            return [base, _replace(base, num_warps=4, num_stages=2)]
         flat = [True] + list(base.range_flattens[1:])
         return [base, _replace(base, pid_type="persistent_interleaved", indexing="tensor_descriptor", range_flattens=flat)]
 
@@ -484,7 +490,7 @@ def _as_list(merged: dict, field: str, n: int, kernel: str, what: str) -> list:
 @dataclasses.dataclass
 class _IRFacts:
     shapes: list[tuple]  # distinct tensor shapes, each dim an int or ("slot", id)
-    has_dot: bool
+    dots: int
     loops: int  # tile loops inside the grid
     loads: int
     accesses: int  # loads and stores
@@ -496,7 +502,7 @@ class _IRFacts:
 def _ir_facts(module: Any) -> _IRFacts:
     """What the ConfigSpec needs to know of a kernel's tile IR."""
     shapes: set[tuple] = set()
-    facts = _IRFacts([], False, 0, 0, 0, set(), set())
+    facts = _IRFacts([], 0, 0, 0, 0, set(), set())
 
     def walk(op: Any) -> Iterator[Any]:
         for region in op.regions:
@@ -506,7 +512,7 @@ def _ir_facts(module: Any) -> _IRFacts:
                     yield from walk(inner)
 
     for op in walk(module.operation):
-        facts.has_dot |= op.name == "tile.dot"
+        facts.dots += op.name == "tile.dot"
         facts.loops += op.name == "tile.for"
         facts.loads += op.name == "tile.load"
         facts.accesses += op.name in ("tile.load", "tile.store")

@@ -97,6 +97,59 @@ tile.kernel @pinned_k(%a: memref<64x8xf8E4M3FN>, %b: memref<8x32xf8E4M3FN>, %out
 
 // -----
 
+// A max of f32 values just rounded to bf16 (a masked bf16 score tile) reduces
+// the f32 values, selected the same way, and rounds the result: rounding is
+// monotone. A sum of the same tile still widens the rounded values.
+// CHECK-LABEL: tile.kernel @rounded_max
+// CHECK: %[[X:.*]] = arith.addf
+// CHECK: %[[T:.*]] = arith.truncf %[[X]] : tensor<?x64xf32, #tile.dims<[0, -1]>> to tensor<?x64xbf16, #tile.dims<[0, -1]>>
+// CHECK: %[[MASKED:.*]] = arith.select %[[C:.*]], %[[T]], %{{.*}} : tensor<?x64xi1, #tile.dims<[0, -1]>>, tensor<?x64xbf16, #tile.dims<[0, -1]>>
+// CHECK: %[[NEG:.*]] = tile.full %{{.*}} : f32 -> tensor<?x64xf32, #tile.dims<[0, -1]>>
+// CHECK: %[[WIDE:.*]] = arith.select %[[C]], %[[X]], %[[NEG]] : tensor<?x64xi1, #tile.dims<[0, -1]>>, tensor<?x64xf32, #tile.dims<[0, -1]>>
+// CHECK: %[[MAX:.*]] = tile.reduce(%[[WIDE]]) axis = 1
+// CHECK: arith.truncf %[[MAX]] : tensor<?xf32, #tile.dims<[0]>> to tensor<?xbf16, #tile.dims<[0]>>
+// CHECK: %[[EXT:.*]] = arith.extf %[[MASKED]]
+// CHECK: tile.reduce(%[[EXT]]) axis = 1
+tile.kernel @rounded_max(%x: memref<64x64xf32>, %mx: memref<64xbf16>, %sm: memref<64xbf16>) {
+  %bm = tile.block_size 0 {extent = 64 : i64}
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  tile.grid (%m) = (%c0) to (%c64) step (%bm) {
+    %n = tile.make_tile %c0, %c64, %c64
+    %v = tile.load %x[%m, %n] : memref<64x64xf32>[!tile.tile, !tile.tile] -> tensor<?x64xf32, #tile.dims<[0, -1]>>
+    %sq = arith.addf %v, %v : tensor<?x64xf32, #tile.dims<[0, -1]>>
+    %h = arith.truncf %sq : tensor<?x64xf32, #tile.dims<[0, -1]>> to tensor<?x64xbf16, #tile.dims<[0, -1]>>
+    %zero = arith.constant 0.0 : f32
+    %zeros = tile.full %zero : f32 -> tensor<?x64xf32, #tile.dims<[0, -1]>>
+    %c = arith.cmpf ogt, %v, %zeros : tensor<?x64xf32, #tile.dims<[0, -1]>>
+    %ninf = arith.constant 0xFF80 : bf16
+    %neg = tile.full %ninf : bf16 -> tensor<?x64xbf16, #tile.dims<[0, -1]>>
+    %masked = arith.select %c, %h, %neg : tensor<?x64xi1, #tile.dims<[0, -1]>>, tensor<?x64xbf16, #tile.dims<[0, -1]>>
+    %r = tile.reduce(%masked) axis = 1 : (tensor<?x64xbf16, #tile.dims<[0, -1]>>) -> tensor<?xbf16, #tile.dims<[0]>> {
+    ^bb0(%p: bf16, %q: bf16):
+      %pe = arith.extf %p : bf16 to f32
+      %qe = arith.extf %q : bf16 to f32
+      %mx2 = arith.maximumf %pe, %qe : f32
+      %t = arith.truncf %mx2 : f32 to bf16
+      tile.yield %t : bf16
+    }
+    %s = tile.reduce(%masked) axis = 1 : (tensor<?x64xbf16, #tile.dims<[0, -1]>>) -> tensor<?xbf16, #tile.dims<[0]>> {
+    ^bb0(%p: bf16, %q: bf16):
+      %pe = arith.extf %p : bf16 to f32
+      %qe = arith.extf %q : bf16 to f32
+      %add = arith.addf %pe, %qe : f32
+      %t = arith.truncf %add : f32 to bf16
+      tile.yield %t : bf16
+    }
+    tile.store %r, %mx[%m] : tensor<?xbf16, #tile.dims<[0]>>, memref<64xbf16>[!tile.tile]
+    tile.store %s, %sm[%m] : tensor<?xbf16, #tile.dims<[0]>>, memref<64xbf16>[!tile.tile]
+    tile.yield
+  }
+  tile.return
+}
+
+// -----
+
 // Half-precision reduces run in f32. A max region picks values, so it needs
 // no rounding; a sum keeps rounding to bf16 at each step.
 // CHECK-LABEL: tile.kernel @half_reduce
