@@ -305,11 +305,11 @@ private:
       return;
     Emitter e(reduce);
     Type f32 = e.b.getF32Type();
-    bool picks = std::is_same_v<Op, ReduceOp> && reduce->getNumOperands() == 1 &&
-                 picksOnly(reduce.getCombine().front());
+    bool extreme = std::is_same_v<Op, ReduceOp> && reduce->getNumOperands() == 1 &&
+                   picksOnly(reduce.getCombine().front());
     SmallVector<Value> operands;
     for (Value v : reduce.getOperands()) {
-      Value unrounded = picks ? beforeRounding(v, e) : Value();
+      Value unrounded = extreme ? beforeRounding(v, e) : Value();
       operands.push_back(unrounded ? unrounded : isHalf(Emitter::elementOf(v)) ? e.cast(v, f32) : v);
     }
     SmallVector<Type> results;
@@ -342,12 +342,16 @@ private:
     reduce.erase();
   }
 
+  /// Whether `op` picks one of its operands (a float max or min).
+  static bool picks(Operation *op) {
+    return llvm::isa_and_nonnull<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp>(op);
+  }
+
   /// Whether a combine region only picks one of its arguments (max/min,
   /// through roundings): it then commutes with any monotone rounding.
   static bool picksOnly(Block &body) {
     return llvm::all_of(body.without_terminator(), [](Operation &op) {
-      return llvm::isa<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp, arith::ExtFOp,
-                       arith::TruncFOp>(op);
+      return picks(&op) || llvm::isa<arith::ExtFOp, arith::TruncFOp>(op);
     });
   }
 
@@ -380,7 +384,7 @@ private:
     Operation *def = v.getDefiningOp();
     if (auto ext = llvm::dyn_cast_or_null<arith::ExtFOp>(def))
       return isHalf(ext.getIn().getType());
-    if (llvm::isa_and_nonnull<arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp, arith::MinNumFOp>(def))
+    if (picks(def))
       return holdsHalf(def->getOperand(0), body) && holdsHalf(def->getOperand(1), body);
     if (auto select = llvm::dyn_cast_or_null<arith::SelectOp>(def))
       return holdsHalf(select.getTrueValue(), body) && holdsHalf(select.getFalseValue(), body);

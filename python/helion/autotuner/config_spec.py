@@ -56,6 +56,10 @@ LOOP_KNOBS = {
     "range_flattens": (EnumFragment([None, False, True]), None),
     "static_ranges": (EnumFragment([False, True]), False),
 }
+# The neutral value of one entry of each per-loop or per-load field: what an
+# unset entry means.
+NEUTRAL_ENTRY = {"load_eviction_policies": EVICTION_POLICY.default,
+                 **{name: neutral for name, (_, neutral) in LOOP_KNOBS.items()}}
 # The fine knobs (first value neutral) that the full effort searches besides
 # the rest (ConfigSpec.widened): the inner loops' pipelining depth, unrolling
 # and multi-buffering, warp specialization of loops with dots, and each
@@ -129,7 +133,7 @@ class ConfigSpec:
         inner = self.num_loops - 1
         knobs = dict(_FINE_LOOP_KNOBS, **(_FINE_DOT_LOOP_KNOBS if self.has_dot else {})) if inner else {}
         for name, frag in knobs.items():
-            wide.list_knobs.setdefault(name, [EnumFragment([LOOP_KNOBS[name][1]])] + [frag] * inner)
+            wide.list_knobs.setdefault(name, [EnumFragment([NEUTRAL_ENTRY[name]])] + [frag] * inner)
         if self.num_loads:
             wide.list_knobs["load_eviction_policies"] = [EVICTION_POLICY] * self.num_loads
         return wide
@@ -138,8 +142,8 @@ class ConfigSpec:
         """`config` without the fine-knob fields whose every entry is neutral
         (what a widened search adds to each config), for a shorter paste."""
         fields = dict(config.config)
-        for name in set(_FINE_LOOP_KNOBS) | set(_FINE_DOT_LOOP_KNOBS) | {"load_eviction_policies"}:
-            neutral = LOOP_KNOBS[name][1] if name in LOOP_KNOBS else EVICTION_POLICY.default
+        for name in (*_FINE_LOOP_KNOBS, *_FINE_DOT_LOOP_KNOBS, "load_eviction_policies"):
+            neutral = NEUTRAL_ENTRY[name]
             values = fields.get(name)
             if values is not None and all(v == neutral and type(v) is type(neutral) for v in values):
                 del fields[name]

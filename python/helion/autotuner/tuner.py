@@ -334,7 +334,10 @@ class _GpuRun:
             best = self._retime_best(search.results, best)
         best = settings.forced(cspec.compact(best), cspec)
         failed = ", ".join(f"{n} {k}" for k, n in self.counts.items() if n)
-        self.log(f"Autotuning complete in {self.log.elapsed():.1f}s after searching {search.configs_searched} configs."
+        # The refinement's starts are the evolution's configs with neutral fine
+        # fields spelled out: count each kernel once.
+        searched = len({cspec.compact(c) for c in search.results})
+        self.log(f"Autotuning complete in {self.log.elapsed():.1f}s after searching {searched} configs."
                  + (f" Failed: {failed}." if failed else ""))
         paste = self.kernel._config_to_paste(best)  # a kernel with several device loops: the whole kernel's
         if self.log.enabled() and paste is not None:

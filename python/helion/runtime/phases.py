@@ -12,12 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import exc
-from ..autotuner.config_spec import LOOP_KNOBS, ConfigSpec
+from ..autotuner.config_spec import LOOP_KNOBS, NEUTRAL_ENTRY, ConfigSpec
 from ..config import Config
 
 KERNEL_WIDE = ("num_warps", "num_stages", "pid_type", "num_sm_multiplier", "maxnreg")
-# The value of one entry where a phase leaves a per-loop or per-load field unset.
-_UNSET_ENTRY = {"load_eviction_policies": "", **{name: neutral for name, (_, neutral) in LOOP_KNOBS.items()}}
 
 
 def slot_counts(spec: ConfigSpec) -> dict[str, int]:
@@ -74,10 +72,10 @@ def combine(configs: list[Config], counts: list[dict[str, int]], name: str) -> C
             if isinstance(v, str) or (v is None and field == "indexing"):  # one indexing for every access
                 v = [v or "pointer"] * c[field]
             elif v is None:
-                if field not in _UNSET_ENTRY:
+                if field not in NEUTRAL_ENTRY:
                     raise exc.NotSupported(f"{name}: Config.{field} is set for some device loops and left to the "
                                            "compiler for others; give it for every device loop")
-                v = [_UNSET_ENTRY[field]] * c[field]
+                v = [NEUTRAL_ENTRY[field]] * c[field]
             entries += v
         out[field] = entries
     return Config(**out)
